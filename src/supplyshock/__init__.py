@@ -1,0 +1,31 @@
+"""supplyshock: who runs short when a country restricts exports of a critical mineral.
+
+Examples
+--------
+>>> import supplyshock as ss
+>>> net = ss.load_network("rare-earths")
+>>> scenario = ss.load_scenario("cn-2025-april-controls")
+>>> ds = ss.run(scenario, network=net)
+>>> table = ss.summarise(ds)
+"""
+
+__version__ = "0.1.0"
+
+from supplyshock.analysis.summary import summarise
+from supplyshock.engine import run, run_scenario
+from supplyshock.network import SupplyNetwork, list_datasets, load_network
+from supplyshock.scenario import Scenario, builtin_scenarios, load_scenario, validate_file
+
+__all__ = [
+    "Scenario",
+    "SupplyNetwork",
+    "__version__",
+    "builtin_scenarios",
+    "list_datasets",
+    "load_network",
+    "load_scenario",
+    "run",
+    "run_scenario",
+    "summarise",
+    "validate_file",
+]

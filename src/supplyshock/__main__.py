@@ -1,0 +1,5 @@
+"""``python -m supplyshock``."""
+
+from supplyshock.cli import main
+
+main(prog_name="supplyshock")

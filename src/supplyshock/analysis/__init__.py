@@ -1,0 +1,1 @@
+"""Analysis of results: summaries, indicators, ensembles."""
