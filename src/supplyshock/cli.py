@@ -25,7 +25,8 @@ from supplyshock.errors import SupplyShockError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console()
+# tables are wide; when output is not a terminal (pipes, CI logs) do not cut them to 80 columns
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 
@@ -77,9 +78,15 @@ def main() -> None:
 @click.option("--no-store", is_flag=True, help="Do not record the run in the store.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of tables.")
 @click.option("--top", type=click.IntRange(1, 1000), default=15, help="Rows of the shortfall table to show.")
+@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Members simulated at once; larger ensembles run in chunks and keep per-member metrics only.")
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", default=None, help="Ray cluster address (default: start a local cluster).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for finished chunks; a killed run started again resumes from them.")
 @_handle_errors
 def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Path | None, no_store: bool,
-        as_json: bool, top: int) -> None:
+        as_json: bool, top: int, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None) -> None:
     """Run SCENARIO (a built-in name or a YAML file) and summarise who runs short."""
     from supplyshock.analysis.summary import china_exports_monthly, price_peaks, summarise
     from supplyshock.engine import run_scenario
@@ -87,6 +94,11 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
     from supplyshock.store import RunStore, new_run_id, save_results
 
     sc = load_scenario(scenario)
+    n = members or sc.members
+    if n > chunk_size or backend == "ray" or workdir is not None:
+        _run_chunked(sc, n, chunk_size=chunk_size, backend=backend, ray_address=ray_address, workdir=workdir,
+                     out_dir=out_dir, as_json=as_json, top=top)
+        return
     with Progress(
         TextColumn(f"[bold]{sc.name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=False,
@@ -126,6 +138,8 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
                                 "lost_output_usd": "lost output (USD bn)"})
     m = ds.sizes["member"]
     note = f" (median of {m} members)" if m > 1 else ""
+    if m > 1:
+        _print_bands(ds, top)
     if len(show):
         console.print(_table(show, f"Who runs short, worst first{note} ({len(short)} of {len(summary)} region-sectors short)"))
     else:
@@ -142,6 +156,156 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
     total_lost = float(summary["lost_output_usd"].sum())
     console.print(f"Total lost output: USD {total_lost / 1e9:,.1f} bn (upper bound: see docs/data.md on values per tonne)")
     console.print(f"Results: {results_path}" + ("" if no_store else f"   run id: {run_id}"))
+
+
+def _run_chunked(sc: Any, n: int, *, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None,
+                 out_dir: Path | None, as_json: bool, top: int) -> None:
+    from supplyshock.analysis.ensemble import metric_bands
+    from supplyshock.analysis.ensembles import run_ensemble
+    from supplyshock.store import new_run_id, save_results
+
+    with Progress(
+        TextColumn(f"[bold]{sc.name}[/] x {n} members"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, disable=as_json,
+    ) as bar:
+        task = bar.add_task("ensemble", total=None)
+        ens = run_ensemble(sc, members=n, chunk_size=chunk_size, backend=backend, ray_address=ray_address,
+                           workdir=workdir, progress=lambda d, t: bar.update(task, completed=d, total=t))
+    folder = out_dir or Path("supplyshock-out") / new_run_id()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "ensemble.nc"
+    save_results(ens, path)
+    if as_json:
+        bands = metric_bands(ens)
+        click.echo(json.dumps({"results": str(path), "members": n,
+                               "bands": json.loads(bands.reset_index().to_json(orient="records"))}, indent=2))
+        return
+    _print_bands(ens, top)
+    q = ens["china_magnet_exports_t"].quantile([0.05, 0.5, 0.95], dim="member")
+    exp = pd.DataFrame(q.values.T, index=pd.DatetimeIndex(q["month"].values).strftime("%Y-%m"), columns=["p5", "p50", "p95"])
+    console.print(_table(exp, "China's magnet exports by month (t), quantiles over members"))
+    console.print(f"Results (per-member metrics): {path}")
+
+
+def _print_bands(ds: Any, top: int) -> None:
+    from supplyshock.analysis.ensemble import metric_bands, shortfall_probability
+
+    bands = metric_bands(ds)
+    bands = bands[bands["p_short"] > 0].head(top)
+    if not len(bands):
+        return
+    tab = pd.DataFrame(
+        {
+            "P(short)": bands["p_short"],
+            "first short day p5/p50/p95": [
+                "/".join("-" if not np.isfinite(v) else f"{v:.0f}" for v in r)
+                for r in bands[["days_to_first_shortfall_p5", "days_to_first_shortfall_p50", "days_to_first_shortfall_p95"]].to_numpy()
+            ],
+            "peak % p50 [p5, p95]": [f"{b:.1f} [{a:.1f}, {c:.1f}]" for a, b, c in bands[
+                ["peak_shortfall_pct_p5", "peak_shortfall_pct_p50", "peak_shortfall_pct_p95"]].to_numpy()],
+            "lost USD bn p50 [p5, p95]": [f"{b / 1e9:.1f} [{a / 1e9:.1f}, {c / 1e9:.1f}]" for a, b, c in bands[
+                ["lost_output_usd_p5", "lost_output_usd_p50", "lost_output_usd_p95"]].to_numpy()],
+        },
+        index=bands.index,
+    )
+    console.print(_table(tab, f"Ensemble of {ds.sizes['member']} members: quantile bands", floats="{:.2f}"))
+    prob = shortfall_probability(ds)
+    times = pd.DatetimeIndex(prob["time"].values)
+    month_ends = pd.Series(times, index=times).groupby(times.to_period("M")).max()
+    picked = prob.sel(time=month_ends.to_numpy())
+    rows = {}
+    for c, sct in bands.index:
+        rows[(c, sct)] = picked.sel(country=c, sector=sct).values
+    sel = pd.DataFrame.from_dict(rows, orient="index", columns=[t.strftime("%Y-%m") for t in month_ends])
+    sel.index = pd.MultiIndex.from_tuples(list(rows), names=["country", "sector"])
+    console.print(_table(sel, "Probability of a shortfall by each month end", floats="{:.2f}"))
+
+
+# ---------------------------------------------------------------------- sensitivity and sweeps
+@main.command()
+@click.argument("scenario")
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
+@click.option("-N", "--base-samples", "n", type=click.IntRange(2, 65_536), default=64, show_default=True,
+              help="Base sample size (Sobol runs N*(k+2) members, Morris N*(k+1)).")
+@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=500, show_default=True)
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@_handle_errors
+def sensitivity(scenario: str, method: str, n: int, chunk_size: int, backend: str, as_json: bool) -> None:
+    """Sobol or Morris indices of headline outputs w.r.t. the scenario's uncertain parameters."""
+    from supplyshock.analysis.sensitivity import OUTPUTS
+    from supplyshock.analysis.sensitivity import sensitivity as compute
+    from supplyshock.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    with Progress(TextColumn(f"[bold]{sc.name}[/] {method}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, disable=as_json) as bar:
+        task = bar.add_task("sa", total=None)
+        df = compute(sc, method=method, n=n, chunk_size=chunk_size, backend=backend,
+                     progress=lambda d, t: bar.update(task, completed=d, total=t))
+    if as_json:
+        click.echo(df.to_json(orient="records", indent=2))
+        return
+    for out, desc in OUTPUTS.items():
+        sub = df[df["output"] == out].drop(columns=["output"]).set_index("parameter")
+        console.print(_table(sub, f"{out}: {desc} ({df.attrs['runs']} runs)", floats="{:.3f}"))
+
+
+@main.command()
+@click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--ray-address", default=None)
+@click.option("--metric", default="total_shortfall_t", show_default=True, help="Metric shown in the grid table.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a heatmap (PNG) of the metric over the first two axes.")
+@_handle_errors
+def sweep(spec_file: Path, store_path: Path | None, backend: str, ray_address: str | None, metric: str,
+          plot_path: Path | None) -> None:
+    """Run a sweep over scenario variants (SPEC_FILE); points already in the store are not rerun."""
+    from supplyshock.analysis.sweep import load_sweep, run_sweep
+    from supplyshock.store import RunStore
+
+    spec = load_sweep(spec_file)
+    store = RunStore(store_path) if store_path else RunStore()
+    with Progress(TextColumn(f"[bold]{spec.name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err_console) as bar:
+        task = bar.add_task("sweep", total=None)
+        grid = run_sweep(spec, store=store, backend=backend, ray_address=ray_address,
+                         progress=lambda d, t: bar.update(task, completed=d, total=t))
+    if metric not in grid.columns:
+        raise click.BadParameter(f"unknown metric {metric!r}; known: {', '.join(c for c in grid.columns if c not in [a.name for a in spec.axes])}")
+    axes = [a.name for a in spec.axes]
+    if len(axes) >= 2:
+        table = grid.pivot_table(index=axes[0], columns=axes[1:], values=metric, aggfunc="median")
+        table.columns = [" ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in table.columns]
+    else:
+        table = grid.set_index(axes[0])[[metric]]
+    console.print(_table(table, f"{spec.name}: {metric} (sweep id {spec.sweep_id})", floats="{:,.1f}"))
+    if plot_path is not None:
+        _heatmap(grid, axes, metric, plot_path)
+        console.print(f"Heatmap: {plot_path}")
+
+
+def _heatmap(grid: pd.DataFrame, axes: list[str], metric: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tab = grid.pivot_table(index=axes[0], columns=axes[1], values=metric, aggfunc="median") if len(axes) >= 2 else grid.set_index(axes[0])[[metric]]
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    im = ax.imshow(tab.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis")
+    ax.set_xticks(range(tab.shape[1]), [str(c) for c in tab.columns])
+    ax.set_yticks(range(tab.shape[0]), [str(i) for i in tab.index])
+    ax.set_xlabel(axes[1] if len(axes) >= 2 else "")
+    ax.set_ylabel(axes[0])
+    fig.colorbar(im, ax=ax, label=metric)
+    ax.set_title(metric)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------- validate

@@ -291,7 +291,7 @@ class SupplyNetwork:
         for row in _rows(t["stocks"]):
             days = float(row.cover_days)
             src = str(row.source)
-            if src.startswith("assumption: parameter "):
+            if src.startswith("assumption: parameter ") and str(row.basis) != "override":
                 # rows set from a parameter follow it, so overriding the parameter changes them
                 days = self.params.get(src.removeprefix("assumption: parameter ").split()[0], days)
             self.cover_days[ci[row.country], pi[row.product]] = days
@@ -398,7 +398,13 @@ class SupplyNetwork:
             for col, val in dict(item.get("match", {})).items():
                 if col not in df.columns:
                     raise DataError(f"{where}.match.{col}: table {name!r} has no column {col!r}")
-                mask &= df[col].astype(str) == str(val)
+                if pd.api.types.is_numeric_dtype(df[col]):
+                    try:
+                        mask &= np.isclose(df[col].astype(float), float(val))
+                    except (TypeError, ValueError):
+                        raise DataError(f"{where}.match.{col}: {val!r} is not a number") from None
+                else:
+                    mask &= df[col].astype(str) == str(val)
             if not mask.any():
                 raise DataError(f"{where}.match: no row of {name!r} matches {item.get('match')}; check the codes")
             for col, val in dict(item.get("set", {})).items():
@@ -415,6 +421,8 @@ class SupplyNetwork:
                     df.loc[mask, col] = fval
                 else:
                     df.loc[mask, col] = val
+            if name == "facilities" and "capacity_t" in dict(item.get("set", {})):
+                df.loc[mask, "capacity_source"] = f"override ({where})"
             df.loc[mask, "basis"] = "override"
             df.loc[mask, "source"] = df.loc[mask, "source"].astype(str) + f" [overridden by {where}]"
         return SupplyNetwork(self.name, tables)

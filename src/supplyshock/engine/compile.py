@@ -70,13 +70,18 @@ def build_links(net: SupplyNetwork) -> Links:
                     cand_p.append(p)
     n_c = len(cand_e)
     cand_transit = round(net.params.get("candidate_transit_days", 30.0))
+    exporter = np.concatenate([net.link_exporter, np.array(cand_e, dtype=np.int64)])
+    importer = np.concatenate([net.link_importer, np.array(cand_i, dtype=np.int64)])
+    product = np.concatenate([net.link_product, np.array(cand_p, dtype=np.int64)])
+    # sorted by importing node (then exporter) so that sums over inbound links are contiguous
+    order = np.lexsort((exporter, product, importer))
     return Links(
-        exporter=np.concatenate([net.link_exporter, np.array(cand_e, dtype=np.int64)]),
-        importer=np.concatenate([net.link_importer, np.array(cand_i, dtype=np.int64)]),
-        product=np.concatenate([net.link_product, np.array(cand_p, dtype=np.int64)]),
-        flow0=np.concatenate([net.link_flow0, np.zeros(n_c)]),
-        transit=np.maximum(1, np.concatenate([net.link_transit, np.full(n_c, cand_transit, dtype=np.int64)])),
-        baseline=np.concatenate([np.ones(net.link_flow0.size, bool), np.zeros(n_c, bool)]),
+        exporter=exporter[order],
+        importer=importer[order],
+        product=product[order],
+        flow0=np.concatenate([net.link_flow0, np.zeros(n_c)])[order],
+        transit=np.maximum(1, np.concatenate([net.link_transit, np.full(n_c, cand_transit, dtype=np.int64)]))[order],
+        baseline=np.concatenate([np.ones(net.link_flow0.size, bool), np.zeros(n_c, bool)])[order],
     )
 
 
@@ -95,6 +100,7 @@ class Policy:
     tariff: np.ndarray  # (T, L) ad-valorem rate
     quota_links: np.ndarray  # (G, L) bool
     quota_daily: np.ndarray  # (T, G) t/day allowance accruing
+    quota_active: np.ndarray  # (T, G) bool: the quota binds that day
     front_loading: np.ndarray  # (T, C, P) extra cover days sought
     release: np.ndarray  # (T, C, P) share of the initial strategic stock released that day
     capacity_add: np.ndarray  # (T, C, J) t/yr of activity added
@@ -102,7 +108,7 @@ class Policy:
     controlled: np.ndarray = field(init=False)  # (T, L) bool: link under any control
 
     def __post_init__(self) -> None:
-        in_quota = np.asarray(self.quota_daily @ self.quota_links.astype(float)) > 0  # (T, L)
+        in_quota = np.asarray(self.quota_active.astype(float) @ self.quota_links.astype(float)) > 0  # (T, L)
         self.controlled = (self.ban > 0) | (self.licence > 0) | in_quota
 
 
@@ -135,6 +141,7 @@ def compile_policy(net: SupplyNetwork, scenario: Scenario, links: Links) -> Poli
     tariff = np.zeros((T, L))
     quota_links: list[np.ndarray] = []
     quota_daily: list[np.ndarray] = []
+    quota_active: list[np.ndarray] = []
     front = np.zeros((T, C, P))
     release = np.zeros((T, C, P))
     cap_add = np.zeros((T, C, J))
@@ -202,8 +209,11 @@ def compile_policy(net: SupplyNetwork, scenario: Scenario, links: Links) -> Poli
                 per_year = ev.tonnes_per_year if ev.tonnes_per_year is not None else (ev.share_of_baseline or 0.0) * base
                 daily = np.zeros(T)
                 daily[t0:t1] = per_year / 365.0
+                active = np.zeros(T, bool)
+                active[t0:t1] = True
                 quota_links.append(mask)
                 quota_daily.append(daily)
+                quota_active.append(active)
         elif isinstance(ev, Tariff):
             t0 = _day_index(start, ev.start, T, 0)
             t1 = _day_index(start, ev.end, T, T)
@@ -244,5 +254,6 @@ def compile_policy(net: SupplyNetwork, scenario: Scenario, links: Links) -> Poli
         whitelist_approval=wl_appr, whitelist_delay=wl_delay, tariff=tariff,
         quota_links=np.array(quota_links, dtype=bool).reshape(len(quota_links), L),
         quota_daily=np.array(quota_daily).reshape(len(quota_daily), T).T.reshape(T, len(quota_daily)),
+        quota_active=np.array(quota_active, dtype=bool).reshape(len(quota_active), T).T.reshape(T, len(quota_active)),
         front_loading=front, release=release, capacity_add=cap_add, substitution=subst,
     )

@@ -13,8 +13,9 @@ from supplyshock.engine.compile import build_links, compile_policy
 from supplyshock.engine.simulate import NODE_VARS, RECORDABLE, SECTOR_VARS, Trajectories, simulate
 from supplyshock.network import SupplyNetwork, load_network
 from supplyshock.scenario import Scenario, apply_overrides, load_scenario, scenario_sha256
+from supplyshock.scenario.uncertainty import sample
 
-__all__ = ["run", "run_scenario", "to_dataset"]
+__all__ = ["member_parameters", "run", "run_scenario", "to_dataset"]
 
 UNITS = {
     "inventory": ("t", "Closing commercial stock"),
@@ -110,11 +111,33 @@ def run_scenario(
     net = apply_overrides(network or load_network(scenario.dataset), scenario)
     links = build_links(net)
     policy = compile_policy(net, scenario, links)
+    n = members or scenario.members
+    drawn = member_parameters(scenario, n)
+    drawn.update({k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in (params or {}).items()})
     traj = simulate(
-        net, links, policy, members=members or scenario.members, params=params,
+        net, links, policy, members=n, params=drawn,
         allocation=scenario.allocation, record=record, progress=progress, check=check,
     )
-    return to_dataset(traj, net, scenario, policy.dates)
+    ds = to_dataset(traj, net, scenario, policy.dates)
+    if drawn:
+        names = sorted(drawn)
+        ds["parameter_value"] = xr.Variable(
+            ("member", "parameter"), np.stack([drawn[k] for k in names], axis=1),
+            attrs={"description": "Engine parameter values of each member (sampled or given)"},
+        )
+        ds = ds.assign_coords(parameter=names)
+    return ds
+
+
+def member_parameters(scenario: Scenario, members: int) -> dict[str, np.ndarray]:
+    """The scenario's uncertain parameters sampled for ``members`` members (seeded).
+
+    Members are drawn all at once, so member i has the same values whatever the chunking
+    of a later run.
+    """
+    if not scenario.uncertain:
+        return {}
+    return sample(scenario.uncertain, scenario.correlation, members, seed=scenario.seed, method=scenario.sampler)
 
 
 def run(

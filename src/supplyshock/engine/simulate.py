@@ -29,8 +29,8 @@ One step (a day), for every ensemble member at once (DESIGN.md, "The material mo
    the value of output per tonne is lost output.
 9. **Prices and responses**: a price index per product inside and outside China is
    ``cover_ratio ** (-1 / price_flexibility)`` smoothed over ``price_adjustment_days``;
-   price-driven substitution cuts magnet demand outside China at up to
-   ``substitution_rate_per_year`` while the index is above the threshold.
+   price-driven substitution cuts demand in each market at up to
+   ``substitution_rate_per_year`` while that market's index is above the threshold.
 
 No pandas inside the loop; all randomness (uncertain parameters) enters through the
 per-member parameter arrays, so the same inputs give identical results.
@@ -88,6 +88,27 @@ class Trajectories:
     links: Links
     members: int
     days: int
+
+
+class _Segments:
+    """Sum link values into nodes: ``x (..., L) -> (..., n)`` by a node index per link.
+
+    Faster than multiplying by a dense incidence matrix: one gather (skipped when the
+    links are already sorted by node) and one ``np.add.reduceat``.
+    """
+
+    def __init__(self, index: np.ndarray, n: int) -> None:
+        self.perm = np.argsort(index, kind="stable")
+        self.nodes, self.starts = np.unique(index[self.perm], return_index=True)
+        self.n = n
+        self.identity = bool(np.array_equal(self.perm, np.arange(index.size)))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        xs = x if self.identity else x[..., self.perm]
+        out = np.zeros((*x.shape[:-1], self.n))
+        if self.nodes.size:
+            out[..., self.nodes] = np.add.reduceat(xs, self.starts, axis=-1)
+        return out
 
 
 def _member_param(params: Mapping[str, np.ndarray | float], name: str, default: float, M: int) -> np.ndarray:
@@ -179,16 +200,14 @@ def simulate(
     flow0 = links.flow0 / DAYS_PER_YEAR  # (L,)
     node_in = links.importer * P + links.product  # (L,) flat index of the importing node
     node_out = links.exporter * P + links.product
-    B_in = np.zeros((L, C * P))
-    B_in[np.arange(L), node_in] = 1.0
-    B_out = np.zeros((L, C * P))
-    B_out[np.arange(L), node_out] = 1.0
-    imp0 = (flow0 @ B_in).reshape(C, P)
-    exp0 = (flow0 @ B_out).reshape(C, P)
+    seg_in = _Segments(node_in, C * P)
+    seg_out = _Segments(node_out, C * P)
+    imp0 = seg_in(flow0).reshape(C, P)
+    exp0 = seg_out(flow0).reshape(C, P)
     outflow0 = cons0 + fd0 + exp0
     target0 = net.cover_days * outflow0  # (C, P)
     # goods in transit when orders are placed (after the day's arrivals are taken out)
-    pipe_target = ((flow0 * (links.transit - 1)) @ B_in).reshape(C, P)
+    pipe_target = seg_in(flow0 * (links.transit - 1)).reshape(C, P)
     # baseline supplier shares within each importing node
     share0 = np.where(imp0.reshape(-1)[node_in] > 0, flow0 / np.where(imp0.reshape(-1)[node_in] > 0, imp0.reshape(-1)[node_in], 1.0), 0.0)
     base = links.baseline & (flow0 > 0)
@@ -211,7 +230,7 @@ def simulate(
     mk = np.zeros((2, C))
     mk[market_of, np.arange(C)] = 1.0
     users = (cons0 + fd0) > 0
-    has_inbound = (np.ones(L) @ B_in).reshape(C, P) > 0
+    has_inbound = seg_in(np.ones(L)).reshape(C, P) > 0
     out_cap_per_act = rout_main  # t output per unit activity
 
     # ------------------------------------------------------------------ state
@@ -262,7 +281,7 @@ def simulate(
         arrivals_l = ring[:, slot, :].copy()
         ring[:, slot, :] = 0.0
         in_transit -= arrivals_l
-        imports = (arrivals_l @ B_in).reshape(M, C, P)
+        imports = seg_in(arrivals_l).reshape(M, C, P)
         stock += imports
         # 2. strategic releases
         rel = strategic0[None] * policy.release[t][None]
@@ -286,25 +305,25 @@ def simulate(
         sub_total = 1.0 - (1.0 - subst) * (1.0 - policy.substitution[t][None])
         demand = demand0[None] * (1.0 - sub_total)  # (M, C, S)
         fd_claim = demand @ sec_onehot  # (M, C, P)
-        pipe = ((in_transit + pending) @ B_in).reshape(M, C, P)
+        pipe = seg_in(in_transit + pending).reshape(M, C, P)
         need_imp = np.maximum(
             0.0,
             outflow_est - prod_est + (gap + pipe_target[None] - pipe) / inv_adj,
         ) * has_inbound[None]
         w_base = np.where(base, share0 * (1.0 + policy.tariff[t]) ** (-p["trade_elasticity"][:, None]), 0.0)  # (M, L)
-        w_norm = (w_base @ B_in)[:, node_in]
+        w_norm = seg_in(w_base)[:, node_in]
         sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
         # free supply of each exporter node, offered to importers whose links are not controlled
         cap_out = np.einsum("mcj,cjp->mcp", cap, rout)
         free = np.maximum(0.0, cap_out - produced) + np.maximum(0.0, stock - target) / inv_adj  # (M, C, P)
         open_link = ~policy.controlled[t]
         offer = free.reshape(M, C * P)[:, node_out] * open_link[None]  # (M, L)
-        offer_node = (offer @ B_in).reshape(M, C, P)
+        offer_node = seg_in(offer).reshape(M, C, P)
         alt_total = np.minimum(need_imp, redirect * offer_node)
         alt_share = np.where(offer_node.reshape(M, -1)[:, node_in] > 0,
                              offer / np.where(offer_node.reshape(M, -1)[:, node_in] > 0, offer_node.reshape(M, -1)[:, node_in], 1.0), 0.0)
         rest = (need_imp - alt_total).reshape(M, -1)[:, node_in]
-        has_base = (sig_base @ B_in).reshape(M, -1)[:, node_in] > 0
+        has_base = seg_in(sig_base).reshape(M, -1)[:, node_in] > 0
         request = alt_total.reshape(M, -1)[:, node_in] * alt_share + np.where(has_base, rest * sig_base, rest * alt_share)
         # 5. policy
         ban_t, lic_t = policy.ban[t][None], policy.licence[t][None]
@@ -335,13 +354,14 @@ def simulate(
             quota_left += policy.quota_daily[t][None]
             q_claims = claims @ qmask.T  # (M, G)
             q_scale = np.where(q_claims > quota_left, quota_left / np.where(q_claims > 0, q_claims, 1.0), 1.0)
+            q_scale = np.where(policy.quota_active[t][None], q_scale, 1.0)
             # a link in several quotas takes the tightest
             link_scale = np.where(qmask[None] > 0, q_scale[:, :, None], 1.0).min(axis=1)
             cut = claims * (1.0 - link_scale)
             denied += cut
             claims = claims - cut
         # 6. allocation
-        x_claim = (claims @ B_out).reshape(M, C, P)
+        x_claim = seg_out(claims).reshape(M, C, P)
         if allocation == "domestic_first":
             fd_fill = np.minimum(1.0, np.where(fd_claim > 0, stock / np.where(fd_claim > 0, fd_claim, 1.0), 1.0))
             left = np.maximum(0.0, stock - fd_claim * fd_fill)
@@ -353,10 +373,10 @@ def simulate(
         delivered_fd = fd_claim * fd_fill
         ship = claims * x_fill.reshape(M, -1)[:, node_out]
         denied += claims - ship
-        exports = (ship @ B_out).reshape(M, C, P)
+        exports = seg_out(ship).reshape(M, C, P)
         stock = np.maximum(stock - delivered_fd - exports, 0.0)
         if G:
-            quota_left = np.maximum(0.0, quota_left - ship @ qmask.T)
+            quota_left = np.where(policy.quota_active[t][None], np.maximum(0.0, quota_left - ship @ qmask.T), 0.0)
         # 7. transit
         arrive = (t + links.transit) % H
         ring[:, arrive, np.arange(L)] += ship
@@ -366,11 +386,11 @@ def simulate(
         delivered = demand * sec_fill
         shortfall = demand - delivered
         # 9. expectations, redirect, prices, substitution
-        outflow_est += alpha_e * (consumed + fd_claim + x_claim - outflow_est)
+        outflow_est += alpha_e * (need + fd_claim + x_claim - outflow_est)
         inflow_est += alpha_e * (imports - inflow_est)
         prod_est += alpha_e * (produced - prod_est)
-        req_node = (request @ B_in).reshape(M, C, P)
-        den_node = (denied @ B_in).reshape(M, C, P)
+        req_node = seg_in(request).reshape(M, C, P)
+        den_node = seg_in(denied).reshape(M, C, P)
         frac_denied = np.where(req_node > 0, den_node / np.where(req_node > 0, req_node, 1.0), 0.0)
         denied_est += alpha_e * (frac_denied - denied_est)
         lag = p["switching_lag_days"][:, None, None]

@@ -31,6 +31,7 @@ from supplyshock.scenario.models import (
     Tariff,
     _Control,
 )
+from supplyshock.scenario.uncertainty import POSITIVE, sample
 
 __all__ = ["Problem", "builtin_scenarios", "load_scenario", "scenario_text", "validate_file", "validate_text"]
 
@@ -110,8 +111,8 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 _HINTS = {
     "extra_forbidden": "remove the key or check its spelling against docs/scenario-format.md",
     "missing": "add the key",
-    "less_than_equal": "shares lie between 0 and 1",
-    "greater_than_equal": "use a value >= 0",
+    "less_than_equal": "use a smaller value (shares lie between 0 and 1)",
+    "greater_than_equal": "use a larger value",
     "date_from_datetime_parsing": "write dates as YYYY-MM-DD",
     "date_parsing": "write dates as YYYY-MM-DD",
     "union_tag_invalid": "type must be one of export_ban, licence, quota, tariff, agreement, stockpile_release, capacity_change, substitution",
@@ -128,6 +129,8 @@ def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem]]:
         line = mark.line + 1 if mark is not None else None
         msg = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(label, "", line, f"not valid YAML: {msg}", "check indentation and quoting")]
+    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
+        return None, [Problem(label, "", None, f"not valid YAML: {exc}", "write dates as YYYY-MM-DD with a real day")]
     if not isinstance(data, dict):
         return None, [Problem(label, "", 1, "a scenario must be a YAML mapping (name: ..., start: ..., events: [...])")]
     lines: dict[tuple[Any, ...], int] = {}
@@ -166,8 +169,9 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
             return
         for i, v in enumerate([values] if isinstance(values, str) else values):
             if v not in known:
+                plural = {"country": "countries", "process": "processes"}.get(what, what + "s")
                 add((*loc, i) if not isinstance(values, str) else loc, f"unknown {what} {v!r}",
-                    f"known {what}s: {', '.join(sorted(known))}")
+                    f"known {plural}: {', '.join(sorted(known))}")
 
     def in_horizon(loc: tuple[Any, ...], d: dt.date | None, what: str = "date") -> None:
         if d is not None and not (s.start <= d < end):
@@ -222,9 +226,18 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
             codes((*loc, "countries"), ev.countries, countries, "country")
             codes((*loc, "sectors"), ev.sectors, sectors, "sector")
             in_horizon((*loc, "start"), ev.start, "start")
-    for name in s.parameters:
+    for name, value in s.parameters.items():
         if name not in net.params:
             add(("parameters", name), f"unknown parameter {name!r}", f"known: {', '.join(sorted(net.params))}")
+        elif name in POSITIVE and value <= 0:
+            add(("parameters", name), f"{name} = {value} must be > 0")
+        elif value < 0:
+            add(("parameters", name), f"{name} = {value} must be >= 0")
+    if s.uncertain:
+        try:
+            sample(s.uncertain, s.correlation, 2, seed=s.seed, method="random")
+        except ValueError as exc:
+            add(("correlation",), str(exc), "weaken the correlations")
     return problems
 
 
@@ -259,14 +272,16 @@ def validate_file(name_or_path: str | Path) -> tuple[Scenario | None, list[Probl
 
 def apply_overrides(net: SupplyNetwork, scenario: Scenario) -> SupplyNetwork:
     """The dataset with the scenario's ``parameters`` and ``overrides`` applied."""
-    items: list[dict[str, Any]] = [
+    params: list[dict[str, Any]] = [
         {"table": "parameters", "match": {"name": k}, "set": {"value": v}} for k, v in scenario.parameters.items()
     ]
-    items += [o.model_dump() for o in scenario.overrides]
-    if not items:
-        return net
-    out = net.with_overrides(items, origin="overrides")
-    out.check()
+    out = net
+    if params:
+        out = out.with_overrides(params, origin="parameters")
+    if scenario.overrides:
+        out = out.with_overrides([o.model_dump() for o in scenario.overrides], origin="overrides")
+    if out is not net:
+        out.check()
     return out
 
 

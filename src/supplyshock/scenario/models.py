@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from supplyshock.scenario.uncertainty import Correlation, Uncertain
+
 __all__ = [
     "EVENT_TYPES",
     "Agreement",
@@ -267,6 +269,9 @@ class Scenario(_Model):
     events: list[Event] = Field(default_factory=list)
     parameters: dict[str, float] = Field(default_factory=dict, description="Dataset parameters to override.")
     overrides: list[Override] = Field(default_factory=list)
+    uncertain: list[Uncertain] = Field(default_factory=list, description="Uncertain engine parameters.")
+    correlation: list[Correlation] = Field(default_factory=list, description="Rank correlations between them.")
+    sampler: Literal["lhs", "sobol", "random"] = "lhs"
 
     @property
     def end(self) -> dt.date:
@@ -279,4 +284,13 @@ class Scenario(_Model):
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
             raise ValueError(f"event ids must be unique; repeated: {', '.join(sorted(dup))}")
+        names = [u.name for u in self.uncertain]
+        if len(set(names)) != len(names):
+            raise ValueError("each uncertain parameter may be declared once")
+        for c in self.correlation:
+            for nm in (c.a, c.b):
+                if nm not in names:
+                    raise ValueError(f"correlation names {nm!r}, which is not declared in 'uncertain'")
+            if c.a == c.b:
+                raise ValueError(f"correlation of {c.a!r} with itself")
         return self
