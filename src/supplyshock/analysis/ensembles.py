@@ -31,7 +31,6 @@ from supplyshock.scenario import Scenario, apply_overrides
 
 __all__ = ["EnsembleError", "chunk_bounds", "reduce_chunk", "run_ensemble"]
 
-RECORD = ("demand", "shortfall", "lost_output", "trade")
 
 
 class EnsembleError(SupplyShockError):
@@ -62,30 +61,23 @@ def reduce_chunk(job: _Job) -> xr.Dataset:
     policy = compile_policy(net, scenario, links)
     n = job.stop - job.start
     params = {k: v[job.start:job.stop] for k, v in job.params.items()}
-    traj = simulate(net, links, policy, members=n, params=params, allocation=scenario.allocation, record=RECORD)
-    demand, short, lost = traj.arrays["demand"], traj.arrays["shortfall"], traj.arrays["lost_output"]
-    ratio = np.divide(short, demand, out=np.zeros_like(short), where=demand > 0)
-    is_short = ratio > job.threshold
-    ever = np.maximum.accumulate(is_short, axis=1)
-    first = np.where(is_short.any(axis=1), is_short.argmax(axis=1), np.nan).astype(float)
-    # China's magnet exports by day summed over importers -> monthly totals per member
-    china = net.countries.index("CHN") if "CHN" in net.countries else -1
-    magnet = net.products.index("ndfeb_magnet") if "ndfeb_magnet" in net.products else -1
-    sel = (links.exporter == china) & (links.product == magnet)
-    daily_exports = traj.arrays["trade"][:, :, sel].sum(axis=2)
+    traj = simulate(net, links, policy, members=n, params=params, allocation=scenario.allocation, record=(),
+                    metrics_threshold=job.threshold)
+    a = traj.arrays
+    first = np.where(a["first_shortfall_day"] >= 0, a["first_shortfall_day"], np.nan).astype(float)
     months = policy.dates.astype("datetime64[M]")
     umonths, inv = np.unique(months, return_inverse=True)
     monthly = np.zeros((n, umonths.size))
-    np.add.at(monthly.T, inv, daily_exports.T)
+    np.add.at(monthly.T, inv, a["china_magnet_exports"].T)
     member = np.arange(job.start, job.stop)
     dims_ms = ("member", "country", "sector")
     ds = xr.Dataset(
         {
             "days_to_first_shortfall": (dims_ms, first),
-            "peak_shortfall_pct": (dims_ms, ratio.max(axis=1) * 100),
-            "cumulative_shortfall_t": (dims_ms, short.sum(axis=1)),
-            "lost_output_usd": (dims_ms, lost.sum(axis=1)),
-            "short_count": (("time", "country", "sector"), ever.sum(axis=0).astype(np.int64)),
+            "peak_shortfall_pct": (dims_ms, a["peak_shortfall_ratio"] * 100),
+            "cumulative_shortfall_t": (dims_ms, a["cumulative_shortfall"]),
+            "lost_output_usd": (dims_ms, a["cumulative_lost_output"]),
+            "short_count": (("time", "country", "sector"), a["short_count"]),
             "china_magnet_exports_t": (("member", "month"), monthly),
         },
         coords={
@@ -141,6 +133,7 @@ def run_ensemble(
     threshold: float = SHORTFALL_THRESHOLD,
     progress: Callable[[int, int], None] | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> xr.Dataset:
     """Run an ensemble in chunks and return per-member metrics and shortfall probabilities.
 
@@ -161,6 +154,8 @@ def run_ensemble(
     progress : callable(done, total), optional
     on_chunk : callable(index), optional
         Called when a chunk has been *computed* (not when it is reused).
+    workers : int, optional
+        Processes of the local backend (default: one per CPU, at most one per chunk).
 
     Returns
     -------
@@ -212,8 +207,20 @@ def run_ensemble(
             progress(done, len(jobs))
 
     if backend == "local":
-        for i in todo:
-            finish(i, reduce_chunk(jobs[i]))
+        n_workers = min(workers or os.cpu_count() or 1, len(todo))
+        if n_workers <= 1:
+            for i in todo:
+                finish(i, reduce_chunk(jobs[i]))
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+            with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("fork")) as pool:
+                running = {pool.submit(reduce_chunk, jobs[i]): i for i in todo}
+                while running:
+                    ready, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for fut in ready:
+                        finish(running.pop(fut), fut.result())
     elif backend == "ray":
         _run_ray(jobs, todo, finish, ray_address)
     else:

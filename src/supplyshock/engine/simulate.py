@@ -131,6 +131,7 @@ def simulate(
     record: tuple[str, ...] = RECORDABLE,
     progress: Callable[[int], None] | None = None,
     check: bool = False,
+    metrics_threshold: float | None = None,
 ) -> Trajectories:
     """Run the material model.
 
@@ -156,6 +157,13 @@ def simulate(
         Called with the number of days done after each day.
     check : bool
         Verify mass balance and non-negativity every step (raises InvariantError).
+    metrics_threshold : float, optional
+        Also accumulate headline metrics during the run (no need to record daily
+        end-use arrays for large ensembles): ``cumulative_shortfall``,
+        ``cumulative_lost_output``, ``peak_shortfall_ratio``, ``first_shortfall_day``
+        (-1: never) on (member, country, sector), ``short_count`` on (time, country,
+        sector) (members short on or before the day; a day is short when shortfall
+        exceeds this share of demand) and ``china_magnet_exports`` on (member, time).
 
     Returns
     -------
@@ -183,185 +191,246 @@ def simulate(
             raise ValueError(f"parameter {k!r} must be > 0")
 
     # ------------------------------------------------------------------ static arrays
+    # The state lives on *active* elements only: nodes (country, product) that produce,
+    # use, trade or stock something; facilities (country, process) with capacity now or
+    # later; (country, sector) pairs with demand. Results are expanded to full grids at
+    # the end.
     rin, rout = net.recipe_in, net.recipe_out  # (C, J, P)
-    act0 = net.activity0 / DAYS_PER_YEAR  # (C, J)
-    # capacity scales with the member's utilisation assumption (capacity = output / utilisation)
-    util0 = net.params.get("utilisation", 0.85)
-    cap_base = net.capacity / DAYS_PER_YEAR  # (C, J)
-    cap_scale = (util0 / p["utilisation"])[:, None, None]  # (M, 1, 1)
-    derived_cap = np.isclose(net.capacity * util0, net.activity0) & (net.activity0 > 0)
-    prod0 = np.einsum("cj,cjp->cp", act0, rout)
-    cons0 = np.einsum("cj,cjp->cp", act0, rin)
-    demand0 = net.demand0 / DAYS_PER_YEAR  # (C, S)
-    sector_prod = net.sector_product
-    sec_onehot = np.zeros((S, P))
-    sec_onehot[np.arange(S), sector_prod] = 1.0
-    fd0 = demand0 @ sec_onehot  # (C, P)
-    flow0 = links.flow0 / DAYS_PER_YEAR  # (L,)
-    node_in = links.importer * P + links.product  # (L,) flat index of the importing node
-    node_out = links.exporter * P + links.product
-    seg_in = _Segments(node_in, C * P)
-    seg_out = _Segments(node_out, C * P)
-    imp0 = seg_in(flow0).reshape(C, P)
-    exp0 = seg_out(flow0).reshape(C, P)
-    outflow0 = cons0 + fd0 + exp0
-    target0 = net.cover_days * outflow0  # (C, P)
-    # goods in transit when orders are placed (after the day's arrivals are taken out)
-    pipe_target = seg_in(flow0 * (links.transit - 1)).reshape(C, P)
-    # baseline supplier shares within each importing node
-    share0 = np.where(imp0.reshape(-1)[node_in] > 0, flow0 / np.where(imp0.reshape(-1)[node_in] > 0, imp0.reshape(-1)[node_in], 1.0), 0.0)
-    base = links.baseline & (flow0 > 0)
-    # main output of each process and its share of the node's baseline output
     J = rin.shape[1]
-    main_out = np.argmax(rout, axis=2)  # (C, J)
-    rout_main = np.take_along_axis(rout, main_out[:, :, None], axis=2)[:, :, 0]  # (C, J)
-    prod0_main = np.take_along_axis(prod0, main_out, axis=1)  # (C, J)
-    has_proc = rout_main > 0
-    n_same = np.zeros((C, J))
-    for c in range(C):
-        for j in range(J):
-            n_same[c, j] = np.sum((main_out[c] == main_out[c, j]) & (net.capacity[c] > 0))
+    util0 = net.params.get("utilisation", 0.85)
+    fac_mask = (net.capacity > 0) | (np.abs(policy.capacity_add).max(axis=0) > 0)  # (C, J)
+    fac_c, fac_j = np.nonzero(fac_mask)
+    F = fac_c.size
+    node_mask = np.zeros((C, P), bool)
+    node_mask[links.importer, links.product] = True
+    node_mask[links.exporter, links.product] = True
+    node_mask |= net.demand0 @ np.eye(P)[net.sector_product] > 0 if S else False
+    node_mask |= net.strategic_days > 0
+    node_mask |= (policy.release.max(axis=0) > 0)
+    for f in range(F):
+        node_mask[fac_c[f]] |= (rin[fac_c[f], fac_j[f]] > 0) | (rout[fac_c[f], fac_j[f]] > 0)
+    node_c, node_p = np.nonzero(node_mask)
+    N = node_c.size
+    node_id = -np.ones((C, P), dtype=np.int64)
+    node_id[node_c, node_p] = np.arange(N)
+    # facility recipes as (F, N) matrices
+    rin_f = np.zeros((F, N))
+    rout_f = np.zeros((F, N))
+    for f in range(F):
+        c, j = fac_c[f], fac_j[f]
+        for pp in range(P):
+            if rin[c, j, pp] > 0:
+                rin_f[f, node_id[c, pp]] = rin[c, j, pp]
+            if rout[c, j, pp] > 0:
+                rout_f[f, node_id[c, pp]] = rout[c, j, pp]
+    k_in = max(1, int((rin_f > 0).sum(axis=1).max()) if F else 1)
+    fac_inputs = np.zeros((F, k_in), dtype=np.int64)
+    fac_inmask = np.zeros((F, k_in), bool)
+    for f in range(F):
+        idx = np.flatnonzero(rin_f[f] > 0)
+        fac_inputs[f, : idx.size] = idx
+        fac_inmask[f, : idx.size] = True
+    act0 = net.activity0[fac_c, fac_j] / DAYS_PER_YEAR  # (F,)
+    cap_base = net.capacity[fac_c, fac_j] / DAYS_PER_YEAR
+    derived_cap = np.isclose(net.capacity[fac_c, fac_j] * util0, net.activity0[fac_c, fac_j]) & (act0 > 0)
+    cap_scale = util0 / p["utilisation"][:, None]  # (M, 1)
+    cap_add = policy.capacity_add[:, fac_c, fac_j] / DAYS_PER_YEAR  # (T, F)
+    prod0 = act0 @ rout_f  # (N,)
+    cons0 = act0 @ rin_f
+    main_out = np.argmax(rout_f, axis=1) if F else np.zeros(0, dtype=np.int64)  # (F,) node of the main output
+    rout_main = rout_f[np.arange(F), main_out]
+    prod0_main = prod0[main_out]
+    n_same = np.array([np.sum((main_out == main_out[f]) & (cap_base > 0)) for f in range(F)], dtype=float)
     proc_share = np.where(prod0_main > 0, act0 * rout_main / np.where(prod0_main > 0, prod0_main, 1.0),
                           1.0 / np.maximum(n_same, 1.0))
-    uses_input = rin > 0  # (C, J, P)
-    strategic0 = net.strategic_days * (cons0 + fd0)  # (C, P)
+    # end-use demand on active (country, sector) pairs
+    q_c, q_s = np.nonzero(net.demand0 > 0)
+    Q = q_c.size
+    q_node = node_id[q_c, net.sector_product[q_s]]
+    demand0 = net.demand0[q_c, q_s] / DAYS_PER_YEAR  # (Q,)
+    value_q = net.value_per_t[q_c, q_s]
+    subst_event = policy.substitution[:, q_c, q_s]  # (T, Q)
+    seg_q = _Segments(q_node, N)
+    fd0 = seg_q(demand0)
+    flow0 = links.flow0 / DAYS_PER_YEAR  # (L,)
+    node_in = node_id[links.importer, links.product]
+    node_out = node_id[links.exporter, links.product]
+    seg_in = _Segments(node_in, N)
+    seg_out = _Segments(node_out, N)
+    imp0 = seg_in(flow0)
+    exp0 = seg_out(flow0)
+    outflow0 = cons0 + fd0 + exp0
+    target0 = net.cover_days[node_c, node_p] * outflow0  # (N,)
+    # goods in transit when orders are placed (after the day's arrivals are taken out)
+    pipe_target = seg_in(flow0 * (links.transit - 1))
+    # baseline supplier shares within each importing node
+    imp0_l = imp0[node_in]
+    share0 = np.where(imp0_l > 0, flow0 / np.where(imp0_l > 0, imp0_l, 1.0), 0.0)
+    base = links.baseline & (flow0 > 0)
+    base_nodes = seg_in(base.astype(float))[node_in] > 0  # the link's importer has baseline suppliers
+    strategic0 = net.strategic_days[node_c, node_p] * (cons0 + fd0)
+    release = policy.release[:, node_c, node_p]  # (T, N)
+    front = policy.front_loading[:, node_c, node_p]  # (T, N)
     china = net.countries.index("CHN") if "CHN" in net.countries else -1
-    market_of = np.array([0 if c == china else 1 for c in range(C)])
-    mk = np.zeros((2, C))
-    mk[market_of, np.arange(C)] = 1.0
+    market = (node_c != china).astype(np.int64)  # 0 china, 1 outside
     users = (cons0 + fd0) > 0
-    has_inbound = seg_in(np.ones(L)).reshape(C, P) > 0
-    out_cap_per_act = rout_main  # t output per unit activity
+    seg_mk = _Segments(np.where(users, market * P + node_p, 2 * P), 2 * P + 1)
+    q_price = (q_c != china).astype(np.int64) * P + net.sector_product[q_s]  # price index column of each pair
+    has_inbound = seg_in(np.ones(L)) > 0
+    tariffed = np.abs(policy.tariff).max(axis=1) > 0  # (T,)
+    any_licence = bool(policy.licence.max() > 0)
+    any_whitelist = bool(policy.whitelist.max() > 0)
+    uniform_delay = bool(np.all(p["delay_scale"] == p["delay_scale"][0]))
 
     # ------------------------------------------------------------------ state
-    cover_scale = p["cover_scale"][:, None, None]
-    target = target0[None] * cover_scale  # (M, C, P)
+    target = target0[None] * p["cover_scale"][:, None]  # (M, N)
     stock = target.copy()
-    strategic = np.broadcast_to(strategic0, (M, C, P)).copy()
+    strategic = np.broadcast_to(strategic0, (M, N)).copy()
     H = int(links.transit.max()) + 1
-    ring = np.zeros((M, H, L))
+    ring = np.zeros((H, M, L))  # time-major so a day's slot is one contiguous block
     for l_ in range(L):
-        ring[:, : links.transit[l_], l_] = flow0[l_]
+        ring[: links.transit[l_], :, l_] = flow0[l_]
     in_transit = np.broadcast_to(flow0 * links.transit, (M, L)).copy()
     D = int(np.ceil(max(1, policy.delay.max(), policy.whitelist_delay.max()) * float(p["delay_scale"].max()))) + 2
-    apps = np.zeros((M, D, L))  # pending applications by decision slot
-    wl_apps = np.zeros((M, D, L))  # approved whitelisted claims by release slot
+    apps = np.zeros((D, M, L))  # pending applications by decision slot
+    wl_apps = np.zeros((D, M, L))  # approved whitelisted claims by release slot
     pending = np.zeros((M, L))
     G = policy.quota_links.shape[0]
     quota_left = np.zeros((M, G))
     qmask = policy.quota_links.astype(float)  # (G, L)
-    outflow_est = np.broadcast_to(outflow0, (M, C, P)).copy()
-    inflow_est = np.broadcast_to(imp0, (M, C, P)).copy()
-    prod_est = np.broadcast_to(prod0, (M, C, P)).copy()
-    redirect = np.zeros((M, C, P))
-    denied_est = np.zeros((M, C, P))
-    price = np.ones((M, 2, P))
-    subst = np.zeros((M, C, S))
+    outflow_est = np.broadcast_to(outflow0, (M, N)).copy()
+    inflow_est = np.broadcast_to(imp0, (M, N)).copy()
+    prod_est = np.broadcast_to(prod0, (M, N)).copy()
+    redirect = np.zeros((M, N))
+    denied_est = np.zeros((M, N))
+    price = np.ones((M, 2 * P))
+    subst = np.zeros((M, Q))
     m_idx = np.arange(M)[:, None]
     l_idx = np.arange(L)[None, :]
-    alpha_e = 1.0 / p["expectation_days"][:, None, None]
+    l_range = np.arange(L)
+    col = lambda name: p[name][:, None]  # noqa: E731 - (M, 1) column of a member parameter
+    alpha_e = col("expectation_days") ** -1.0
+    inv_adj, prod_adj = col("inventory_adjustment_days"), col("production_adjustment_days")
+    appr_scale, delay_scale = col("approval_scale"), col("delay_scale")
+    lag, flex, beta = col("switching_lag_days"), col("price_flexibility"), col("price_adjustment_days") ** -1.0
+    sub_rate, sub_thr, sub_max = col("substitution_rate_per_year") / DAYS_PER_YEAR, col("substitution_price_threshold"), col("substitution_max")
+    p_max, elast = col("price_index_max"), col("trade_elasticity")
+    sig_const = np.broadcast_to(np.where(base, share0, 0.0), (M, L))
 
-    rec = {k: np.zeros((M, T, C, P)) for k in NODE_VARS if k in record}
-    rec.update({k: np.zeros((M, T, C, S)) for k in SECTOR_VARS if k in record})
-    if "trade" in record:
-        rec["trade"] = np.zeros((M, T, L))
-    if "price_index" in record:
-        rec["price_index"] = np.zeros((M, T, 2, P))
+    # recorded time-major (each day writes one contiguous block), transposed at the end
+    rec_n = {k: np.zeros((T, M, N)) for k in NODE_VARS if k in record}
+    rec_q = {k: np.zeros((T, M, Q)) for k in SECTOR_VARS if k in record}
+    rec_trade = np.zeros((T, M, L)) if "trade" in record else None
+    rec_price = np.zeros((T, M, 2 * P)) if "price_index" in record else None
 
-    inv_adj = p["inventory_adjustment_days"][:, None, None]
-    prod_adj = p["production_adjustment_days"][:, None, None]
-    appr_scale = p["approval_scale"][:, None]
-    delay_scale = p["delay_scale"][:, None]
+    acc = metrics_threshold is not None
+    if acc:
+        cum_short = np.zeros((M, Q))
+        cum_lost = np.zeros((M, Q))
+        peak = np.zeros((M, Q))
+        first_day = np.full((M, Q), -1, dtype=np.int64)
+        ever = np.zeros((M, Q), bool)
+        short_count = np.zeros((T, Q), dtype=np.int64)
+        china_mag = np.zeros((M, T))
+        mag = net.products.index("ndfeb_magnet") if "ndfeb_magnet" in net.products else -1
+        sel_mag = np.flatnonzero((links.exporter == china) & (links.product == mag))
 
     for t in range(T):
         opening = stock.copy() if check else None
-        gap = target + policy.front_loading[t][None] * outflow0[None] - stock  # on the opening stock
+        gap = target + front[t] * outflow0 - stock  # on the opening stock
         # 1. arrivals
         slot = t % H
-        arrivals_l = ring[:, slot, :].copy()
-        ring[:, slot, :] = 0.0
+        arrivals_l = ring[slot].copy()
+        ring[slot] = 0.0
         in_transit -= arrivals_l
-        imports = seg_in(arrivals_l).reshape(M, C, P)
+        imports = seg_in(arrivals_l)
         stock += imports
         # 2. strategic releases
-        rel = strategic0[None] * policy.release[t][None]
-        rel = np.minimum(rel, strategic)
+        rel = np.minimum(strategic0 * release[t], strategic)
         strategic -= rel
         stock += rel
         # 3. production
-        cap = cap_base[None] * np.where(derived_cap[None], cap_scale, 1.0) + policy.capacity_add[t][None] / DAYS_PER_YEAR
-        plan_out = np.maximum(0.0, outflow_est - inflow_est + gap / prod_adj)  # (M, C, P)
-        plan_main = np.take_along_axis(plan_out, np.broadcast_to(main_out, (M, C, J)), axis=2)
-        a_plan = np.where(has_proc[None], plan_main * proc_share[None] / np.where(has_proc, out_cap_per_act, 1.0)[None], 0.0)
-        a_plan = np.minimum(a_plan, np.maximum(cap, 0.0))
-        need = np.einsum("mcj,cjp->mcp", a_plan, rin)
-        ratio = np.where(need > 0, np.minimum(1.0, stock / np.where(need > 0, need, 1.0)), 1.0)
-        limit = np.where(uses_input[None], ratio[:, :, None, :], 1.0).min(axis=3)
+        cap = np.maximum(cap_base * np.where(derived_cap, cap_scale, 1.0) + cap_add[t], 0.0)  # (M, F)
+        plan_out = np.maximum(0.0, outflow_est - inflow_est + gap / prod_adj)  # (M, N)
+        a_plan = np.minimum(plan_out[:, main_out] * (proc_share / np.where(rout_main > 0, rout_main, 1.0)), cap)
+        need = a_plan @ rin_f  # (M, N)
+        ratio = np.minimum(1.0, stock / np.where(need > 0, need, np.inf))
+        ratio = np.where(need > 0, ratio, 1.0)
+        limit = np.where(fac_inmask, ratio[:, fac_inputs], 1.0).min(axis=2)  # (M, F)
         act = a_plan * limit
-        consumed = np.einsum("mcj,cjp->mcp", act, rin)
-        produced = np.einsum("mcj,cjp->mcp", act, rout)
+        consumed = act @ rin_f
+        produced = act @ rout_f
         stock = np.maximum(stock - consumed, 0.0) + produced
         # 4. orders
-        sub_total = 1.0 - (1.0 - subst) * (1.0 - policy.substitution[t][None])
-        demand = demand0[None] * (1.0 - sub_total)  # (M, C, S)
-        fd_claim = demand @ sec_onehot  # (M, C, P)
-        pipe = seg_in(in_transit + pending).reshape(M, C, P)
-        need_imp = np.maximum(
-            0.0,
-            outflow_est - prod_est + (gap + pipe_target[None] - pipe) / inv_adj,
-        ) * has_inbound[None]
-        w_base = np.where(base, share0 * (1.0 + policy.tariff[t]) ** (-p["trade_elasticity"][:, None]), 0.0)  # (M, L)
-        w_norm = seg_in(w_base)[:, node_in]
-        sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
+        demand = demand0 * ((1.0 - subst) * (1.0 - subst_event[t]))  # (M, Q)
+        fd_claim = seg_q(demand)  # (M, N)
+        pipe = seg_in(in_transit + pending)
+        need_imp = np.maximum(0.0, outflow_est - prod_est + (gap + pipe_target - pipe) / inv_adj) * has_inbound
+        if tariffed[t]:
+            w_base = np.where(base, share0 * (1.0 + policy.tariff[t]) ** (-elast), 0.0)  # (M, L)
+            w_norm = seg_in(w_base)[:, node_in]
+            sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
+        else:
+            sig_base = sig_const
         # free supply of each exporter node, offered to importers whose links are not controlled
-        cap_out = np.einsum("mcj,cjp->mcp", cap, rout)
-        free = np.maximum(0.0, cap_out - produced) + np.maximum(0.0, stock - target) / inv_adj  # (M, C, P)
-        open_link = ~policy.controlled[t]
-        offer = free.reshape(M, C * P)[:, node_out] * open_link[None]  # (M, L)
-        offer_node = seg_in(offer).reshape(M, C, P)
+        cap_out = cap @ rout_f
+        free = np.maximum(0.0, cap_out - produced) + np.maximum(0.0, stock - target) / inv_adj  # (M, N)
+        offer = free[:, node_out] * ~policy.controlled[t]  # (M, L)
+        offer_node = seg_in(offer)
         alt_total = np.minimum(need_imp, redirect * offer_node)
-        alt_share = np.where(offer_node.reshape(M, -1)[:, node_in] > 0,
-                             offer / np.where(offer_node.reshape(M, -1)[:, node_in] > 0, offer_node.reshape(M, -1)[:, node_in], 1.0), 0.0)
-        rest = (need_imp - alt_total).reshape(M, -1)[:, node_in]
-        has_base = seg_in(sig_base).reshape(M, -1)[:, node_in] > 0
-        request = alt_total.reshape(M, -1)[:, node_in] * alt_share + np.where(has_base, rest * sig_base, rest * alt_share)
+        offer_l = offer_node[:, node_in]
+        alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
+        rest = (need_imp - alt_total)[:, node_in]
+        request = alt_total[:, node_in] * alt_share + np.where(base_nodes, rest * sig_base, rest * alt_share)
         # 5. policy
-        ban_t, lic_t = policy.ban[t][None], policy.licence[t][None]
+        ban_t, lic_t = policy.ban[t], policy.licence[t]
         now = request * (1.0 - ban_t - lic_t)
         denied = request * ban_t
-        applied = request * lic_t
-        wl_share = policy.whitelist[t][None]
-        wl_part = applied * wl_share
-        normal = applied - wl_part
-        wl_ok = wl_part * policy.whitelist_approval[t][None]
-        denied += wl_part - wl_ok
-        wl_slot = (t + np.rint(policy.whitelist_delay[t][None] * delay_scale).astype(np.int64)) % D
-        wl_apps[np.broadcast_to(m_idx, (M, L)), wl_slot, np.broadcast_to(l_idx, (M, L))] += wl_ok
-        dec_slot = (t + np.maximum(1, np.rint(policy.delay[t][None] * delay_scale).astype(np.int64))) % D
-        dec_slot = np.where(policy.delay[t][None] > 0, dec_slot, t % D)
-        apps[np.broadcast_to(m_idx, (M, L)), dec_slot, np.broadcast_to(l_idx, (M, L))] += normal
-        pending += normal + wl_ok
-        decided = apps[:, t % D, :].copy()
-        apps[:, t % D, :] = 0.0
-        released_wl = wl_apps[:, t % D, :].copy()
-        wl_apps[:, t % D, :] = 0.0
-        pending = np.maximum(pending - decided - released_wl, 0.0)
-        a_t = np.clip(policy.approval[t][None] * appr_scale, 0.0, 1.0)
-        approved = decided * a_t
-        denied += decided - approved
-        claims = now + approved + released_wl
+        claims = now
+        if any_licence:
+            applied = request * lic_t
+            normal = applied
+            if any_whitelist:
+                wl_part = applied * policy.whitelist[t]
+                normal = applied - wl_part
+                wl_ok = wl_part * policy.whitelist_approval[t]
+                denied += wl_part - wl_ok
+                if uniform_delay:
+                    wl_slot_l = (t + np.rint(policy.whitelist_delay[t] * delay_scale[0, 0]).astype(np.int64)) % D
+                    wl_apps[wl_slot_l, :, l_range] += wl_ok.T
+                else:
+                    wl_slot = (t + np.rint(policy.whitelist_delay[t][None] * delay_scale).astype(np.int64)) % D
+                    wl_apps[wl_slot, np.broadcast_to(m_idx, (M, L)), np.broadcast_to(l_idx, (M, L))] += wl_ok
+                pending += wl_ok
+            if uniform_delay:
+                d_l = np.maximum(1, np.rint(policy.delay[t] * delay_scale[0, 0]).astype(np.int64))
+                dec_slot_l = np.where(policy.delay[t] > 0, (t + d_l) % D, t % D)
+                apps[dec_slot_l, :, l_range] += normal.T
+            else:
+                dec_slot = (t + np.maximum(1, np.rint(policy.delay[t][None] * delay_scale).astype(np.int64))) % D
+                dec_slot = np.where(policy.delay[t][None] > 0, dec_slot, t % D)
+                apps[dec_slot, np.broadcast_to(m_idx, (M, L)), np.broadcast_to(l_idx, (M, L))] += normal
+            pending += normal
+            decided = apps[t % D].copy()
+            apps[t % D] = 0.0
+            released_wl = wl_apps[t % D].copy()
+            wl_apps[t % D] = 0.0
+            pending = np.maximum(pending - decided - released_wl, 0.0)
+            approved = decided * np.clip(policy.approval[t] * appr_scale, 0.0, 1.0)
+            denied += decided - approved
+            claims = now + approved + released_wl
         if G:
-            quota_left += policy.quota_daily[t][None]
+            quota_left += policy.quota_daily[t]
             q_claims = claims @ qmask.T  # (M, G)
             q_scale = np.where(q_claims > quota_left, quota_left / np.where(q_claims > 0, q_claims, 1.0), 1.0)
-            q_scale = np.where(policy.quota_active[t][None], q_scale, 1.0)
+            q_scale = np.where(policy.quota_active[t], q_scale, 1.0)
             # a link in several quotas takes the tightest
             link_scale = np.where(qmask[None] > 0, q_scale[:, :, None], 1.0).min(axis=1)
             cut = claims * (1.0 - link_scale)
             denied += cut
             claims = claims - cut
         # 6. allocation
-        x_claim = seg_out(claims).reshape(M, C, P)
+        x_claim = seg_out(claims)
         if allocation == "domestic_first":
             fd_fill = np.minimum(1.0, np.where(fd_claim > 0, stock / np.where(fd_claim > 0, fd_claim, 1.0), 1.0))
             left = np.maximum(0.0, stock - fd_claim * fd_fill)
@@ -371,43 +440,32 @@ def simulate(
             fd_fill = np.minimum(1.0, np.where(tot > 0, stock / np.where(tot > 0, tot, 1.0), 1.0))
             x_fill = fd_fill
         delivered_fd = fd_claim * fd_fill
-        ship = claims * x_fill.reshape(M, -1)[:, node_out]
+        ship = claims * x_fill[:, node_out]
         denied += claims - ship
-        exports = seg_out(ship).reshape(M, C, P)
+        exports = seg_out(ship)
         stock = np.maximum(stock - delivered_fd - exports, 0.0)
         if G:
-            quota_left = np.where(policy.quota_active[t][None], np.maximum(0.0, quota_left - ship @ qmask.T), 0.0)
+            quota_left = np.where(policy.quota_active[t], np.maximum(0.0, quota_left - ship @ qmask.T), 0.0)
         # 7. transit
-        arrive = (t + links.transit) % H
-        ring[:, arrive, np.arange(L)] += ship
+        ring[(t + links.transit) % H, :, l_range] += ship.T
         in_transit += ship
         # 8. use by sector (pro rata within the node)
-        sec_fill = fd_fill[:, :, sector_prod]  # (M, C, S)
-        delivered = demand * sec_fill
+        delivered = demand * fd_fill[:, q_node]
         shortfall = demand - delivered
         # 9. expectations, redirect, prices, substitution
         outflow_est += alpha_e * (need + fd_claim + x_claim - outflow_est)
         inflow_est += alpha_e * (imports - inflow_est)
         prod_est += alpha_e * (produced - prod_est)
-        req_node = seg_in(request).reshape(M, C, P)
-        den_node = seg_in(denied).reshape(M, C, P)
-        frac_denied = np.where(req_node > 0, den_node / np.where(req_node > 0, req_node, 1.0), 0.0)
+        req_node = seg_in(request)
+        frac_denied = np.where(req_node > 0, seg_in(denied) / np.where(req_node > 0, req_node, 1.0), 0.0)
         denied_est += alpha_e * (frac_denied - denied_est)
-        lag = p["switching_lag_days"][:, None, None]
         redirect = np.clip(redirect + np.where(denied_est > 0.01, 1.0, -1.0) / lag, 0.0, 1.0)
-        tgt_mk = np.einsum("kc,mcp->mkp", mk, target * users[None])
-        stk_mk = np.einsum("kc,mcp->mkp", mk, stock * users[None])
+        tgt_mk = seg_mk(target)[:, : 2 * P]
+        stk_mk = seg_mk(stock)[:, : 2 * P]
         cover_ratio = np.where(tgt_mk > 0, stk_mk / np.where(tgt_mk > 0, tgt_mk, 1.0), 1.0)
-        flex = p["price_flexibility"][:, None, None]
-        p_target = np.minimum(np.maximum(cover_ratio, 1e-6) ** (-1.0 / flex), p["price_index_max"][:, None, None])
-        beta = 1.0 / p["price_adjustment_days"][:, None, None]
+        p_target = np.minimum(np.maximum(cover_ratio, 1e-6) ** (-1.0 / flex), p_max)
         price = np.exp(np.log(price) + beta * (np.log(p_target) - np.log(price)))
-        p_out = price[:, 1, :][:, sector_prod]  # (M, S) outside-China price of each sector's product
-        p_in = price[:, 0, :][:, sector_prod]
-        p_sec = np.where(market_of[None, :, None] == 0, p_in[:, None, :], p_out[:, None, :])  # (M, C, S)
-        rate = p["substitution_rate_per_year"][:, None, None] / DAYS_PER_YEAR
-        thr = p["substitution_price_threshold"][:, None, None]
-        subst = np.clip(subst + np.where(p_sec > thr, rate, 0.0), 0.0, p["substitution_max"][:, None, None])
+        subst = np.clip(subst + np.where(price[:, q_price] > sub_thr, sub_rate, 0.0), 0.0, sub_max)
         if check:
             assert opening is not None
             resid = opening + imports + rel + produced - consumed - delivered_fd - exports - stock
@@ -424,20 +482,54 @@ def simulate(
         # record
         for k, v in (("inventory", stock), ("production", produced), ("process_use", consumed),
                      ("imports", imports), ("exports", exports), ("final_use", delivered_fd), ("release", rel)):
-            if k in rec:
-                rec[k][:, t] = v
-        if "demand" in rec:
-            rec["demand"][:, t] = demand
-        if "delivered" in rec:
-            rec["delivered"][:, t] = delivered
-        if "shortfall" in rec:
-            rec["shortfall"][:, t] = shortfall
-        if "lost_output" in rec:
-            rec["lost_output"][:, t] = shortfall * net.value_per_t[None]
-        if "trade" in rec:
-            rec["trade"][:, t] = ship
-        if "price_index" in rec:
-            rec["price_index"][:, t] = price
+            if k in rec_n:
+                rec_n[k][t] = v
+        for k, v in (("demand", demand), ("delivered", delivered), ("shortfall", shortfall)):
+            if k in rec_q:
+                rec_q[k][t] = v
+        if "lost_output" in rec_q:
+            rec_q["lost_output"][t] = shortfall * value_q
+        if rec_trade is not None:
+            rec_trade[t] = ship
+        if rec_price is not None:
+            rec_price[t] = price
+        if acc:
+            ratio_q = np.divide(shortfall, demand, out=np.zeros_like(shortfall), where=demand > 0)
+            cum_short += shortfall
+            cum_lost += shortfall * value_q
+            np.maximum(peak, ratio_q, out=peak)
+            is_short = ratio_q > metrics_threshold
+            first_day = np.where((first_day < 0) & is_short, t, first_day)
+            ever |= is_short
+            short_count[t] = ever.sum(axis=0)
+            china_mag[:, t] = ship[:, sel_mag].sum(axis=1)
         if progress is not None:
             progress(t + 1)
+
+    # expand to full (country, product) and (country, sector) grids
+    rec: dict[str, np.ndarray] = {}
+    gather_n = np.full(C * P, N)
+    gather_n[node_c * P + node_p] = np.arange(N)
+    gather_q = np.full(C * S, Q)
+    gather_q[q_c * S + q_s] = np.arange(Q)
+    for k, arr in rec_n.items():
+        ext = np.concatenate([arr, np.zeros((T, M, 1))], axis=2)
+        rec[k] = np.take(ext, gather_n, axis=2).reshape(T, M, C, P).transpose(1, 0, 2, 3)
+    for k, arr in rec_q.items():
+        ext = np.concatenate([arr, np.zeros((T, M, 1))], axis=2)
+        rec[k] = np.take(ext, gather_q, axis=2).reshape(T, M, C, S).transpose(1, 0, 2, 3)
+    if rec_trade is not None:
+        rec["trade"] = rec_trade.transpose(1, 0, 2)
+    if rec_price is not None:
+        rec["price_index"] = rec_price.reshape(T, M, 2, P).transpose(1, 0, 2, 3)
+    if acc:
+        for k, arr in (("cumulative_shortfall", cum_short), ("cumulative_lost_output", cum_lost),
+                       ("peak_shortfall_ratio", peak), ("first_shortfall_day", first_day)):
+            full = np.full((M, C, S), -1 if k == "first_shortfall_day" else 0, dtype=arr.dtype)
+            full[:, q_c, q_s] = arr
+            rec[k] = full
+        counts = np.zeros((T, C, S), dtype=np.int64)
+        counts[:, q_c, q_s] = short_count
+        rec["short_count"] = counts
+        rec["china_magnet_exports"] = china_mag
     return Trajectories(arrays=rec, links=links, members=M, days=T)
