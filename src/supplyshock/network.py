@@ -203,11 +203,12 @@ class SupplyNetwork:
         _check_codes(t["prices"], "product", self.products, "product")
 
         self.params = {str(k): float(v) for k, v in zip(t["parameters"]["name"], t["parameters"]["value"], strict=True)}
-        for name in SHARE_PARAMETERS & set(self.params):
+        for name in sorted(SHARE_PARAMETERS & set(self.params)):
             if not 0 < self.params[name] <= 1:
+                line = int(np.flatnonzero((t["parameters"]["name"] == name).to_numpy())[0]) + 2
                 raise DataError(
-                    f"{t['parameters'].attrs.get('path', 'parameters')}: parameter {name!r} = {self.params[name]} "
-                    "is a share and must lie in (0, 1]"
+                    f"{t['parameters'].attrs.get('path', 'parameters')}: line {line}, field 'value': parameter {name!r} = "
+                    f"{self.params[name]} is a share and must lie in (0, 1]"
                 )
         for key in ("facilities", "trade", "demand", "stocks"):
             cols = {"facilities": ["country", "process"], "trade": ["exporter", "importer", "product"],

@@ -54,6 +54,7 @@ import numpy as np
 from supplyshock.engine.compile import Links, Policy
 from supplyshock.errors import InvariantError
 from supplyshock.network import SupplyNetwork
+from supplyshock.scenario.uncertainty import MINIMUM
 
 __all__ = ["BEHAVIOUR_PARAMETERS", "RECORDABLE", "Trajectories", "simulate"]
 
@@ -189,6 +190,9 @@ def simulate(
               "price_flexibility", "price_adjustment_days", "expectation_days", "utilisation", "price_index_max"):
         if (p[k] <= 0).any():
             raise ValueError(f"parameter {k!r} must be > 0")
+    for k, lo in MINIMUM.items():
+        if (p[k] < lo).any():
+            raise ValueError(f"parameter {k!r} must be >= {lo}: faster adjustment than the daily step is unstable")
 
     # ------------------------------------------------------------------ static arrays
     # The state lives on *active* elements only: nodes (country, product) that produce,
@@ -196,7 +200,6 @@ def simulate(
     # later; (country, sector) pairs with demand. Results are expanded to full grids at
     # the end.
     rin, rout = net.recipe_in, net.recipe_out  # (C, J, P)
-    J = rin.shape[1]
     util0 = net.params.get("utilisation", 0.85)
     fac_mask = (net.capacity > 0) | (np.abs(policy.capacity_add).max(axis=0) > 0)  # (C, J)
     fac_c, fac_j = np.nonzero(fac_mask)
@@ -465,7 +468,7 @@ def simulate(
         cover_ratio = np.where(tgt_mk > 0, stk_mk / np.where(tgt_mk > 0, tgt_mk, 1.0), 1.0)
         p_target = np.minimum(np.maximum(cover_ratio, 1e-6) ** (-1.0 / flex), p_max)
         price = np.exp(np.log(price) + beta * (np.log(p_target) - np.log(price)))
-        subst = np.clip(subst + np.where(price[:, q_price] > sub_thr, sub_rate, 0.0), 0.0, sub_max)
+        subst = np.clip(subst + np.where(price[:, q_price] > sub_thr + 1e-9, sub_rate, 0.0), 0.0, sub_max)
         if check:
             assert opening is not None
             resid = opening + imports + rel + produced - consumed - delivered_fd - exports - stock

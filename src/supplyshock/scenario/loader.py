@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,7 +32,7 @@ from supplyshock.scenario.models import (
     Tariff,
     _Control,
 )
-from supplyshock.scenario.uncertainty import POSITIVE, sample
+from supplyshock.scenario.uncertainty import MINIMUM, POSITIVE, sample
 
 __all__ = ["Problem", "builtin_scenarios", "load_scenario", "scenario_text", "validate_file", "validate_text"]
 
@@ -139,8 +140,11 @@ def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem]]:
         return Scenario.model_validate(data), []
     except ValidationError as exc:
         problems = []
+        seen: set[str] = set()
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            # drop the names pydantic gives the alternatives of a union (e.g. 'constrained-float',
+            # 'list[ApprovalStep]'): one problem per key, not one per alternative
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_MEMBER.match(p)))
             # drop the discriminator tag pydantic inserts into event paths
             clean = loc
             if len(loc) > 2 and loc[0] == "events" and loc[2] in _TAGS:
@@ -148,10 +152,15 @@ def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem]]:
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
-            problems.append(Problem(label, _key_path(clean), _line_for(lines, clean), msg, _HINTS.get(err["type"], "")))
+            key = _key_path(clean)
+            if key in seen:
+                continue
+            seen.add(key)
+            problems.append(Problem(label, key, _line_for(lines, clean), msg, _HINTS.get(err["type"], "")))
         return None, problems
 
 
+_UNION_MEMBER = re.compile(r"^(constrained-|function-|list\[|dict\[|float$|int$|str$|bool$|date$)")
 _TAGS = {"export_ban", "licence", "quota", "tariff", "agreement", "stockpile_release", "capacity_change", "substitution"}
 
 
@@ -179,7 +188,12 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
                 "move the date inside the horizon or change start/horizon_days")
 
     ids = {e.id: e for e in s.events if e.id}
+    seen_ids: set[str] = set()
     for i, ev in enumerate(s.events):
+        if ev.id:
+            if ev.id in seen_ids:
+                add(("events", i, "id"), f"event id {ev.id!r} is used twice", "give every event its own id")
+            seen_ids.add(ev.id)
         loc: tuple[Any, ...] = ("events", i)
         if isinstance(ev, _Control):
             codes((*loc, "exporter"), ev.exporter, countries, "country")
@@ -229,6 +243,8 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
     for name, value in s.parameters.items():
         if name not in net.params:
             add(("parameters", name), f"unknown parameter {name!r}", f"known: {', '.join(sorted(net.params))}")
+        elif name in MINIMUM and value < MINIMUM[name]:
+            add(("parameters", name), f"{name} = {value} must be >= {MINIMUM[name]} (numerical stability)")
         elif name in POSITIVE and value <= 0:
             add(("parameters", name), f"{name} = {value} must be > 0")
         elif value < 0:
@@ -256,7 +272,7 @@ def validate_text(text: str, label: str = "<scenario>") -> tuple[Scenario | None
     except DataError as exc:
         return None, [Problem(label, "dataset", _line_for(lines, ("dataset",)), str(exc))]
     problems = _reference_checks(scenario, net, label, lines)
-    if scenario.overrides or scenario.parameters:
+    if not problems and (scenario.overrides or scenario.parameters):
         try:
             apply_overrides(net, scenario)
         except DataError as exc:
@@ -301,9 +317,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     label, text = scenario_text(name_or_path)
     scenario, problems = validate_text(text, label)
     if scenario is None:
-        raise ScenarioError(
-            f"{label}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems)
-        )
+        if len(problems) == 1:
+            raise ScenarioError(str(problems[0]))
+        raise ScenarioError(f"{label}: {len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems))
     return scenario
 
 

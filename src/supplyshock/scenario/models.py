@@ -280,10 +280,6 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Scenario:
-        ids = [e.id for e in self.events if e.id]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"event ids must be unique; repeated: {', '.join(sorted(dup))}")
         names = [u.name for u in self.uncertain]
         if len(set(names)) != len(names):
             raise ValueError("each uncertain parameter may be declared once")

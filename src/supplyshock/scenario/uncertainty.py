@@ -52,6 +52,12 @@ POSITIVE = {
 }
 
 
+#: Lower bounds below which the daily model is numerically unstable (smoothing and
+#: adjustment faster than the one-day step).
+MINIMUM = {"expectation_days": 2.0, "inventory_adjustment_days": 2.0, "production_adjustment_days": 2.0,
+           "price_adjustment_days": 1.0}
+
+
 class Uncertain(BaseModel):
     """One uncertain parameter and its distribution.
 
@@ -98,6 +104,8 @@ class Uncertain(BaseModel):
         lo_val = self.low if self.low is not None else (min(self.values) if self.values else None)
         if self.name in POSITIVE and self.dist in ("uniform", "triangular", "choice") and lo_val is not None and lo_val <= 0:
             raise ValueError(f"{self.name} must be > 0; raise low")
+        if self.name in MINIMUM and (lo_val is None or lo_val < MINIMUM[self.name]):
+            raise ValueError(f"{self.name} must be >= {MINIMUM[self.name]}; give a low bound of at least that")
         if self.name in POSITIVE and self.dist == "normal" and (self.low is None or self.low <= 0):
             raise ValueError(f"{self.name} must be > 0: give a normal distribution a low bound > 0")
         if self.name in {"approval_scale", "cover_scale", "delay_scale", "trade_elasticity", "substitution_rate_per_year",
