@@ -441,6 +441,8 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
           "Maximum rate at which price-driven substitution and thrifting cut magnet demand")
     param("substitution_price_threshold", 1.5, "price index", "assumption", "assumption", "Price index above which substitution starts")
     param("trade_elasticity", 2.0, "1", "assumption", "assumption", "Elasticity of supplier shares to tariff-inclusive price")
+    param("tariff_demand_elasticity", 1.0, "1", "assumption", "assumption: buyers defer purchases on tariffed links, drawing on stocks",
+          "Orders on a tariffed link are scaled by (1 + tariff) ** -tariff_demand_elasticity")
     param("price_index_max", 30.0, "price index", "assumption",
           "assumption: caps the storage-model price response (dysprosium oxide rose about 26-fold in 2009-11, prices.csv)",
           "Ceiling of the price index")

@@ -84,9 +84,11 @@ def main() -> None:
 @click.option("--ray-address", default=None, help="Ray cluster address (default: start a local cluster).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for finished chunks; a killed run started again resumes from them.")
+@click.option("--report", "with_report", is_flag=True, help="Also write a self-contained HTML report next to the results.")
 @_handle_errors
 def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Path | None, no_store: bool,
-        as_json: bool, top: int, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None) -> None:
+        as_json: bool, top: int, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None,
+        with_report: bool) -> None:
     """Run SCENARIO (a built-in name or a YAML file) and summarise who runs short."""
     from supplyshock.analysis.summary import china_exports_monthly, price_peaks, summarise
     from supplyshock.engine import run_scenario
@@ -117,6 +119,11 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
         run_id = store.record_run(ds, results_path=results_path, summary=summary.reset_index(), run_id=run_id)
     exports = china_exports_monthly(ds)
     prices = price_peaks(ds)
+    report_path = None
+    if with_report:
+        from supplyshock.cli_report import report_after_run
+
+        report_path = report_after_run(ds, folder, run_id=run_id)
     if as_json:
         payload = {
             "run_id": run_id,
@@ -156,6 +163,8 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
     total_lost = float(summary["lost_output_usd"].sum())
     console.print(f"Total lost output: USD {total_lost / 1e9:,.1f} bn (upper bound: see docs/data.md on values per tonne)")
     console.print(f"Results: {results_path}" + ("" if no_store else f"   run id: {run_id}"))
+    if report_path is not None:
+        console.print(f"Report: {report_path}")
 
 
 def _run_chunked(sc: Any, n: int, *, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None,
@@ -308,6 +317,68 @@ def _heatmap(grid: pd.DataFrame, axes: list[str], metric: str, path: Path) -> No
     plt.close(fig)
 
 
+# ---------------------------------------------------------------------- observations
+@main.command()
+@click.argument("backtest", default="cn-2025-controls")
+@click.option("--observed", default=None, help="Observed series file (default: the backtest's).")
+@click.option("--fit-until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Cut-off date (YYYY-MM-DD).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write model against observed (PNG), cut-off marked.")
+@click.option("--json", "as_json", is_flag=True)
+@_handle_errors
+def backtest(backtest: str, observed: str | None, fit_until: Any, plot_path: Path | None, as_json: bool) -> None:
+    """Fit a BACKTEST's parameters up to the cut-off and report the error after it.
+
+    BACKTEST is a built-in backtest (cn-2025-controls, cn-2010-quota) or a spec file.
+    """
+    from supplyshock.analysis.backtest import load_backtest, plot_backtest, run_backtest
+
+    spec = load_backtest(backtest)
+    with Progress(TextColumn(f"[bold]{spec.name}[/] fitting"), BarColumn(), TimeElapsedColumn(), console=err_console,
+                  disable=as_json) as bar:
+        bar.add_task("fit", total=None)
+        res = run_backtest(spec, fit_until=fit_until.date() if fit_until else None, observed=observed)
+    if as_json:
+        click.echo(json.dumps({"fitted": res.fitted, "objective": res.objective, "n_fit": res.n_fit,
+                               "errors": json.loads(res.errors.to_json(orient="records")),
+                               "points": json.loads(res.points.to_json(orient="records"))}, indent=2, default=str))
+        return
+    console.print(f"[bold]{res.spec.name}[/]: fitted on {res.n_fit} observations up to {res.spec.fit_until} "
+                  f"(objective: sum of squared log errors = {res.objective:.4f}; grid of {len(res.grid)} + least squares)")
+    console.print(_table(pd.DataFrame({"value": res.fitted}).rename_axis("parameter"), "Fitted parameters", floats="{:.3f}"))
+    pts = res.points.copy()
+    pts["sample"] = np.where(pts["in_sample"], "fit", "test")
+    console.print(_table(pts.set_index(["series", "period"])[["kind", "observed", "model", "sample"]],
+                         "Model against observed", floats="{:,.1f}"))
+    console.print(_table(res.errors.set_index("series"), "Out-of-sample error (after the cut-off)", floats="{:,.1f}"))
+    if plot_path is not None:
+        plot_backtest(res, plot_path)
+        console.print(f"Plot: {plot_path}")
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--observed", default="china-exports-2025", show_default=True, help="Observed series file or shipped name.")
+@_handle_errors
+def commitments(scenario: str, observed: str) -> None:
+    """Check SCENARIO's commitments month by month against observed trade."""
+    from supplyshock.analysis.commitments import check_commitments
+    from supplyshock.network import load_network
+    from supplyshock.observed import load_observed, to_model_codes
+    from supplyshock.scenario import apply_overrides, load_scenario
+
+    sc = load_scenario(scenario)
+    net = apply_overrides(load_network(sc.dataset), sc)
+    table = check_commitments(sc, net, to_model_codes(load_observed(observed)))
+    if not len(table):
+        click.echo(f"{sc.name}: no commitments stated in its agreements")
+        return
+    for (agr, i), sub in table.groupby(["agreement", "commitment"]):
+        label = sub["label"].iloc[0]
+        console.print(_table(sub.set_index("month")[["status", "observed_t", "threshold_t", "gap_t"]],
+                             f"{agr} commitment {i}: {label}", floats="{:,.1f}"))
+
+
 # ---------------------------------------------------------------------- validate
 @main.command()
 @click.argument("file")
@@ -416,11 +487,12 @@ def data_check(dataset: str) -> None:
 
 
 def _register_runs() -> None:
-    try:
-        from supplyshock.cli_runs import runs
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return
-    main.add_command(runs)
+    from supplyshock.cli_observed import observed
+    from supplyshock.cli_report import report, serve
+    from supplyshock.cli_runs import runs
+
+    for cmd in (runs, observed, report, serve):
+        main.add_command(cmd)
 
 
 _register_runs()

@@ -171,6 +171,13 @@ class TTSModel:
         Cap on the TTS horizon; a node whose TTS reaches it is reported as ``inf``.
     links : Links, optional
         Trade links (baseline plus candidates); default :func:`build_links`.
+    screen : bool
+        Before the full LP, solve a restricted LP in which only the variables of the cut
+        product and its upstream products move and every other variable stays at its
+        baseline rate x t. Its optimum is a lower bound of the full one, so when it
+        reaches ``max_days`` (and the fixed rows hold there) the TTS is ``inf`` exactly
+        and the full LP is skipped; otherwise the full LP is solved. Used only when the
+        restricted LP is less than half the size of the full one.
 
     References
     ----------
@@ -185,7 +192,8 @@ class TTSModel:
     """
 
     def __init__(self, net: SupplyNetwork, *, strategic: bool = False, in_transit: bool = True,
-                 reexport: bool = False, max_days: float = MAX_DAYS, links: Links | None = None) -> None:
+                 reexport: bool = False, max_days: float = MAX_DAYS, links: Links | None = None,
+                 screen: bool = True) -> None:
         if max_days <= 0:
             raise DataError(f"max_days must be > 0, got {max_days}")
         self.net = net
@@ -265,6 +273,19 @@ class TTSModel:
         Ia = sp.hstack([sp.identity(nA, format="csr"), sp.csr_matrix((nA, L))], format="csr")
         self._A_tts_flow = sp.vstack([self.B, Ia, self.Bo], format="csr")
         self._b_tts = np.r_[self.S, np.zeros(nA), self.So]
+        # screening: baseline rates (t/day) and the products each variable carries
+        self.screen = screen
+        self._A_csc = self._A_tts_flow.tocsc()
+        self._y0 = np.r_[np.array([net.activity0[c, j] for c, j in fac]) / DAYS_PER_YEAR, lk.flow0 / DAYS_PER_YEAR]
+        self._var_products = [np.flatnonzero(net.recipe_out[c, j]) for c, j in fac] + [np.array([p]) for p in lk.product]
+        outs: np.ndarray = np.asarray((net.recipe_out > 0).any(axis=0))  # (J, P)
+        ins: np.ndarray = np.asarray((net.recipe_in > 0).any(axis=0))
+        self._inputs_of = [np.flatnonzero(ins[outs[:, p]].any(axis=0)) for p in range(P)]
+        fac_out = np.zeros((nA, P), bool)
+        for k, (c, j) in enumerate(fac):
+            fac_out[k] = net.recipe_out[c, j] > 0
+        self._fac_out = fac_out
+        self.screened = 0
 
     # ------------------------------------------------------------------ helpers
     def cut_variables(self, cut: Node | Sequence[Node]) -> list[int]:
@@ -323,12 +344,52 @@ class TTSModel:
         cv = self.cut_variables(cut)
         d = self.d if demand_mask is None else self.d * demand_mask[self.dem[:, 0], self.dem[:, 1]]
         tcol = np.r_[self.Dn @ d, -self.cap, np.zeros(len(self.So))]
+        if self.screen and cv and self._screen_inf(cv, tcol):
+            self.screened += 1
+            return float("inf")
         A = sp.hstack([self._A_tts_flow, sp.csr_matrix(tcol[:, None])], format="csr")
         c = np.zeros(self.n_flow + 1)
         c[-1] = -1.0
         x = _solve(c, A, self._b_tts, self._bounds(cv, np.array([[0.0, self.max_days]])), "TTS LP")
         t = float(x[-1])
         return float("inf") if t >= self.max_days * (1 - _TOL) else t
+
+    def _screen_inf(self, cut_vars: Sequence[int], tcol: np.ndarray) -> bool:
+        """True if a restricted LP proves TTS >= max_days (see ``screen``)."""
+        todo = sorted({int(p) for v in cut_vars for p in self._var_products[v]})
+        closure: set[int] = set()
+        while todo:
+            p = todo.pop()
+            if p in closure:
+                continue
+            closure.add(p)
+            todo.extend(int(q) for q in self._inputs_of[p] if int(q) not in closure)
+        prods = np.array(sorted(closure))
+        free = np.zeros(self.n_flow, bool)
+        free[: self.nA] = self._fac_out[:, prods].any(axis=1)
+        free[self.nA:] = np.isin(self.links.product, prods)
+        free[list(cut_vars)] = True
+        U = np.flatnonzero(free)
+        if U.size > self.n_flow // 2:
+            return False
+        y_fixed = np.where(free, 0.0, self._y0)
+        t_coef = self._A_tts_flow @ y_fixed + tcol  # per day of horizon, fixed part plus demand and capacity
+        AU = self._A_csc[:, U]
+        rows = np.unique(AU.indices)
+        A = sp.hstack([AU[rows], sp.csr_matrix(t_coef[rows][:, None])], format="csr")
+        c = np.zeros(U.size + 1)
+        c[-1] = -1.0
+        bounds = np.zeros((U.size + 1, 2))
+        bounds[:, 1] = np.inf
+        bounds[: U.size][np.isin(U, list(cut_vars)), 1] = 0.0
+        bounds[-1, 1] = self.max_days
+        x = _solve(c, A, self._b_tts[rows], bounds, "TTS screening LP")
+        if x[-1] < self.max_days * (1 - _TOL):
+            return False
+        out = np.ones(len(t_coef), bool)
+        out[rows] = False
+        b_out = self._b_tts[out]
+        return bool(np.all(t_coef[out] * self.max_days <= b_out + 1e-7 * (1.0 + np.abs(b_out))))
 
     def tts_by_region_sector(self, cut: Node | Sequence[Node]) -> pd.DataFrame:
         """Priority TTS of every (country, sector) with demand: only its own demand must be met.
@@ -480,7 +541,7 @@ def time_to_survive(
         return df
     if ttr_of:
         top = float(df["pi_usd"].max())
-        df["rei"] = df["pi_usd"] / top if top > 0 else 0.0
+        df["rei"] = df["pi_usd"] / top if top > 0 else np.nan  # undefined when no node loses anything
         df["vulnerable"] = df["tts_days"] < df["ttr_days"]
     return df.sort_values(["tts_days", "node"], kind="stable").set_index("node")
 

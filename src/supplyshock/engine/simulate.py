@@ -13,7 +13,8 @@ One step (a day), for every ensemble member at once (DESIGN.md, "The material mo
    target stock (days of cover, raised before an announced control) plus the target
    pipeline minus stock, goods in transit and pending licence applications. Orders go to
    baseline suppliers by baseline shares, shifted by tariffs (shares proportional to
-   ``share0 * (1 + tariff) ** -trade_elasticity``). Where the node's orders are being
+   ``share0 * (1 + tariff) ** -trade_elasticity``) and cut on the tariffed link by
+   ``(1 + tariff) ** -tariff_demand_elasticity`` (purchases deferred). Where the node's orders are being
    denied, a *redirect* share ramps up over the switching lag and that share of the
    alternative suppliers' free supply (spare capacity plus stock above target) is
    ordered from them first.
@@ -68,12 +69,15 @@ BEHAVIOUR_PARAMETERS = (
     "substitution_price_threshold",
     "substitution_max",
     "trade_elasticity",
+    "tariff_demand_elasticity",
     "expectation_days",
     "price_index_max",
     "utilisation",
     "cover_scale",
     "approval_scale",
     "delay_scale",
+    "licence_coverage_scale",
+    "licence_phase_in_days",
 )
 NODE_VARS = ("inventory", "production", "process_use", "imports", "exports", "final_use", "release")
 SECTOR_VARS = ("demand", "delivered", "shortfall", "lost_output")
@@ -149,7 +153,9 @@ def simulate(
         Behavioural parameters (see ``BEHAVIOUR_PARAMETERS``), scalars or arrays of shape
         (M,); missing ones come from the dataset's parameters table. ``cover_scale``,
         ``approval_scale`` and ``delay_scale`` multiply the target days of cover, the
-        licence approval share and the processing delay.
+        licence approval share and the processing delay; ``licence_coverage_scale``
+        multiplies the share of a product's flow a licence regime covers;
+        ``licence_phase_in_days`` phases that share in linearly from the regime's start.
     allocation : {"pro_rata", "domestic_first"}
         How a node's stock is shared between its final demand and export claims.
     record : tuple of str
@@ -180,8 +186,10 @@ def simulate(
         ("inventory_adjustment_days", 30.0), ("production_adjustment_days", 30.0), ("switching_lag_days", 60.0),
         ("price_flexibility", 0.35), ("price_adjustment_days", 20.0), ("substitution_rate_per_year", 0.1),
         ("substitution_price_threshold", 1.5), ("substitution_max", 0.3), ("trade_elasticity", 2.0),
+        ("tariff_demand_elasticity", 1.0),
         ("expectation_days", 7.0), ("price_index_max", 30.0), ("utilisation", net.params.get("utilisation", 0.85)),
-        ("cover_scale", 1.0), ("approval_scale", 1.0), ("delay_scale", 1.0),
+        ("cover_scale", 1.0), ("approval_scale", 1.0), ("delay_scale", 1.0), ("licence_coverage_scale", 1.0),
+        ("licence_phase_in_days", 0.0),
     ]}
     unknown = set(params) - set(BEHAVIOUR_PARAMETERS)
     if unknown:
@@ -314,10 +322,13 @@ def simulate(
     col = lambda name: p[name][:, None]  # noqa: E731 - (M, 1) column of a member parameter
     alpha_e = col("expectation_days") ** -1.0
     inv_adj, prod_adj = col("inventory_adjustment_days"), col("production_adjustment_days")
-    appr_scale, delay_scale = col("approval_scale"), col("delay_scale")
+    appr_scale, delay_scale, cov_scale = col("approval_scale"), col("delay_scale"), col("licence_coverage_scale")
+    phase_in = col("licence_phase_in_days")
+    lic_start = np.where((policy.licence > 0).any(axis=0), np.argmax(policy.licence > 0, axis=0), T)  # (L,)
+    phased = bool((phase_in > 0).any())
     lag, flex, beta = col("switching_lag_days"), col("price_flexibility"), col("price_adjustment_days") ** -1.0
     sub_rate, sub_thr, sub_max = col("substitution_rate_per_year") / DAYS_PER_YEAR, col("substitution_price_threshold"), col("substitution_max")
-    p_max, elast = col("price_index_max"), col("trade_elasticity")
+    p_max, elast, d_elast = col("price_index_max"), col("trade_elasticity"), col("tariff_demand_elasticity")
     sig_const = np.broadcast_to(np.where(base, share0, 0.0), (M, L))
 
     # recorded time-major (each day writes one contiguous block), transposed at the end
@@ -385,8 +396,15 @@ def simulate(
         alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
         rest = (need_imp - alt_total)[:, node_in]
         request = alt_total[:, node_in] * alt_share + np.where(base_nodes, rest * sig_base, rest * alt_share)
+        if tariffed[t]:
+            # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
+            request = request * (1.0 + policy.tariff[t]) ** (-d_elast)
         # 5. policy
-        ban_t, lic_t = policy.ban[t], policy.licence[t]
+        ban_t = policy.ban[t]
+        lic_t = np.minimum(policy.licence[t] * cov_scale, 1.0 - ban_t) if any_licence else policy.licence[t]
+        if any_licence and phased:
+            # controls bite gradually: shipments already contracted leave during the first days
+            lic_t = lic_t * np.clip((t - lic_start + 1) / np.maximum(phase_in, 1e-9), 0.0, 1.0)
         now = request * (1.0 - ban_t - lic_t)
         denied = request * ban_t
         claims = now

@@ -32,6 +32,8 @@ UNCERTAIN_PARAMETERS = (
     "approval_scale",
     "delay_scale",
     "cover_scale",
+    "licence_coverage_scale",
+    "licence_phase_in_days",
     "switching_lag_days",
     "substitution_rate_per_year",
     "substitution_price_threshold",
@@ -42,6 +44,7 @@ UNCERTAIN_PARAMETERS = (
     "inventory_adjustment_days",
     "production_adjustment_days",
     "trade_elasticity",
+    "tariff_demand_elasticity",
     "utilisation",
     "expectation_days",
 )

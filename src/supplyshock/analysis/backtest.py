@@ -1,0 +1,336 @@
+"""Backtests: fit named scenario parameters on observations up to a cut-off, score after it.
+
+Method
+------
+*Objective*: the sum over observations dated on or before the cut-off of the squared
+log ratio of model to observed value, ``sum (ln m_i - ln o_i) ** 2`` (scale-free, so a
+series in tonnes and a price in USD/kg weigh alike; observations given only as a
+year-on-year change are compared as ``ln(1 + model change) - ln(1 + observed change)``).
+*Method*: a full grid over the candidate values of each parameter, evaluated in one
+vectorised ensemble run (every grid point is a member), then a bounded
+``scipy.optimize.least_squares`` refinement from the best grid point when more than one
+observation constrains the fit. Observations after the cut-off never enter the objective;
+they are used only to report the error (MAPE and bias, per series).
+
+References
+----------
+Hyndman, R. J., Koehler, A. B. (2006). Another look at measures of forecast accuracy.
+International Journal of Forecasting 22(4), 679-688 (MAPE, bias).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from scipy.optimize import least_squares
+
+from supplyshock.engine.run import run_scenario
+from supplyshock.errors import ScenarioError, SupplyShockError
+from supplyshock.scenario import Scenario, load_scenario
+
+__all__ = ["BacktestResult", "BacktestSpec", "SeriesSpec", "builtin_backtests", "load_backtest", "run_backtest"]
+
+
+class BacktestError(SupplyShockError, ValueError):
+    """A backtest cannot be set up (cut-off outside the data, unknown series, ...)."""
+
+
+class SeriesSpec(BaseModel):
+    """How one observed series maps onto model output."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    series: str
+    model: Literal["exports", "price"] = "exports"
+    exporter: str = "CHN"
+    importer: str = "all"
+    product: str = "ndfeb_magnet"
+    market: Literal["china", "outside_china"] = "outside_china"
+    base_value: float | None = Field(
+        default=None, description="For prices: the observed level the model's index 1 stands for."
+    )
+
+
+class BacktestSpec(BaseModel):
+    """A backtest: scenario, observations, cut-off, parameter grid, series."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    scenario: str
+    observed: str
+    fit_until: dt.date
+    parameters: dict[str, list[float]] = Field(min_length=1)
+    prior: dict[str, float] = Field(
+        default_factory=dict, description="Values preferred on ties (default: 1 for scales, else 0)."
+    )
+    series: list[SeriesSpec] = Field(min_length=1)
+    refine: bool = True
+
+
+@dataclass
+class BacktestResult:
+    """Fitted parameters, the fit and out-of-sample errors, and model-vs-observed points."""
+
+    spec: BacktestSpec
+    fitted: dict[str, float]
+    objective: float
+    n_fit: int
+    points: pd.DataFrame  # series, period, observed, model, in_sample, kind
+    errors: pd.DataFrame  # per series: n, MAPE, bias (out of sample)
+    grid: pd.DataFrame = field(repr=False)
+    model_monthly: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+
+
+def builtin_backtests() -> dict[str, Path]:
+    """Backtests shipped with the package."""
+    folder = resources.files("supplyshock") / "data" / "backtests"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
+
+
+def load_backtest(name_or_path: str | Path) -> BacktestSpec:
+    """Read a backtest spec (a built-in name or a YAML file)."""
+    builtins = builtin_backtests()
+    path = Path(builtins.get(str(name_or_path), Path(name_or_path)))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = BacktestSpec.model_validate(data)
+        # scenario and observed files named relative to the spec's folder
+        updates = {k: str(path.parent / getattr(spec, k)) for k in ("scenario", "observed")
+                   if (path.parent / getattr(spec, k)).is_file()}
+        return spec.model_copy(update=updates)
+    except (OSError, yaml.YAMLError) as exc:
+        raise BacktestError(f"{name_or_path}: cannot read the backtest spec ({' '.join(str(exc).split())}); "
+                            f"built-ins: {', '.join(sorted(builtins))}") from None
+    except ValidationError as exc:
+        msgs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise BacktestError(f"{name_or_path}: {msgs}") from None
+
+
+def _period_end(period: str) -> dt.date:
+    """Last day of a period written 'YYYY-MM', 'YYYY' or 'YYYY-MM..YYYY-MM'."""
+    last = str(period).split("..")[-1]
+    freq = "M" if len(last) == 7 else "Y"
+    return pd.Period(last, freq=freq).end_time.date()
+
+
+def _observations(spec: BacktestSpec, until: dt.date | None = None) -> pd.DataFrame:
+    """Observed points of the spec's series: one row per (series, period) with a value or a y/y change.
+
+    With ``until``, rows published for later periods are dropped *before* values are
+    implied from reported changes, so nothing after the cut-off leaks into the fit
+    (e.g. an April value implied from May's month-on-month change).
+    """
+    from supplyshock.observed import implied_values, load_observed
+
+    raw = load_observed(spec.observed)
+    if until is not None:
+        raw = raw[raw["period"].astype(str).map(_period_end) <= until]
+    obs = implied_values(raw)
+    if "derived" in obs:
+        obs = obs.sort_values("derived").drop_duplicates(["series", "period"], keep="first")
+    wanted = {s.series for s in spec.series}
+    known = set(obs["series"])
+    missing = wanted - known
+    if missing and until is None:
+        raise BacktestError(f"{spec.observed}: no series {', '.join(sorted(missing))}; known: {', '.join(sorted(known))}")
+    obs = obs[obs["series"].isin(wanted)].copy()
+    obs = obs[obs["freq"] == "M"] if "freq" in obs else obs
+    obs["period"] = obs["period"].astype(str)
+    return obs.reset_index(drop=True)
+
+
+def _month_end(period: str) -> dt.date:
+    p = pd.Period(period, freq="M")
+    return p.end_time.date()
+
+
+def _model_monthly(ds: Any, s: SeriesSpec) -> pd.DataFrame:
+    """Monthly model values per member: exports (t) or the mean price (in observed units)."""
+    sub = ds.isel(scenario=0)
+    months = pd.DatetimeIndex(sub["time"].values).to_period("M")
+    if s.model == "exports":
+        mask = (sub["link_exporter"] == s.exporter) & (sub["link_product"] == s.product)
+        if s.importer != "all":
+            mask = mask & (sub["link_importer"] == s.importer)
+        daily = sub["trade"].values[:, :, np.flatnonzero(mask.values)].sum(axis=2)  # (member, time)
+        frame = pd.DataFrame(daily.T, index=months)
+        return frame.groupby(level=0).sum()
+    idx = sub["price_index"].sel(market=s.market, product=s.product).values  # (member, time)
+    frame = pd.DataFrame(idx.T * (s.base_value or 1.0), index=months)
+    return frame.groupby(level=0).mean()
+
+
+def _residuals(obs: pd.DataFrame, ds: Any, spec: BacktestSpec, baselines: dict[str, float]) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Log residuals (member, observation) and the model value per member for each observation."""
+    cols = []
+    rows = []
+    for s in spec.series:
+        monthly = _model_monthly(ds, s)
+        for r in obs[obs["series"] == s.series].to_dict("records"):
+            per = pd.Period(r["period"], freq="M")
+            if per not in monthly.index:
+                continue
+            m = monthly.loc[per].to_numpy(dtype=float)
+            value = r.get("value")
+            if value is not None and np.isfinite(value) and value > 0:
+                cols.append(np.log(np.maximum(m, 1e-9)) - np.log(value))
+                rows.append({"series": s.series, "period": r["period"], "kind": "value", "observed": float(value), "model": m})
+            elif r.get("yoy_reported_pct") is not None and np.isfinite(r["yoy_reported_pct"]):
+                base = baselines[s.series] * 12.0 / 365.0 * per.days_in_month
+                change = m / base - 1
+                obs_change = r["yoy_reported_pct"] / 100
+                cols.append(np.log(np.maximum(1 + change, 1e-9)) - np.log(max(1 + obs_change, 1e-9)))
+                rows.append({"series": s.series, "period": r["period"], "kind": "yoy_pct", "observed": obs_change * 100,
+                             "model": change * 100})
+    if not cols:
+        return np.zeros((ds.sizes["member"], 0)), rows
+    return np.stack(cols, axis=1), rows
+
+
+def _baseline_monthly(ds: Any, s: SeriesSpec) -> float:
+    sub = ds.isel(scenario=0)
+    mask = (sub["link_exporter"] == s.exporter) & (sub["link_product"] == s.product)
+    if s.importer != "all":
+        mask = mask & (sub["link_importer"] == s.importer)
+    return float(sub["link_baseline_t"].values[np.flatnonzero(mask.values)].sum()) / 12.0
+
+
+def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observed: str | None = None) -> BacktestResult:
+    """Fit the spec's parameters on observations up to the cut-off and score the rest.
+
+    Parameters
+    ----------
+    spec : BacktestSpec
+    fit_until : date, optional
+        Overrides ``spec.fit_until``.
+    observed : str, optional
+        Overrides ``spec.observed`` (a file in a supported format, or a shipped name).
+    """
+    if fit_until is not None or observed is not None:
+        spec = spec.model_copy(update={k: v for k, v in (("fit_until", fit_until), ("observed", observed)) if v is not None})
+    base = load_scenario(spec.scenario)
+    obs = _observations(spec)
+    ends = obs["period"].map(_month_end)
+    if not len(obs):
+        raise BacktestError(f"{spec.observed}: no monthly observations of the backtest's series")
+    first, last = min(ends), max(ends)
+    if not (first <= spec.fit_until < last):
+        raise BacktestError(
+            f"cut-off {spec.fit_until} is outside the observations ({first} .. {last}): choose a date with "
+            "observations on both sides"
+        )
+    if not (base.start <= spec.fit_until < base.end):
+        raise BacktestError(f"cut-off {spec.fit_until} is outside the scenario's horizon {base.start} .. {base.end}")
+    # only observations up to the cut-off, and values implied from them alone, enter the fit
+    fit_obs = _observations(spec, until=spec.fit_until)
+    fit_obs = fit_obs[fit_obs["period"].map(_month_end) <= spec.fit_until].reset_index(drop=True)
+    names = list(spec.parameters)
+    grid = np.array(list(itertools.product(*[spec.parameters[n] for n in names])), dtype=float)
+    params = {n: grid[:, i] for i, n in enumerate(names)}
+    ds = run_scenario(base, members=grid.shape[0], params=params,
+                      record=("trade", "price_index"))
+    baselines = {s.series: _baseline_monthly(ds, s) for s in spec.series}
+    resid, _ = _residuals(fit_obs, ds, spec, baselines)
+    if resid.shape[1] == 0:
+        raise BacktestError(f"no observation on or before the cut-off {spec.fit_until} falls inside the model horizon")
+    sse = (resid ** 2).sum(axis=1)
+    # ties (parameters the in-sample data cannot tell apart) go to the point nearest the
+    # scenario's own values (scales 1, other parameters their dataset default)
+    prior = np.array([spec.prior.get(n, 1.0 if n.endswith("_scale") else 0.0) for n in names])
+    spread = np.array([max(spec.parameters[n]) - min(spec.parameters[n]) or 1.0 for n in names])
+    dist = (((grid - prior) / spread) ** 2).sum(axis=1)
+    best = int(np.lexsort((dist, np.round(sse, 12)))[0])
+    fitted = {n: float(grid[best, i]) for i, n in enumerate(names)}
+    objective = float(sse[best])
+    identified = bool(np.ptp(sse) > 1e-9)
+    if spec.refine and identified and resid.shape[1] >= 2:
+        lo = np.array([min(spec.parameters[n]) for n in names])
+        hi = np.array([max(spec.parameters[n]) for n in names])
+        if np.all(hi > lo):
+            def fun(x: np.ndarray) -> np.ndarray:
+                d = run_scenario(base, members=1, params={n: np.array([x[i]]) for i, n in enumerate(names)},
+                                 record=("trade", "price_index"))
+                r, _ = _residuals(fit_obs, d, spec, baselines)
+                return r[0]
+
+            x0 = np.clip(grid[best], lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
+            sol = least_squares(fun, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=40)
+            if 2 * sol.cost < objective:
+                fitted = {n: float(sol.x[i]) for i, n in enumerate(names)}
+                objective = float(2 * sol.cost)
+    final = run_scenario(base, members=1, params={n: np.array([v]) for n, v in fitted.items()})
+    _, rows = _residuals(obs, final, spec, baselines)
+    points = pd.DataFrame(rows)
+    if len(points):
+        points["model"] = [float(np.asarray(v).ravel()[0]) for v in points["model"]]
+        used = set(zip(fit_obs["series"], fit_obs["period"], strict=True))
+        points["in_sample"] = [(a, b) in used for a, b in zip(points["series"], points["period"], strict=True)]
+    errs = []
+    for s in spec.series:
+        out = points[(points["series"] == s.series) & ~points["in_sample"]] if len(points) else points
+        if not len(out):
+            errs.append({"series": s.series, "n": 0, "mape_pct": np.nan, "bias_pct": np.nan})
+            continue
+        if (out["kind"] == "value").all():
+            ape = (out["model"] - out["observed"]).abs() / out["observed"].abs() * 100
+            bias = ((out["model"] - out["observed"]) / out["observed"].abs() * 100).mean()
+        else:  # y/y changes: errors in percentage points
+            ape = (out["model"] - out["observed"]).abs()
+            bias = (out["model"] - out["observed"]).mean()
+        errs.append({"series": s.series, "n": len(out), "mape_pct": float(ape.mean()), "bias_pct": float(bias),
+                     "kind": out["kind"].iloc[0]})
+    grid_df = pd.DataFrame(grid, columns=names)
+    grid_df["objective"] = sse
+    monthly = {s.series: _model_monthly(final, s).iloc[:, 0] for s in spec.series}
+    return BacktestResult(spec=spec, fitted=fitted, objective=objective, n_fit=int(resid.shape[1]),
+                          points=points, errors=pd.DataFrame(errs), grid=grid_df.sort_values("objective"),
+                          model_monthly=monthly)
+
+
+def plot_backtest(result: BacktestResult, path: Path) -> Path:
+    """Model (line) against observed (points) per series, with the cut-off marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(result.spec.series)
+    fig, axes = plt.subplots(n, 1, figsize=(8, 2.8 * n), squeeze=False)
+    for ax, s in zip(axes[:, 0], result.spec.series, strict=True):
+        m = result.model_monthly[s.series]
+        ax.plot(pd.PeriodIndex(m.index).to_timestamp(), m.to_numpy(), label="model", color="C0")
+        pts: pd.DataFrame = result.points
+        if len(pts):
+            pts = pts[(pts["series"] == s.series) & (pts["kind"] == "value")]
+        if len(pts):
+            when = [pd.Period(p, freq="M").to_timestamp() for p in pts["period"]]
+            colors = ["C2" if i else "C3" for i in pts["in_sample"]]
+            ax.scatter(when, pts["observed"], c=colors, zorder=3, label="observed (green: fit, red: test)")
+        ax.axvline(pd.Timestamp(result.spec.fit_until), color="k", ls="--", lw=1, label="cut-off")
+        ax.set_title(s.series)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{result.spec.name}: fitted {', '.join(f'{k}={v:.3g}' for k, v in result.fitted.items())}", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def check_scenario(spec: BacktestSpec) -> Scenario:
+    """The backtest's scenario, validated (raises ScenarioError)."""
+    try:
+        return load_scenario(spec.scenario)
+    except ScenarioError:
+        raise
