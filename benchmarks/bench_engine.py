@@ -41,8 +41,7 @@ def main() -> None:
         t0 = time.perf_counter()
         run("cn-2025-april-controls")
         e2e.append(time.perf_counter() - t0)
-    print(f"one run, 365 days, {links.n} links: engine {min(single):.3f} s (best of {args.repeat}), "
-          f"end to end {min(e2e):.3f} s")
+    print(f"one run, 365 days, {links.n} links: engine {min(single):.3f} s (best of {args.repeat}), end to end {min(e2e):.3f} s")
 
     rng = np.random.default_rng(0)
     M = args.members
@@ -53,14 +52,15 @@ def main() -> None:
         "price_flexibility": rng.uniform(0.2, 0.6, M),
     }
     t0 = time.perf_counter()
-    traj = simulate(net, links, policy, members=M, params=params,
-                    record=("demand", "shortfall", "lost_output", "trade"))
+    traj = simulate(net, links, policy, members=M, params=params, record=("demand", "shortfall", "lost_output", "trade"))
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     short = traj.arrays["shortfall"].sum(axis=(1, 2, 3))
-    print(f"{M} members x 365 days: {dt:.2f} s ({dt / M * 1e3:.2f} ms per member); peak RSS {peak:.0f} MiB; "
-          f"total shortfall p5/p50/p95 = {np.percentile(short, 5):.0f}/{np.percentile(short, 50):.0f}/"
-          f"{np.percentile(short, 95):.0f} t")
+    print(
+        f"{M} members x 365 days: {dt:.2f} s ({dt / M * 1e3:.2f} ms per member); peak RSS {peak:.0f} MiB; "
+        f"total shortfall p5/p50/p95 = {np.percentile(short, 5):.0f}/{np.percentile(short, 50):.0f}/"
+        f"{np.percentile(short, 95):.0f} t"
+    )
 
 
 if __name__ == "__main__":

@@ -23,12 +23,16 @@ from supplyshock.scenario.uncertainty import Uncertain
 
 def _scenario():  # type: ignore[no-untyped-def]
     sc = load_scenario("cn-2025-april-controls")
-    return sc.model_copy(update={"uncertain": [
-        Uncertain(name="approval_scale", dist="uniform", low=0.3, high=1.7),
-        Uncertain(name="delay_scale", dist="triangular", low=0.5, mode=1.0, high=1.5),
-        Uncertain(name="cover_scale", dist="lognormal", mean=0.0, sd=0.3, low=0.4, high=2.5),
-        Uncertain(name="switching_lag_days", dist="uniform", low=20, high=150),
-    ]})
+    return sc.model_copy(
+        update={
+            "uncertain": [
+                Uncertain(name="approval_scale", dist="uniform", low=0.3, high=1.7),
+                Uncertain(name="delay_scale", dist="triangular", low=0.5, mode=1.0, high=1.5),
+                Uncertain(name="cover_scale", dist="lognormal", mean=0.0, sd=0.3, low=0.4, high=2.5),
+                Uncertain(name="switching_lag_days", dist="uniform", low=20, high=150),
+            ]
+        }
+    )
 
 
 def _peak_mib() -> tuple[float, float]:
@@ -50,9 +54,11 @@ def main() -> None:
     dt = time.perf_counter() - t0
     own, kids = _peak_mib()
     tot = ens["cumulative_shortfall_t"].sum(("country", "sector")).values
-    print(f"{args.members} members x 365 days, chunk {args.chunk_size}: {dt:.1f} s "
-          f"({dt / args.members * 1e3:.2f} ms per member); peak RSS main {own:.0f} MiB, largest worker {kids:.0f} MiB; "
-          f"total shortfall p5/p50/p95 {np.percentile(tot, 5):.0f}/{np.percentile(tot, 50):.0f}/{np.percentile(tot, 95):.0f} t")
+    print(
+        f"{args.members} members x 365 days, chunk {args.chunk_size}: {dt:.1f} s "
+        f"({dt / args.members * 1e3:.2f} ms per member); peak RSS main {own:.0f} MiB, largest worker {kids:.0f} MiB; "
+        f"total shortfall p5/p50/p95 {np.percentile(tot, 5):.0f}/{np.percentile(tot, 50):.0f}/{np.percentile(tot, 95):.0f} t"
+    )
     if args.scaling:
         for m in (1000, 2000, 5000):
             t0 = time.perf_counter()

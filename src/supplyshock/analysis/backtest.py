@@ -181,7 +181,7 @@ def _residuals(obs: pd.DataFrame, ds: Any, spec: BacktestSpec, baselines: dict[s
             per = pd.Period(r["period"], freq="M")
             if per not in monthly.index:
                 continue
-            m = monthly.loc[per].to_numpy(dtype=float)
+            m = monthly.loc[[per]].to_numpy(dtype=float)[0]
             value = r.get("value")
             if value is not None and np.isfinite(value) and value > 0:
                 cols.append(np.log(np.maximum(m, 1e-9)) - np.log(value))
