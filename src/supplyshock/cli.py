@@ -491,7 +491,9 @@ def _register_runs() -> None:
     from supplyshock.cli_report import report, serve
     from supplyshock.cli_runs import runs
 
-    for cmd in (runs, observed, report, serve):
+    from supplyshock.cli_risk import risk
+
+    for cmd in (runs, observed, report, serve, risk):
         main.add_command(cmd)
 
 

@@ -176,6 +176,8 @@ def run_ensemble(
     if workdir is not None:
         chunk_dir = Path(workdir) / f"ensemble-{key}"
         chunk_dir.mkdir(parents=True, exist_ok=True)
+        for stale in chunk_dir.glob(".chunk-*.tmp"):  # half-written by a run that was killed
+            stale.unlink(missing_ok=True)
         manifest = chunk_dir / "manifest.json"
         if not manifest.exists():
             manifest.write_text(json.dumps({"scenario": scenario.name, "members": n, "chunk_size": chunk_size,

@@ -1,0 +1,51 @@
+"""The ``risk`` command group (registered on the main CLI by the lead; tested on its own here)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from supplyshock.cli_risk import risk
+
+
+def test_indicators_json_ranks_by_sr(tmp_path: Path) -> None:
+    out = tmp_path / "risk.csv"
+    res = CliRunner().invoke(risk, ["indicators", "--json", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    sr = [r["sr"] for r in payload["eu_supply_risk"]]
+    assert sr == sorted(sr, reverse=True)
+    top = payload["eu_supply_risk"][0]
+    assert (top["product"], top["material"], round(top["sr"], 1)) == ("dytb_oxide", "Dysprosium", 5.6)
+    assert "DP (disruption potential)" in payload["usgs_2021"]["error"]
+    tidy = pd.read_csv(out)
+    assert {"indicator", "value", "note"} <= set(tidy.columns)
+
+
+def test_indicators_table_and_sort() -> None:
+    res = CliRunner().invoke(risk, ["indicators", "--sort", "hhi"])
+    assert res.exit_code == 0, res.output
+    assert "EU supply risk" in res.output and "ranked by hhi" in res.output
+    assert "USGS 2021" in res.output and "EV (economic vulnerability)" in res.output
+
+
+def test_tts_json_with_ttr() -> None:
+    res = CliRunner().invoke(risk, ["tts", "--kind", "facility", "--ttr", "60", "--json"])
+    assert res.exit_code == 0, res.output
+    nodes = json.loads(res.output)["nodes"]
+    assert nodes[0]["node"] == "CHN/magnet" and nodes[0]["vulnerable"] is True
+    assert all(n["kind"] == "facility" for n in nodes)
+    # infinite TTS is written as null in JSON
+    assert any(n["tts_days"] is None for n in nodes)
+    finite = [n["tts_days"] for n in nodes if n["tts_days"] is not None]
+    assert finite == sorted(finite) and all(math.isfinite(x) for x in finite)
+
+
+def test_tts_bad_dataset_is_one_line_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(risk, ["tts", "--dataset", str(tmp_path / "nowhere")])
+    assert res.exit_code == 2
+    assert "Error:" in res.output and "not an embedded dataset" in res.output
