@@ -489,9 +489,8 @@ def data_check(dataset: str) -> None:
 def _register_runs() -> None:
     from supplyshock.cli_observed import observed
     from supplyshock.cli_report import report, serve
-    from supplyshock.cli_runs import runs
-
     from supplyshock.cli_risk import risk
+    from supplyshock.cli_runs import runs
 
     for cmd in (runs, observed, report, serve, risk):
         main.add_command(cmd)
