@@ -7,10 +7,12 @@ Examples
 >>> scenario = ss.load_scenario("cn-2025-april-controls")
 >>> ds = ss.run(scenario, network=net)
 >>> table = ss.summarise(ds)
+>>> money = ss.economic_impact(ds)  # lost output and value added through the MRIO
 """
 
 __version__ = "0.1.0"
 
+from supplyshock.analysis.economy import economic_impact
 from supplyshock.analysis.summary import summarise
 from supplyshock.engine import run, run_scenario
 from supplyshock.network import SupplyNetwork, list_datasets, load_network
@@ -21,6 +23,7 @@ __all__ = [
     "SupplyNetwork",
     "__version__",
     "builtin_scenarios",
+    "economic_impact",
     "list_datasets",
     "load_network",
     "load_scenario",

@@ -85,10 +85,12 @@ def main() -> None:
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for finished chunks; a killed run started again resumes from them.")
 @click.option("--report", "with_report", is_flag=True, help="Also write a self-contained HTML report next to the results.")
+@click.option("--economy", "with_economy", is_flag=True,
+              help="Also propagate the shortfall through the input-output model (WIOD 2011) and show lost output and value added.")
 @_handle_errors
 def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Path | None, no_store: bool,
         as_json: bool, top: int, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None,
-        with_report: bool) -> None:
+        with_report: bool, with_economy: bool) -> None:
     """Run SCENARIO (a built-in name or a YAML file) and summarise who runs short."""
     from supplyshock.analysis.summary import china_exports_monthly, price_peaks, summarise
     from supplyshock.engine import run_scenario
@@ -119,6 +121,13 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
         run_id = store.record_run(ds, results_path=results_path, summary=summary.reset_index(), run_id=run_id)
     exports = china_exports_monthly(ds)
     prices = price_peaks(ds)
+    eco_table = None
+    if with_economy:
+        from supplyshock.analysis.economy import economic_impact, economic_summary
+
+        eco = economic_impact(ds)
+        save_results(eco, folder / "economy.nc")
+        eco_table = economic_summary(eco)
     report_path = None
     if with_report:
         from supplyshock.cli_report import report_after_run
@@ -134,6 +143,8 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
             ),
             "price_peaks": json.loads(prices.reset_index().to_json(orient="records")),
         }
+        if eco_table is not None:
+            payload["economy_usd_million"] = json.loads(eco_table.reset_index().to_json(orient="records"))
         click.echo(json.dumps(payload, indent=2))
         return
     short = summary[summary["cumulative_shortfall_t"] > 0]
@@ -160,6 +171,11 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
     pk = prices[prices["peak_index"] > 1.001].copy()
     if len(pk):
         console.print(_table(pk, "Price peaks (index, 1 = baseline)", floats="{:,.2f}"))
+    if eco_table is not None:
+        show_eco = eco_table.head(top).rename(columns=lambda c: c.replace("_loss", "").replace("_", " "))
+        console.print(_table(show_eco, "Lost gross output and value added through the input-output model "
+                                       "(WIOD 2011, USD million; direct = magnet-using industries, indirect = the rest)",
+                             floats="{:,.0f}"))
     total_lost = float(summary["lost_output_usd"].sum())
     console.print(f"Total lost output: USD {total_lost / 1e9:,.1f} bn (upper bound: see docs/data.md on values per tonne)")
     console.print(f"Results: {results_path}" + ("" if no_store else f"   run id: {run_id}"))

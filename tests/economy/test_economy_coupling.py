@@ -27,7 +27,7 @@ END_USES = [
     "defence_aerospace",
     "other",
 ]
-COUNTRIES = ["CHN", "MMR", "LAO", "USA", "AUS", "MYS", "JPN", "DEU", "EUR", "KOR", "VNM", "IND", "ROW"]
+COUNTRIES = ["CHN", "MML", "USA", "AUS", "MYS", "JPN", "DEU", "EUR", "KOR", "VNM", "IND", "ROW"]
 
 
 @pytest.fixture(scope="module")
