@@ -10,8 +10,8 @@ For each case the script runs, each in a fresh subprocess (so peak RSS is per ru
 
 * BoARIO (model + simulation init, then ``sim.loop()``);
 * supplyshock in BoARIO-compatible mode (1 member), checked against BoARIO's production;
-* supplyshock with 100 members stepped together (first case only; ``--ensemble-dtype``
-  float64 (default) or float32).
+* supplyshock with 100 members stepped together, each with a different shock share in
+  [0.5, 0.95] (first case only; ``--ensemble-dtype`` float64 (default) or float32).
 
 Reported: per-step time (loop time / steps), total time including init, peak RSS (MiB;
 ``ru_maxrss`` of the subprocess, which includes the Python interpreter and imports).
@@ -20,7 +20,11 @@ Usage::
 
     python benchmarks/bench_economy.py                       # both cases, 365 steps
     python benchmarks/bench_economy.py --sizes 20x50 --steps 365
-    python benchmarks/bench_economy.py --skip-boario-5000    # reuse nothing, skip 4-5 min
+    python benchmarks/bench_economy.py --skip-boario-5000    # skip the 4-12 min BoARIO run
+    python benchmarks/bench_economy.py --boario-blas-threads 1   # BoARIO with 1 BLAS thread
+
+supplyshock limits BLAS to one thread while stepping (``ARIOModel(blas_threads=1)``); on a
+busy machine BoARIO is much faster with ``--boario-blas-threads 1`` too, so report both.
 
 Output: a table on stdout and ``--json PATH`` (optional) with all figures.
 """
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -85,10 +90,12 @@ def _worker(engine: str, regions: int, sectors: int, steps: int, members: int, o
             prod = sim.production_realised.to_numpy()
         np.save(out + ".prod.npy", prod)
     else:
+        # ensemble members differ: shares spread over [0.5, 0.95] (one member: 0.8)
+        share = np.linspace(0.5, 0.95, members) if members > 1 else SHOCK["share"]
         shock = CapacityShock(
             case.dominant_region,
             case.critical_sector,
-            SHOCK["share"],
+            share,
             SHOCK["occurrence"],
             SHOCK["duration"],
             SHOCK["recovery_tau"],
@@ -114,7 +121,7 @@ def _worker(engine: str, regions: int, sectors: int, steps: int, members: int, o
     Path(out).write_text(json.dumps(res))
 
 
-def _run(engine: str, regions: int, sectors: int, steps: int, members: int) -> dict[str, Any]:
+def _run(engine: str, regions: int, sectors: int, steps: int, members: int, blas: int | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = fh.name
     cmd = [
@@ -128,7 +135,10 @@ def _run(engine: str, regions: int, sectors: int, steps: int, members: int) -> d
         str(members),
         out,
     ]
-    subprocess.run(cmd, check=True)
+    env = dict(os.environ)
+    if blas is not None:  # BLAS threads of the worker (set before numpy is imported)
+        env.update(OPENBLAS_NUM_THREADS=str(blas), OMP_NUM_THREADS=str(blas), MKL_NUM_THREADS=str(blas))
+    subprocess.run(cmd, check=True, env=env)
     res: dict[str, Any] = json.loads(Path(out).read_text())
     res["prod_file"] = out + ".prod.npy"
     return res
@@ -141,6 +151,12 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=100, help="ensemble size (run on the first case)")
     ap.add_argument("--skip-boario-5000", action="store_true")
     ap.add_argument("--no-boario", action="store_true", help="run supplyshock only")
+    ap.add_argument(
+        "--boario-blas-threads",
+        type=int,
+        default=None,
+        help="OPENBLAS_NUM_THREADS for the BoARIO runs (default: BLAS default)",
+    )
     ap.add_argument(
         "--ensemble-dtype",
         choices=["float64", "float32"],
@@ -166,7 +182,7 @@ def main() -> None:
         rows.append(ours)
         print(json.dumps(ours), flush=True)
         if not (a.no_boario or (a.skip_boario_5000 and n >= 5000)):
-            bo = _run("boario", r, s, a.steps, 1)
+            bo = _run("boario", r, s, a.steps, 1, blas=a.boario_blas_threads)
             rows.append(bo)
             print(json.dumps(bo), flush=True)
             p_ours, p_bo = np.load(ours["prod_file"]), np.load(bo["prod_file"])

@@ -380,11 +380,21 @@ def test_tariff_shifts_shares_between_baseline_suppliers(base120: xr.Dataset) ->
 
 
 def test_tariff_no_effect_on_single_supplier_node(base120: xr.Dataset) -> None:
-    """The USA buys magnets only from China: the tariff has no other baseline supplier to shift to."""
+    """The USA buys magnets only from China: the tariff has no other baseline supplier to shift to.
+
+    With purchases not deferred (tariff_demand_elasticity 0) nothing changes; by default
+    US buyers defer purchases from China while the tariff lasts and draw on their stocks.
+    """
     ev = {"type": "tariff", "importer": "USA", "exporter": "CHN", "products": ["ndfeb_magnet"], "rate": 1.45, "start": "2025-01-11"}
-    ds = ss.run(mk([ev], 120), check=True)
+    ds = ss.run(mk([ev], 120), params={"tariff_demand_elasticity": 0.0}, check=True)
     for name in ("trade", "inventory", "shortfall", "price_index"):
         np.testing.assert_array_equal(ds[name].values, base120[name].values, err_msg=name)
+    deferred = ss.run(mk([ev], 120), check=True)
+    ship = link_trade(deferred, "CHN", "USA", "ndfeb_magnet")
+    ship0 = link_trade(base120, "CHN", "USA", "ndfeb_magnet")
+    assert ship[10:40].sum() < 0.6 * ship0[10:40].sum()  # (1 + 1.45) ** -1 = 0.41 at first
+    usa_stock = deferred["inventory"].sel(country="USA", product="ndfeb_magnet").isel(scenario=0, member=0).values
+    assert usa_stock[60] < usa_stock[5]
 
 
 def test_announced_tariff_front_loads(base120: xr.Dataset) -> None:

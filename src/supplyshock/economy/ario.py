@@ -1085,10 +1085,15 @@ class ARIOModel:
         with np.errstate(divide="ignore", invalid="ignore"):
             rho = np.where(x0 != 0, cap / np.where(x0 != 0, x0, 1.0), 1.0)
         omega = rho if alt else np.ones_like(rho)
-        if alt:
+        if alt and m == 1:  # memory-bound: one pass over A for both sums
             both = np.empty((k, 2 * m), dtype=self._dt)
             self._rows_times_ap(np.concatenate((ratio * omega_prev, omega), axis=2), self._Ap, both)
             e_mat, c_mat = both[:, :m], both[:, m:]
+        elif alt:  # compute-bound: keep both results contiguous
+            e_mat = np.empty((k, m), dtype=self._dt)
+            c_mat = np.empty((k, m), dtype=self._dt)
+            self._rows_times_ap(ratio * omega_prev, self._Ap, e_mat)
+            self._rows_times_ap(omega, self._Ap, c_mat)
         else:
             e_mat = np.empty((k, m), dtype=self._dt)
             self._rows_times_ap(ratio * omega_prev, self._Ap, e_mat)
@@ -1157,7 +1162,7 @@ class ARIOModel:
                 ks = self._off[c.product] + c.k_local
                 c_mat[ks] -= c.a_vals[:, None] * (bl * omega[c.product, c.exporter])[None, :]
             h *= self._AS_k
-            if c_mat.min() > 0:  # the usual case: no product lost all its suppliers
+            if not caps and not (omega == 0).any():  # then every c_mat entry is > 0
                 g = h
                 g /= c_mat
             else:
