@@ -381,7 +381,9 @@ def simulate(
         pipe = seg_in(in_transit + pending)
         need_imp = np.maximum(0.0, outflow_est - prod_est + (gap + pipe_target - pipe) / inv_adj) * has_inbound
         if tariffed[t]:
-            w_base = np.where(base, share0 * (1.0 + policy.tariff[t]) ** (-elast), 0.0)  # (M, L)
+            tcols = np.flatnonzero(policy.tariff[t] > 0)
+            w_base = sig_const.copy()  # (M, L): baseline shares, tariffed links scaled down
+            w_base[:, tcols] *= (1.0 + policy.tariff[t, tcols]) ** (-elast)
             w_norm = seg_in(w_base)[:, node_in]
             sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
         else:
@@ -398,7 +400,7 @@ def simulate(
         request = alt_total[:, node_in] * alt_share + np.where(base_nodes, rest * sig_base, rest * alt_share)
         if tariffed[t]:
             # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
-            request = request * (1.0 + policy.tariff[t]) ** (-d_elast)
+            request[:, tcols] *= (1.0 + policy.tariff[t, tcols]) ** (-d_elast)
         # 5. policy
         ban_t = policy.ban[t]
         lic_t = np.minimum(policy.licence[t] * cov_scale, 1.0 - ban_t) if any_licence else policy.licence[t]
@@ -420,17 +422,20 @@ def simulate(
                     wl_slot_l = (t + np.rint(policy.whitelist_delay[t] * delay_scale[0, 0]).astype(np.int64)) % D
                     wl_apps[wl_slot_l, :, l_range] += wl_ok.T
                 else:
-                    wl_slot = (t + np.rint(policy.whitelist_delay[t][None] * delay_scale).astype(np.int64)) % D
-                    wl_apps[wl_slot, np.broadcast_to(m_idx, (M, L)), np.broadcast_to(l_idx, (M, L))] += wl_ok
+                    wc = np.flatnonzero(policy.whitelist[t] > 0)
+                    wl_slot = (t + np.rint(policy.whitelist_delay[t, wc][None] * delay_scale).astype(np.int64)) % D
+                    wl_apps[wl_slot, np.broadcast_to(m_idx, (M, wc.size)), np.broadcast_to(wc[None], (M, wc.size))] += wl_ok[:, wc]
                 pending += wl_ok
             if uniform_delay:
                 d_l = np.maximum(1, np.rint(policy.delay[t] * delay_scale[0, 0]).astype(np.int64))
                 dec_slot_l = np.where(policy.delay[t] > 0, (t + d_l) % D, t % D)
                 apps[dec_slot_l, :, l_range] += normal.T
             else:
-                dec_slot = (t + np.maximum(1, np.rint(policy.delay[t][None] * delay_scale).astype(np.int64))) % D
-                dec_slot = np.where(policy.delay[t][None] > 0, dec_slot, t % D)
-                apps[dec_slot, np.broadcast_to(m_idx, (M, L)), np.broadcast_to(l_idx, (M, L))] += normal
+                lc = np.flatnonzero(lic_t.max(axis=0) > 0)  # only links under licence today receive applications
+                d_lc = policy.delay[t, lc]
+                dec_slot = (t + np.maximum(1, np.rint(d_lc[None] * delay_scale).astype(np.int64))) % D
+                dec_slot = np.where(d_lc[None] > 0, dec_slot, t % D)
+                apps[dec_slot, np.broadcast_to(m_idx, (M, lc.size)), np.broadcast_to(lc[None], (M, lc.size))] += normal[:, lc]
             pending += normal
             decided = apps[t % D].copy()
             apps[t % D] = 0.0
