@@ -107,7 +107,10 @@ def risk() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the indicators as JSON.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the tidy table of every indicator (risk_table) to this CSV file.")
-def indicators(dataset: str, sort: str, as_json: bool, out: Path | None) -> None:
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Run store file (default: $SUPPLYSHOCK_HOME/runs.duckdb).")
+@click.option("--no-store", is_flag=True, help="Do not record the indicators in the store.")
+def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_path: Path | None, no_store: bool) -> None:
     """Rank products and elements by the EU supply-risk indicator computed from the dataset."""
     from supplyshock.analysis.risk import (
         MissingInputError,
@@ -140,8 +143,15 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None) -> None
     except MissingInputError as exc:
         usgs_msg = str(exc)
         usgs_partial = exc.partial.reset_index() if exc.partial is not None else pd.DataFrame()
+    table_all = risk_table(net, inputs)
     if out is not None:
-        risk_table(net, inputs).to_csv(out, index=False)
+        table_all.to_csv(out, index=False)
+    stored = ""
+    if not no_store:
+        from supplyshock.store import RunStore
+
+        store = RunStore(store_path) if store_path else RunStore()
+        stored = store.record_analysis("risk-indicators", table_all, dataset=dataset, params={"sort": sort})
     if as_json:
         click.echo(json.dumps({
             "dataset": dataset, "sort": sort, "eu_supply_risk": _records(eu), "import_reliance": _records(ir),
@@ -170,6 +180,8 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None) -> None
         con.print(f"Governance: {gov_note}", soft_wrap=True)
     if usgs_msg:
         con.print(f"USGS 2021: {usgs_msg}", soft_wrap=True)
+    if stored:
+        con.print(f"Recorded in the store as {stored}")
 
 
 @risk.command("tts")
@@ -186,8 +198,12 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None) -> None
 @click.option("--top", type=click.IntRange(1, 10_000), default=30, show_default=True, help="Rows to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the table to this CSV.")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Run store file (default: $SUPPLYSHOCK_HOME/runs.duckdb).")
+@click.option("--no-store", is_flag=True, help="Do not record the table in the store.")
 def tts(dataset: str, ttr: float | None, kinds: tuple[str, ...], strategic: bool, no_transit: bool, reexport: bool,
-        simulate: bool, horizon: int, top: int, as_json: bool, out: Path | None) -> None:
+        simulate: bool, horizon: int, top: int, as_json: bool, out: Path | None, store_path: Path | None,
+        no_store: bool) -> None:
     """Rank nodes by LP time-to-survive (Simchi-Levi et al. 2015) when each is cut."""
     from supplyshock.analysis.tts import TTSModel, compare_summary, compare_tts, network_nodes, time_to_survive
     from supplyshock.network import load_network
@@ -207,6 +223,12 @@ def tts(dataset: str, ttr: float | None, kinds: tuple[str, ...], strategic: bool
         table = table.join(summ[["sim_first_shortfall_day", "first_short", "short_region_sectors"]])
     if out is not None:
         table.to_csv(out)
+    if not no_store:
+        from supplyshock.store import RunStore
+
+        store = RunStore(store_path) if store_path else RunStore()
+        store.record_analysis("time-to-survive", table.reset_index(), dataset=dataset,
+                              params={"ttr": ttr, "strategic": strategic, "in_transit": not no_transit, "reexport": reexport})
     if as_json:
         click.echo(json.dumps({"dataset": dataset, "ttr_days": ttr, "strategic": strategic, "in_transit": not no_transit,
                                "reexport": reexport, "nodes": _records(table.reset_index())}, indent=2))

@@ -88,7 +88,7 @@ __all__ = [
 ]
 
 #: Version of the store's schema written by this code; see ``_MIGRATIONS``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Name of the database file inside the supplyshock home directory.
 STORE_FILENAME = "runs.duckdb"
 #: Environment variable naming the supplyshock home directory.
@@ -201,6 +201,19 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             members INTEGER NOT NULL,
             recorded TIMESTAMP NOT NULL,
             PRIMARY KEY (sweep_id, point_key)
+        )
+        """,
+    ),
+    3: (
+        # results of analyses that are tables rather than runs (risk indicators, time-to-survive)
+        """
+        CREATE TABLE analysis_results (
+            result_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            dataset TEXT NOT NULL,
+            created TIMESTAMP NOT NULL,
+            params JSON NOT NULL,
+            rows JSON NOT NULL
         )
         """,
     ),
@@ -840,6 +853,37 @@ class RunStore:
                 "SELECT point, metrics FROM sweep_points WHERE sweep_id = ? ORDER BY recorded, point_key", [sweep_id]
             ).fetchall()
         return pd.DataFrame([{**json.loads(p), **json.loads(m)} for p, m in rows])
+
+    def record_analysis(self, kind: str, table: pd.DataFrame, *, dataset: str, params: Mapping[str, Any] | None = None) -> str:
+        """Record an analysis table (e.g. ``risk-indicators``, ``time-to-survive``); returns its id."""
+        created = datetime.now(UTC)
+        result_id = f"{kind}-{created.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        rows = table.reset_index(drop=table.index.name is None and not isinstance(table.index, pd.MultiIndex)).to_json(
+            orient="records", default_handler=str)
+        with self._connect() as con:
+            con.execute("INSERT INTO analysis_results VALUES (?, ?, ?, ?, ?, ?)",
+                        [result_id, kind, dataset, created.replace(tzinfo=None), json.dumps(dict(params or {}), default=str), rows])
+        return result_id
+
+    def list_analyses(self, kind: str | None = None) -> pd.DataFrame:
+        """Recorded analyses (id, kind, dataset, created, params)."""
+        if not self.path.exists():
+            return pd.DataFrame(columns=["result_id", "kind", "dataset", "created", "params"])
+        with self._connect() as con:
+            q = "SELECT result_id, kind, dataset, created, params FROM analysis_results"
+            args: list[Any] = []
+            if kind:
+                q += " WHERE kind = ?"
+                args.append(kind)
+            return con.execute(q + " ORDER BY created", args).df()
+
+    def get_analysis(self, result_id: str) -> pd.DataFrame:
+        """The table of a recorded analysis."""
+        with self._connect() as con:
+            row = con.execute("SELECT rows FROM analysis_results WHERE result_id = ?", [result_id]).fetchone()
+        if row is None:
+            raise StoreError(f"no analysis {result_id!r} in {self.path}; list them with RunStore.list_analyses()")
+        return pd.DataFrame(json.loads(row[0]))
 
     def schema_version(self) -> int:
         """Return the schema version of the store file (0 when it does not exist yet)."""

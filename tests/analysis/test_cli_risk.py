@@ -49,3 +49,22 @@ def test_tts_bad_dataset_is_one_line_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(risk, ["tts", "--dataset", str(tmp_path / "nowhere")])
     assert res.exit_code == 2
     assert "Error:" in res.output and "not an embedded dataset" in res.output
+
+
+def test_results_are_recorded_in_the_store(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from supplyshock.cli import main
+    from supplyshock.store import RunStore
+
+    store = tmp_path / "runs.duckdb"
+    res = CliRunner().invoke(main, ["risk", "indicators", "--store", str(store)])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["risk", "tts", "--ttr", "90", "--store", str(store), "--json"])
+    assert res.exit_code == 0, res.output
+    rs = RunStore(store)
+    listed = rs.list_analyses()
+    assert set(listed["kind"]) == {"risk-indicators", "time-to-survive"}
+    tts_id = listed.loc[listed["kind"] == "time-to-survive", "result_id"].iloc[0]
+    table = rs.get_analysis(tts_id)
+    assert {"tts_days", "vulnerable"} <= set(table.columns) and len(table) > 10
