@@ -317,7 +317,6 @@ def simulate(
     price = np.ones((M, 2 * P))
     subst = np.zeros((M, Q))
     m_idx = np.arange(M)[:, None]
-    l_idx = np.arange(L)[None, :]
     l_range = np.arange(L)
     col = lambda name: p[name][:, None]  # noqa: E731 - (M, 1) column of a member parameter
     alpha_e = col("expectation_days") ** -1.0
