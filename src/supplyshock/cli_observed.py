@@ -24,34 +24,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from supplyshock.errors import SupplyShockError
+from supplyshock.cli_common import ErrorGroup
 from supplyshock.observed import FORMATS, ObservedStore, UnknownSeriesError, load_observed, plot_series, series_stats
 
 __all__ = ["observed"]
 
 
-class _ObservedGroup(click.Group):
-    """A click group that turns supplyshock errors into one line on stderr and exit 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Invoke the subcommand, reporting :class:`SupplyShockError` without a traceback.
-
-        Parameters
-        ----------
-        ctx
-            The click context.
-
-        Returns
-        -------
-        Any
-            Whatever the subcommand returns.
-        """
-        try:
-            return super().invoke(ctx)
-        except SupplyShockError as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            click.echo(f"Error: {message}", err=True)
-            ctx.exit(2)
+_ObservedGroup = ErrorGroup
 
 
 def _console() -> Console:

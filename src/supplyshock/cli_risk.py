@@ -25,7 +25,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from supplyshock.errors import SupplyShockError
+from supplyshock.cli_common import ErrorGroup
 
 __all__ = ["risk"]
 
@@ -34,28 +34,7 @@ _SORTS = {"sr": ("sr", False), "hhi": ("hhi", False), "ir": ("ir_eu", False), "h
           "product": ("product", True)}
 
 
-class _RiskGroup(click.Group):
-    """A click group that turns supplyshock errors into one line on stderr and exit 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Invoke the subcommand, reporting :class:`SupplyShockError` without a traceback.
-
-        Parameters
-        ----------
-        ctx
-            The click context.
-
-        Returns
-        -------
-        Any
-            Whatever the subcommand returns.
-        """
-        try:
-            return super().invoke(ctx)
-        except SupplyShockError as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            click.echo(f"Error: {message}", err=True)
-            ctx.exit(2)
+_RiskGroup = ErrorGroup
 
 
 def _console() -> Console:

@@ -21,7 +21,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from supplyshock.errors import SupplyShockError
+from supplyshock.cli_common import ErrorGroup
 from supplyshock.store import EXPORT_FORMATS, SUMMARY_METRICS, RunStore
 
 __all__ = ["runs"]
@@ -37,28 +37,7 @@ _METRIC_HEADERS = {
 }
 
 
-class _RunsGroup(click.Group):
-    """A click group that turns supplyshock errors into one line on stderr and exit 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Invoke the subcommand, reporting :class:`SupplyShockError` without a traceback.
-
-        Parameters
-        ----------
-        ctx
-            The click context.
-
-        Returns
-        -------
-        Any
-            Whatever the subcommand returns.
-        """
-        try:
-            return super().invoke(ctx)
-        except SupplyShockError as exc:
-            message = " ".join(str(exc).split()) or type(exc).__name__
-            click.echo(f"Error: {message}", err=True)
-            ctx.exit(2)
+_RunsGroup = ErrorGroup
 
 
 def _store_option(func: F) -> F:
