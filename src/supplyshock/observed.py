@@ -39,9 +39,7 @@ import hashlib
 import io
 import math
 import os
-import random
 import re
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -1958,20 +1956,9 @@ class ObservedStore:
             con.close()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.02
-        while True:
-            try:
-                return duckdb.connect(str(self.path))
-            except duckdb.Error as exc:
-                text = str(exc).lower()
-                if not ("lock" in text and ("conflicting" in text or "could not set" in text)):
-                    raise StoreError(f"cannot open observed store {self.path}: {' '.join(str(exc).split())}") from exc
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreError(f"observed store {self.path} stayed locked by another process for {self.lock_timeout:g} s") from exc
-                time.sleep(min(delay * (0.5 + random.random()), remaining))
-                delay = min(delay * 2, 0.5)
+        from supplyshock.store import connect_with_retry
+
+        return connect_with_retry(self.path, self.lock_timeout, "observed store")
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -928,36 +928,10 @@ class RunStore:
         raise StoreError("could not find a free run id")  # pragma: no cover
 
     def _insert_summary(self, con: duckdb.DuckDBPyConnection, run_id: str, frame: pd.DataFrame) -> None:
-        cols = ", ".join(_SUMMARY_COLUMNS)
-        view = "_supplyshock_summary_in"
-        con.register(view, frame)
-        try:
-            con.execute(
-                f"INSERT INTO run_summary (run_id, {cols}) SELECT ?, {cols} FROM _supplyshock_summary_in",
-                [run_id],
-            )
-        except BaseException:
-            # An aborted transaction refuses even unregister; keep the first error.
-            with contextlib.suppress(duckdb.Error):
-                con.unregister(view)
-            raise
-        con.unregister(view)
+        _insert_frame(con, "run_summary", _SUMMARY_COLUMNS, run_id, frame)
 
     def _insert_series(self, con: duckdb.DuckDBPyConnection, run_id: str, frame: pd.DataFrame) -> None:
-        cols = ", ".join(_SERIES_COLUMNS)
-        view = "_supplyshock_series_in"
-        con.register(view, frame)
-        try:
-            con.execute(
-                f"INSERT INTO run_series (run_id, {cols}) SELECT ?, {cols} FROM _supplyshock_series_in",
-                [run_id],
-            )
-        except BaseException:
-            # An aborted transaction refuses even unregister; keep the first error.
-            with contextlib.suppress(duckdb.Error):
-                con.unregister(view)
-            raise
-        con.unregister(view)
+        _insert_frame(con, "run_series", _SERIES_COLUMNS, run_id, frame)
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -978,25 +952,51 @@ class RunStore:
             con.close()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.02
-        while True:
-            try:
-                return duckdb.connect(str(self.path))
-            except duckdb.Error as exc:
-                if not _is_lock_error(exc):
-                    raise StoreError(f"cannot open run store {self.path}: {_one_line(exc)}") from exc
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreError(
-                        f"run store {self.path} is locked by another process and stayed "
-                        f"locked for {self.lock_timeout:g} s; try again when it has finished"
-                    ) from exc
-                time.sleep(min(delay * (0.5 + random.random()), remaining))
-                delay = min(delay * 2, 0.5)
+        return connect_with_retry(self.path, self.lock_timeout, "run store")
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def connect_with_retry(path: Path, lock_timeout: float, label: str) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, waiting (with jittered backoff) while another process holds its lock.
+
+    Raises
+    ------
+    StoreError
+        When the file cannot be opened, or stays locked for ``lock_timeout`` seconds.
+    """
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise StoreError(f"cannot open {label} {path}: {_one_line(exc)}") from exc
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StoreError(
+                    f"{label} {path} is locked by another process and stayed "
+                    f"locked for {lock_timeout:g} s; try again when it has finished"
+                ) from exc
+            time.sleep(min(delay * (0.5 + random.random()), remaining))
+            delay = min(delay * 2, 0.5)
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], run_id: str, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame's ``columns`` into ``table`` under ``run_id`` (inside the caller's transaction)."""
+    cols = ", ".join(columns)
+    view = f"_supplyshock_{table}_in"
+    con.register(view, frame)
+    try:
+        con.execute(f"INSERT INTO {table} (run_id, {cols}) SELECT ?, {cols} FROM {view}", [run_id])
+    except BaseException:
+        # An aborted transaction refuses even unregister; keep the first error.
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(view)
+        raise
+    con.unregister(view)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
