@@ -35,8 +35,15 @@ from typing import Any
 import httpx
 
 CHROMIUM = Path(os.environ.get("SUPPLYSHOCK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -50,9 +57,25 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
     """Start the server and wait until it answers (60 s at most)."""
     out = open(log, "wb")  # noqa: SIM115 - the child keeps writing to it
     proc = subprocess.Popen(
-        [sys.executable, "-m", "supplyshock.server", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
-         "--workers", "2", "--queue", "8", "--log-level", "warning"],
-        stdout=out, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "supplyshock.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--workers",
+            "2",
+            "--queue",
+            "8",
+            "--log-level",
+            "warning",
+        ],
+        stdout=out,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -133,7 +156,9 @@ def load(url: str, threads: int, requests: int, seconds: float) -> dict[str, Any
     elapsed = time.perf_counter() - t0
     ordered = sorted(latencies)
     return {
-        "n": len(latencies), "errors": errors[0], "rate": len(latencies) / elapsed if elapsed else 0.0,
+        "n": len(latencies),
+        "errors": errors[0],
+        "rate": len(latencies) / elapsed if elapsed else 0.0,
         "p50": ordered[len(ordered) // 2] if ordered else float("nan"),
         "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] if ordered else float("nan"),
         "bytes": size[0],
@@ -166,7 +191,7 @@ def main() -> None:
                     f"in the browser; median {statistics.median(wall_times):.2f} s seen from Python"
                 )
             else:
-                print(f"dashboard round trip: skipped, no chromium at {CHROMIUM} (bash ci/browser-setup.sh)")
+                print(f"dashboard round trip: skipped, no chromium at {CHROMIUM} (bash .ci/browser-setup.sh)")
             if not run_id:
                 job = httpx.post(url + "/api/runs", json={"scenario": "cn-2025-april-controls"}, timeout=30).json()
                 while (info := httpx.get(f"{url}/api/jobs/{job['job_id']}", timeout=30).json())["status"] not in ("done", "failed"):

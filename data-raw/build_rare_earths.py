@@ -87,20 +87,23 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     params: list[dict[str, Any]] = []
 
     def param(name: str, value: float, unit: str, basis: str, source: str, description: str) -> float:
-        params.append(
-            {"name": name, "value": value, "unit": unit, "basis": basis, "source": source,
-             "description": description}
-        )
+        params.append({"name": name, "value": value, "unit": unit, "basis": basis, "source": source, "description": description})
         return value
 
     # ------------------------------------------------------------------ mining (t REO, 2024)
     def mine(country: str) -> tuple[float, str]:
-        return sh.get("rare_earth_production.csv", "value_t_reo", country=country, year="2024",
-                      metric="mine_production", preferred="yes")
+        return sh.get("rare_earth_production.csv", "value_t_reo", country=country, year="2024", metric="mine_production", preferred="yes")
 
     mining: dict[str, tuple[float, str, str]] = {}
-    for code, usgs in [("CHN", "China"), ("USA", "United States"), ("AUS", "Australia"),
-                       ("MML", "Burma"), ("IND", "India"), ("VNM", "Vietnam"), ("MYS", "Malaysia")]:
+    for code, usgs in [
+        ("CHN", "China"),
+        ("USA", "United States"),
+        ("AUS", "Australia"),
+        ("MML", "Burma"),
+        ("IND", "India"),
+        ("VNM", "Vietnam"),
+        ("MYS", "Malaysia"),
+    ]:
         v, s = mine(usgs)
         note = "Laos is not reported separately by USGS (inside 'Other countries')" if code == "MML" else ""
         mining[code] = (v, s, note)
@@ -109,13 +112,15 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     for name in row_parts:
         v, _ = mine(name)
         row_sum += v
-    mining["ROW"] = (row_sum, "derived: sum of USGS MCS2026 2024 mine production of " + ", ".join(row_parts)
-                     + " [rare_earth_production.csv, preferred=yes]", "")
+    mining["ROW"] = (
+        row_sum,
+        "derived: sum of USGS MCS2026 2024 mine production of " + ", ".join(row_parts) + " [rare_earth_production.csv, preferred=yes]",
+        "",
+    )
 
     # ------------------------------------------------------------------ recipes
     ndpr_in_magnet, s_ndpr = sh.get("end_use_demand.csv", "value", metric="NdPr content of NdFeB")
-    dy_in_magnet, s_dy = sh.get("end_use_demand.csv", "value", metric="Dy content of NdFeB",
-                                sector="NdFeB magnet composition")
+    dy_in_magnet, s_dy = sh.get("end_use_demand.csv", "value", metric="Dy content of NdFeB", sector="NdFeB magnet composition")
     ndpr_in_magnet /= 100.0
     dy_in_magnet /= 100.0
     _, s_refined = sh.get("end_use_demand.csv", "value", metric="refined RE supply")
@@ -131,14 +136,19 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
 
     # separation feeds (t REO). Only China separates heavy rare earths in 2024.
     us_ndpr_oxide, s_us_ndpr = sh.get("inventory_leadtimes.csv", "value", metric="NdPr oxide produced")
-    mys_share, s_mys = sh.get("supply_chain_stage_shares.csv", "share_pct", material="rare earths",
-                              stage="separation_refining", year="2023", country="Malaysia")
+    mys_share, s_mys = sh.get(
+        "supply_chain_stage_shares.csv", "share_pct", material="rare earths", stage="separation_refining", year="2023", country="Malaysia"
+    )
     world_mine = sum(v for v, _, _ in mining.values())
     sep_feed: dict[str, tuple[float, str]] = {}
-    sep_feed["USA"] = (us_ndpr_oxide / ndpr_yield,
-                       f"derived: MP Materials 2024 NdPr oxide output {us_ndpr_oxide:.0f} t / NdPr yield {ndpr_yield:.4f} [{s_us_ndpr}]")
-    sep_feed["MYS"] = (mys_share / 100.0 * world_mine,
-                       f"derived: Malaysia {mys_share:.0f}% of refined output (IEA, 2023; held for 2024) x world mine production {world_mine:.0f} t [{s_mys}]")
+    sep_feed["USA"] = (
+        us_ndpr_oxide / ndpr_yield,
+        f"derived: MP Materials 2024 NdPr oxide output {us_ndpr_oxide:.0f} t / NdPr yield {ndpr_yield:.4f} [{s_us_ndpr}]",
+    )
+    sep_feed["MYS"] = (
+        mys_share / 100.0 * world_mine,
+        f"derived: Malaysia {mys_share:.0f}% of refined output (IEA, 2023; held for 2024) x world mine production {world_mine:.0f} t [{s_mys}]",
+    )
     sep_feed["IND"] = (mining["IND"][0], "assumption: India separates its own output (IREL); no trade figure found")
     russia, _ = mine("Russia")
     sep_feed["ROW"] = (russia, "assumption: Russia separates its own output (Solikamsk); other ROW output goes to China")
@@ -146,11 +156,20 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     # concentrate trade
     trade: list[dict[str, Any]] = []
 
-    def link(exp: str, imp: str, prod: str, flow: float, basis: str, source: str, transit: float,
-             transit_source: str, note: str = "") -> None:
-        trade.append({"exporter": exp, "importer": imp, "product": prod, "flow_t": r(flow),
-                      "transit_days": transit, "basis": basis, "source": source,
-                      "transit_source": transit_source, "note": note})
+    def link(exp: str, imp: str, prod: str, flow: float, basis: str, source: str, transit: float, transit_source: str, note: str = "") -> None:
+        trade.append(
+            {
+                "exporter": exp,
+                "importer": imp,
+                "product": prod,
+                "flow_t": r(flow),
+                "transit_days": transit,
+                "basis": basis,
+                "source": source,
+                "transit_source": transit_source,
+                "note": note,
+            }
+        )
 
     sea_eu, s_sea = sh.get("inventory_leadtimes.csv", "value", metric="transit time")
     sea_eu_days = sea_eu * 7
@@ -176,19 +195,55 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         t, ts = transit(exp, imp)
         link(exp, imp, prod, flow, basis, source, t, ts, note)
 
-    add("MML", "CHN", "concentrate", mining["MML"][0], "derived",
-        "derived: all Myanmar output is exported to China (USGS estimates it from China's import data) [" + mining["MML"][1] + "]")
-    add("USA", "CHN", "concentrate", mining["USA"][0] - sep_feed["USA"][0], "derived",
-        "derived: US mine production minus US separation feed (MP Materials ships the rest to China) [" + mining["USA"][1] + "]")
+    add(
+        "MML",
+        "CHN",
+        "concentrate",
+        mining["MML"][0],
+        "derived",
+        "derived: all Myanmar output is exported to China (USGS estimates it from China's import data) [" + mining["MML"][1] + "]",
+    )
+    add(
+        "USA",
+        "CHN",
+        "concentrate",
+        mining["USA"][0] - sep_feed["USA"][0],
+        "derived",
+        "derived: US mine production minus US separation feed (MP Materials ships the rest to China) [" + mining["USA"][1] + "]",
+    )
     aus_to_mys = sep_feed["MYS"][0] - mining["MYS"][0]
-    add("AUS", "MYS", "concentrate", aus_to_mys, "derived",
-        "derived: Lynas Malaysia separation feed minus Malaysian mine output (Mt Weld concentrate to Kuantan)")
-    add("AUS", "CHN", "concentrate", mining["AUS"][0] - aus_to_mys, "assumption",
-        "assumption: Australian output not separated in Malaysia goes to China (no trade figure found)")
-    add("ROW", "CHN", "concentrate", mining["ROW"][0] - sep_feed["ROW"][0], "derived",
-        "derived: ROW output (monazite from Madagascar, Nigeria, Thailand etc., shipped to China per China's 2023 import data) minus Russia")
-    add("VNM", "CHN", "concentrate", mining["VNM"][0], "derived",
-        "derived: USGS estimates Vietnam's output from China's import data [" + mining["VNM"][1] + "]")
+    add(
+        "AUS",
+        "MYS",
+        "concentrate",
+        aus_to_mys,
+        "derived",
+        "derived: Lynas Malaysia separation feed minus Malaysian mine output (Mt Weld concentrate to Kuantan)",
+    )
+    add(
+        "AUS",
+        "CHN",
+        "concentrate",
+        mining["AUS"][0] - aus_to_mys,
+        "assumption",
+        "assumption: Australian output not separated in Malaysia goes to China (no trade figure found)",
+    )
+    add(
+        "ROW",
+        "CHN",
+        "concentrate",
+        mining["ROW"][0] - sep_feed["ROW"][0],
+        "derived",
+        "derived: ROW output (monazite from Madagascar, Nigeria, Thailand etc., shipped to China per China's 2023 import data) minus Russia",
+    )
+    add(
+        "VNM",
+        "CHN",
+        "concentrate",
+        mining["VNM"][0],
+        "derived",
+        "derived: USGS estimates Vietnam's output from China's import data [" + mining["VNM"][1] + "]",
+    )
     chn_feed = mining["CHN"][0] + sum(t["flow_t"] for t in trade if t["importer"] == "CHN" and t["product"] == "concentrate")
     sep_feed["CHN"] = (chn_feed, "derived: China's mine production plus its concentrate imports")
 
@@ -202,47 +257,91 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     dytb_yield_chn = world_dy_oxide / chn_feed
 
     # magnet production shares (2024)
-    chn_mag_share, s_chn_mag = sh.get("supply_chain_stage_shares.csv", "share_pct", material="NdFeB magnets",
-                                      stage="magnet_manufacturing", year="2024", country="China")
-    eu_mag_share, s_eu_mag = sh.get("supply_chain_stage_shares.csv", "share_pct", material="NdFeB magnets",
-                                    stage="magnet_manufacturing", year="2010", country="Europe")
+    chn_mag_share, s_chn_mag = sh.get(
+        "supply_chain_stage_shares.csv", "share_pct", material="NdFeB magnets", stage="magnet_manufacturing", year="2024", country="China"
+    )
+    eu_mag_share, s_eu_mag = sh.get(
+        "supply_chain_stage_shares.csv", "share_pct", material="NdFeB magnets", stage="magnet_manufacturing", year="2010", country="Europe"
+    )
     magnets = {
-        "CHN": (world_magnet * chn_mag_share / 100, "derived",
-                f"derived: China {chn_mag_share:.0f}% of magnet manufacturing (IEA 2024) x world magnet output {world_magnet:.0f} t [{s_chn_mag}]"),
-        "DEU": (world_magnet * eu_mag_share / 100, "assumption",
-                f"assumption: EU share of sintered NdFeB output 1.3% (2010) held for 2024, all in Germany (VAC) [{s_eu_mag}]"),
+        "CHN": (
+            world_magnet * chn_mag_share / 100,
+            "derived",
+            f"derived: China {chn_mag_share:.0f}% of magnet manufacturing (IEA 2024) x world magnet output {world_magnet:.0f} t [{s_chn_mag}]",
+        ),
+        "DEU": (
+            world_magnet * eu_mag_share / 100,
+            "assumption",
+            f"assumption: EU share of sintered NdFeB output 1.3% (2010) held for 2024, all in Germany (VAC) [{s_eu_mag}]",
+        ),
     }
-    magnets["JPN"] = (world_magnet - magnets["CHN"][0] - magnets["DEU"][0], "derived",
-                      "derived: residual of world magnet output after China (94%) and the EU (1.3%); consistent with Argus 'Japan below 9%' (2022)")
+    magnets["JPN"] = (
+        world_magnet - magnets["CHN"][0] - magnets["DEU"][0],
+        "derived",
+        "derived: residual of world magnet output after China (94%) and the EU (1.3%); consistent with Argus 'Japan below 9%' (2022)",
+    )
 
     # metal needs
     ndpr_metal_need = {c: v[0] * ndpr_in_magnet for c, v in magnets.items()}
     dy_metal_need = {c: v[0] * dy_in_magnet for c, v in magnets.items()}
     # Japan makes its own metal from imported oxide; Germany imports metal from China.
     jpn_ndpr_oxide_need = ndpr_metal_need["JPN"] * oxide_per_metal_ndpr
-    add("IND", "JPN", "ndpr_oxide", ndpr_oxide["IND"], "assumption",
-        "assumption: India's separated NdPr goes to Japan (IREL / Toyota Tsusho offtake); no trade figure found")
+    add(
+        "IND",
+        "JPN",
+        "ndpr_oxide",
+        ndpr_oxide["IND"],
+        "assumption",
+        "assumption: India's separated NdPr goes to Japan (IREL / Toyota Tsusho offtake); no trade figure found",
+    )
     mys_to_jpn = jpn_ndpr_oxide_need - ndpr_oxide["IND"]
-    add("MYS", "JPN", "ndpr_oxide", mys_to_jpn, "assumption",
-        "assumption: Lynas Malaysia NdPr supplies Japan's metal makers first (Japanese offtake); amount set to close Japan's balance")
-    add("MYS", "CHN", "ndpr_oxide", ndpr_oxide["MYS"] - mys_to_jpn, "assumption",
-        "assumption: the rest of Lynas Malaysia NdPr goes to China")
-    add("USA", "CHN", "ndpr_oxide", ndpr_oxide["USA"], "assumption",
-        "assumption: MP Materials' 2024 NdPr oxide is sold to China (no US metal making until 2025)")
-    add("ROW", "CHN", "ndpr_oxide", ndpr_oxide["ROW"], "assumption",
-        "assumption: Russia's separated NdPr goes to China")
-    add("CHN", "DEU", "ndpr_metal", ndpr_metal_need["DEU"], "derived",
-        "derived: Germany's magnet output x NdPr content; Germany has no metal making (assumption)")
-    add("CHN", "DEU", "dytb_metal", dy_metal_need["DEU"], "derived",
-        "derived: Germany's magnet output x Dy content; from China, the only heavy-RE metal maker (assumption)")
-    add("CHN", "JPN", "dytb_oxide", dy_metal_need["JPN"] * oxide_per_metal_dy, "derived",
-        "derived: Japan's magnet output x Dy content x oxide per metal; China is the only heavy-RE separator in 2024")
+    add(
+        "MYS",
+        "JPN",
+        "ndpr_oxide",
+        mys_to_jpn,
+        "assumption",
+        "assumption: Lynas Malaysia NdPr supplies Japan's metal makers first (Japanese offtake); amount set to close Japan's balance",
+    )
+    add("MYS", "CHN", "ndpr_oxide", ndpr_oxide["MYS"] - mys_to_jpn, "assumption", "assumption: the rest of Lynas Malaysia NdPr goes to China")
+    add(
+        "USA",
+        "CHN",
+        "ndpr_oxide",
+        ndpr_oxide["USA"],
+        "assumption",
+        "assumption: MP Materials' 2024 NdPr oxide is sold to China (no US metal making until 2025)",
+    )
+    add("ROW", "CHN", "ndpr_oxide", ndpr_oxide["ROW"], "assumption", "assumption: Russia's separated NdPr goes to China")
+    add(
+        "CHN",
+        "DEU",
+        "ndpr_metal",
+        ndpr_metal_need["DEU"],
+        "derived",
+        "derived: Germany's magnet output x NdPr content; Germany has no metal making (assumption)",
+    )
+    add(
+        "CHN",
+        "DEU",
+        "dytb_metal",
+        dy_metal_need["DEU"],
+        "derived",
+        "derived: Germany's magnet output x Dy content; from China, the only heavy-RE metal maker (assumption)",
+    )
+    add(
+        "CHN",
+        "JPN",
+        "dytb_oxide",
+        dy_metal_need["JPN"] * oxide_per_metal_dy,
+        "derived",
+        "derived: Japan's magnet output x Dy content x oxide per metal; China is the only heavy-RE separator in 2024",
+    )
 
     # magnet exports from China by destination (2024 total, 2020 destination shares)
     total_2024, s_tot = sh.get("china_exports_monthly_2025.csv", "value", series="china_magnet_exports_total_annual", period="2024")
     world_2020, _ = sh.get("trade_flows.csv", "quantity", year="2020", exporter="China", importer="World", hs_code="85051110")
-    named = {"DEU": "Germany", "USA": "United States", "KOR": "South Korea", "VNM": "Vietnam",
-             "ROW": "Thailand", "EUR": "Italy"}
+    named = {"DEU": "Germany", "USA": "United States", "KOR": "South Korea", "VNM": "Vietnam", "ROW": "Thailand", "EUR": "Italy"}
     mag_exports: dict[str, float] = {}
     named_sum = 0.0
     for code, partner in named.items():
@@ -250,42 +349,77 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         named_sum += q
         flow = total_2024 * q / world_2020
         mag_exports[code] = mag_exports.get(code, 0.0) + flow
-        add("CHN", code, "ndfeb_magnet", flow, "derived",
+        add(
+            "CHN",
+            code,
+            "ndfeb_magnet",
+            flow,
+            "derived",
             f"derived: China's 2024 magnet exports {total_2024:.0f} t [{s_tot}] x {partner}'s share of China's 2020 exports "
             f"({q:.1f} of {world_2020:.1f} t) [{s}]",
-            note="Thailand counted in ROW" if partner == "Thailand" else ("Italy counted in EUR" if partner == "Italy" else ""))
+            note="Thailand counted in ROW" if partner == "Thailand" else ("Italy counted in EUR" if partner == "Italy" else ""),
+        )
     residual = total_2024 * (1 - named_sum / world_2020)
     split = {"JPN": 0.25, "EUR": 0.25, "IND": 0.10, "MYS": 0.05, "ROW": 0.35}
     for code, w in split.items():
-        param(f"residual_magnet_export_share.{code}", w, "share", "assumption",
-              "assumption: no destination split found for the 42% of China's 2020 magnet exports not itemised by Argus",
-              f"Share of the unitemised residual of China's magnet exports going to {code}")
-        add("CHN", code, "ndfeb_magnet", residual * w, "assumption",
+        param(
+            f"residual_magnet_export_share.{code}",
+            w,
+            "share",
+            "assumption",
+            "assumption: no destination split found for the 42% of China's 2020 magnet exports not itemised by Argus",
+            f"Share of the unitemised residual of China's magnet exports going to {code}",
+        )
+        add(
+            "CHN",
+            code,
+            "ndfeb_magnet",
+            residual * w,
+            "assumption",
             f"assumption: {w:.0%} of the residual {residual:.0f} t of China's 2024 magnet exports not itemised in the 2020 destination list "
-            f"(parameter residual_magnet_export_share.{code})")
+            f"(parameter residual_magnet_export_share.{code})",
+        )
         mag_exports[code] = mag_exports.get(code, 0.0) + residual * w
     exports_chn_magnet = sum(mag_exports.values())
 
     # ------------------------------------------------------------------ facilities
-    util = param("utilisation", 0.85, "share", "assumption",
-                 "assumption: no capacity figures by stage and country were found; capacity = 2024 output / utilisation",
-                 "Capacity utilisation in 2024 at every stage; sets spare capacity for rerouting")
+    util = param(
+        "utilisation",
+        0.85,
+        "share",
+        "assumption",
+        "assumption: no capacity figures by stage and country were found; capacity = 2024 output / utilisation",
+        "Capacity utilisation in 2024 at every stage; sets spare capacity for rerouting",
+    )
     facilities: list[dict[str, Any]] = []
 
     def fac(country: str, process: str, output: float, basis: str, source: str) -> None:
         if output <= 0:
             return
-        facilities.append({"country": country, "process": process, "output_t": r(output),
-                           "capacity_t": r(output / util), "basis": basis, "source": source,
-                           "capacity_source": "derived: output / utilisation (parameter utilisation, an assumption)"})
+        facilities.append(
+            {
+                "country": country,
+                "process": process,
+                "output_t": r(output),
+                "capacity_t": r(output / util),
+                "basis": basis,
+                "source": source,
+                "capacity_source": "derived: output / utilisation (parameter utilisation, an assumption)",
+            }
+        )
 
     for c, (v, s, _note) in mining.items():
         fac(c, "mining", v, "reported" if c != "ROW" else "derived", s)
     for c, (v, s) in sep_feed.items():
-        fac(c, "separation", v, "assumption" if s.startswith("assumption") else "derived",
-            s + " (activity in t REO of concentrate processed)")
+        fac(c, "separation", v, "assumption" if s.startswith("assumption") else "derived", s + " (activity in t REO of concentrate processed)")
     chn_ndpr_metal = ndpr_metal_need["CHN"] + ndpr_metal_need["DEU"]
-    fac("CHN", "ndpr_metal", chn_ndpr_metal, "derived", "derived: NdPr metal for China's and Germany's magnet output (China makes ~94% of metal; LOW confidence)")
+    fac(
+        "CHN",
+        "ndpr_metal",
+        chn_ndpr_metal,
+        "derived",
+        "derived: NdPr metal for China's and Germany's magnet output (China makes ~94% of metal; LOW confidence)",
+    )
     fac("JPN", "ndpr_metal", ndpr_metal_need["JPN"], "derived", "derived: NdPr metal for Japan's magnet output, made from imported oxide")
     fac("CHN", "dytb_metal", dy_metal_need["CHN"] + dy_metal_need["DEU"], "derived", "derived: Dy/Tb metal for China's and Germany's magnet output")
     fac("JPN", "dytb_metal", dy_metal_need["JPN"], "derived", "derived: Dy/Tb metal for Japan's magnet output, made from oxide imported from China")
@@ -294,12 +428,38 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
 
     # ------------------------------------------------------------------ recipes
     recipes = [
-        {"process": "mining", "product": "concentrate", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition: activity measured in t REO mined"},
-        {"process": "separation", "product": "concentrate", "role": "input", "quantity": 1.0, "basis": "definition", "source": "definition: activity measured in t REO processed"},
-        {"process": "separation", "product": "ndpr_oxide", "role": "output", "quantity": ndpr_yield, "basis": "derived",
-         "source": f"derived: magnet elements = 27% of refined supply [{s_refined}], split NdPr:Dy = {ndpr_in_magnet:.2f}:{dy_in_magnet:.2f} by magnet composition [{s_ndpr}]"},
-        {"process": "separation", "product": "dytb_oxide", "role": "output", "quantity": dytb_yield_chn, "basis": "derived",
-         "source": "derived: China only (heavy separation ~100% in China, Lynas separated Dy from May 2025); yield set so that world Dy/Tb oxide = Dy content of world magnet output x oxide per metal"},
+        {
+            "process": "mining",
+            "product": "concentrate",
+            "role": "output",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: activity measured in t REO mined",
+        },
+        {
+            "process": "separation",
+            "product": "concentrate",
+            "role": "input",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: activity measured in t REO processed",
+        },
+        {
+            "process": "separation",
+            "product": "ndpr_oxide",
+            "role": "output",
+            "quantity": ndpr_yield,
+            "basis": "derived",
+            "source": f"derived: magnet elements = 27% of refined supply [{s_refined}], split NdPr:Dy = {ndpr_in_magnet:.2f}:{dy_in_magnet:.2f} by magnet composition [{s_ndpr}]",
+        },
+        {
+            "process": "separation",
+            "product": "dytb_oxide",
+            "role": "output",
+            "quantity": dytb_yield_chn,
+            "basis": "derived",
+            "source": "derived: China only (heavy separation ~100% in China, Lynas separated Dy from May 2025); yield set so that world Dy/Tb oxide = Dy content of world magnet output x oxide per metal",
+        },
         {"process": "ndpr_metal", "product": "ndpr_oxide", "role": "input", "quantity": oxide_per_metal_ndpr, "basis": "derived", "source": s_stoich},
         {"process": "ndpr_metal", "product": "ndpr_metal", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
         {"process": "dytb_metal", "product": "dytb_oxide", "role": "input", "quantity": oxide_per_metal_dy, "basis": "derived", "source": s_stoich},
@@ -309,9 +469,22 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         {"process": "magnet", "product": "ndfeb_magnet", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
     ]
     country_recipe_override = [
-        {"country": c, "process": "separation", "product": "dytb_oxide", "quantity": 0.0, "basis": "reported",
-         "source": sh.get("supply_chain_stage_shares.csv", "share_pct", material="heavy rare earths (medium/heavy)",
-                          stage="separation_refining", year="2024", country="China")[1] + " (China ~100% of heavy separation in 2024)"}
+        {
+            "country": c,
+            "process": "separation",
+            "product": "dytb_oxide",
+            "quantity": 0.0,
+            "basis": "reported",
+            "source": sh.get(
+                "supply_chain_stage_shares.csv",
+                "share_pct",
+                material="heavy rare earths (medium/heavy)",
+                stage="separation_refining",
+                year="2024",
+                country="China",
+            )[1]
+            + " (China ~100% of heavy separation in 2024)",
+        }
         for c in ["USA", "MYS", "IND", "ROW"]
     ]
 
@@ -323,8 +496,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     total_creia = nev_t / (nev_share / 100)
     s18: dict[str, float] = {}
     src18 = ""
-    for sec in ["traditional (ICE) automobiles", "industrial (tools, robots, pumps)", "consumer electronics",
-                "energy-saving elevators"]:
+    for sec in ["traditional (ICE) automobiles", "industrial (tools, robots, pumps)", "consumer electronics", "energy-saving elevators"]:
         v, src18 = sh.get("end_use_demand.csv", "value", metric_type="share_of_NdFeB_demand", year="2018", sector=sec)
         s18[sec] = v
     s18_other = 100 - 96.7  # the 2018 shares sum to 96.7% (remainder other), per the source note
@@ -333,15 +505,28 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     defence, s_def = sh.get("end_use_demand.csv", "value", metric_type="share_of_RE_demand", sector="defense (US DoD)")
     shares = {
         "ev_traction": (nev_t / total_creia, f"reported: NEV {nev_share:.0f}% of global NdFeB demand, 2024 [{s_nevsh}]"),
-        "wind": (wind_t / total_creia, f"derived: CREIA 2024 wind {wind_t:.0f} t / implied total {total_creia:.0f} t (NEV {nev_t:.0f} t = 35%) [{s_wind}]"),
-        "industrial_appliances": ((ac_t + 0) / total_creia + rest * (s18["industrial (tools, robots, pumps)"] + s18["energy-saving elevators"]) / s18_total,
-                                  f"derived: inverter air-conditioners {ac_t:.0f} t / implied total [{s_ac}] plus industrial and elevator shares of the 2018 split applied to the remaining {rest:.1%} [{src18}]"),
-        "other_automotive": (rest * s18["traditional (ICE) automobiles"] / s18_total, f"derived: ICE-automobile share of the 2018 split applied to the remaining {rest:.1%} [{src18}]"),
-        "consumer_electronics": (rest * s18["consumer electronics"] / s18_total,
-                                 f"derived: consumer-electronics share of the 2018 split applied to the remaining {rest:.1%} [{src18}]; conflicts with 'almost 30%' (Heim & Vander Wal 2023)"),
+        "wind": (
+            wind_t / total_creia,
+            f"derived: CREIA 2024 wind {wind_t:.0f} t / implied total {total_creia:.0f} t (NEV {nev_t:.0f} t = 35%) [{s_wind}]",
+        ),
+        "industrial_appliances": (
+            (ac_t + 0) / total_creia + rest * (s18["industrial (tools, robots, pumps)"] + s18["energy-saving elevators"]) / s18_total,
+            f"derived: inverter air-conditioners {ac_t:.0f} t / implied total [{s_ac}] plus industrial and elevator shares of the 2018 split applied to the remaining {rest:.1%} [{src18}]",
+        ),
+        "other_automotive": (
+            rest * s18["traditional (ICE) automobiles"] / s18_total,
+            f"derived: ICE-automobile share of the 2018 split applied to the remaining {rest:.1%} [{src18}]",
+        ),
+        "consumer_electronics": (
+            rest * s18["consumer electronics"] / s18_total,
+            f"derived: consumer-electronics share of the 2018 split applied to the remaining {rest:.1%} [{src18}]; conflicts with 'almost 30%' (Heim & Vander Wal 2023)",
+        ),
         "defence_aerospace": (defence / 100, f"derived: US DoD < 0.1% of global REE demand (upper bound), taken as the magnet share [{s_def}]"),
     }
-    shares["other"] = (rest * s18_other / s18_total - defence / 100, f"derived: 'other' of the 2018 split (100-96.7%) applied to the remaining {rest:.1%}, less defence")
+    shares["other"] = (
+        rest * s18_other / s18_total - defence / 100,
+        f"derived: 'other' of the 2018 split (100-96.7%) applied to the remaining {rest:.1%}, less defence",
+    )
 
     regional_total = {c: 0.0 for c, _, _ in COUNTRIES}
     for c, (v, _, _) in magnets.items():
@@ -355,9 +540,16 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             if regional_total[c] <= 0:
                 continue
             share, ssrc = shares[s]
-            demand.append({"country": c, "sector": s, "product": "ndfeb_magnet", "demand_t": r(regional_total[c] * share),
-                           "basis": "assumption",
-                           "source": f"assumption: {c} magnet use (production + imports - exports = {regional_total[c]:.0f} t) split by world sector shares; share {share:.4f} {ssrc}"})
+            demand.append(
+                {
+                    "country": c,
+                    "sector": s,
+                    "product": "ndfeb_magnet",
+                    "demand_t": r(regional_total[c] * share),
+                    "basis": "assumption",
+                    "source": f"assumption: {c} magnet use (production + imports - exports = {regional_total[c]:.0f} t) split by world sector shares; share {share:.4f} {ssrc}",
+                }
+            )
 
     # ------------------------------------------------------------------ value of output per tonne
     import pandas as pd
@@ -365,9 +557,14 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     mrio = pd.read_csv(shared_root / "mrio" / "wiod2013_2011_8reg_7sec.csv", index_col=0)
     out = mrio.loc["TOTAL_OUTPUT"]
     s_wiod = "WIOD 2013 release, 2011 table aggregated to 8 regions x 7 sectors (Timmer et al. 2015, Rev. Int. Econ. 23(3)) [shared mrio/wiod2013_2011_8reg_7sec.csv]"
-    dep = param("magnet_dependence_share", 1.0, "share", "assumption",
-                "assumption (upper bound): all output of the mapped WIOD sector needs magnets",
-                "Share of the mapped WIOD sector's output that stops without magnets")
+    dep = param(
+        "magnet_dependence_share",
+        1.0,
+        "share",
+        "assumption",
+        "assumption (upper bound): all output of the mapped WIOD sector needs magnets",
+        "Share of the mapped WIOD sector's output that stops without magnets",
+    )
     values = []
     dem_by = {(d["country"], d["sector"]): d["demand_t"] for d in demand}
     for c, _, reg in COUNTRIES:
@@ -380,40 +577,86 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             mapped = [s2 for s2, _, m2 in SECTORS if m2 == m]
             mag = sum(dem_by[(c, s2)] for s2 in mapped)
             gross = float(out[f"{reg}|{m}"]) * 1e6  # USD million -> USD
-            values.append({"country": c, "sector": s, "value_usd_per_t": r(dep * gross * w_c / mag, 0),
-                           "price_year": 2011, "basis": "derived",
-                           "source": f"derived: gross output of WIOD {reg}|{m} ({gross / 1e6:.0f} USD m, 2011) x {c}'s share of {reg} magnet use ({w_c:.3f}) "
-                                     f"x magnet_dependence_share / magnet use of the sectors mapped to {m} [{s_wiod}]"})
+            values.append(
+                {
+                    "country": c,
+                    "sector": s,
+                    "value_usd_per_t": r(dep * gross * w_c / mag, 0),
+                    "price_year": 2011,
+                    "basis": "derived",
+                    "source": f"derived: gross output of WIOD {reg}|{m} ({gross / 1e6:.0f} USD m, 2011) x {c}'s share of {reg} magnet use ({w_c:.3f}) "
+                    f"x magnet_dependence_share / magnet use of the sectors mapped to {m} [{s_wiod}]",
+                }
+            )
 
     # ------------------------------------------------------------------ stocks (days of cover)
     mag_inv, s_mag_inv = sh.get("inventory_leadtimes.csv", "value", subject="finished NdFeB magnets held by car makers and suppliers")
     raw_inv, s_raw_inv = sh.get("inventory_leadtimes.csv", "value", subject="RE raw materials held by automakers")
     days_per_month = 365.0 / 12
-    chn_cover = param("china_cover_days", 30.0, "days", "assumption",
-                      "assumption: no figure found for stocks held inside China's chain",
-                      "Days of cover held at every stage inside China")
-    mine_cover = param("concentrate_cover_days", 30.0, "days", "assumption",
-                       "assumption: no figure found for concentrate stocks",
-                       "Days of cover of concentrate held outside China")
+    chn_cover = param(
+        "china_cover_days",
+        30.0,
+        "days",
+        "assumption",
+        "assumption: no figure found for stocks held inside China's chain",
+        "Days of cover held at every stage inside China",
+    )
+    mine_cover = param(
+        "concentrate_cover_days",
+        30.0,
+        "days",
+        "assumption",
+        "assumption: no figure found for concentrate stocks",
+        "Days of cover of concentrate held outside China",
+    )
     stocks = []
     for c, _, _ in COUNTRIES:
         for p, _, _, _ in PRODUCTS:
             if c == "CHN":
-                stocks.append({"country": c, "product": p, "cover_days": chn_cover, "basis": "assumption",
-                               "source": "assumption: parameter china_cover_days"})
+                stocks.append(
+                    {"country": c, "product": p, "cover_days": chn_cover, "basis": "assumption", "source": "assumption: parameter china_cover_days"}
+                )
             elif p == "ndfeb_magnet":
-                stocks.append({"country": c, "product": p, "cover_days": r(mag_inv * days_per_month, 1), "basis": "reported",
-                               "source": f"reported: car makers and suppliers held {mag_inv} months of magnets (2-3) [{s_mag_inv}]"})
+                stocks.append(
+                    {
+                        "country": c,
+                        "product": p,
+                        "cover_days": r(mag_inv * days_per_month, 1),
+                        "basis": "reported",
+                        "source": f"reported: car makers and suppliers held {mag_inv} months of magnets (2-3) [{s_mag_inv}]",
+                    }
+                )
             elif p == "concentrate":
-                stocks.append({"country": c, "product": p, "cover_days": mine_cover, "basis": "assumption",
-                               "source": "assumption: parameter concentrate_cover_days"})
+                stocks.append(
+                    {
+                        "country": c,
+                        "product": p,
+                        "cover_days": mine_cover,
+                        "basis": "assumption",
+                        "source": "assumption: parameter concentrate_cover_days",
+                    }
+                )
             else:
-                stocks.append({"country": c, "product": p, "cover_days": r(raw_inv * days_per_month, 1), "basis": "reported",
-                               "source": f"reported: automakers typically hold {raw_inv:.0f} months of RE raw materials (2-4) [{s_raw_inv}]; applied to oxide and metal stocks outside China"})
+                stocks.append(
+                    {
+                        "country": c,
+                        "product": p,
+                        "cover_days": r(raw_inv * days_per_month, 1),
+                        "basis": "reported",
+                        "source": f"reported: automakers typically hold {raw_inv:.0f} months of RE raw materials (2-4) [{s_raw_inv}]; applied to oxide and metal stocks outside China",
+                    }
+                )
     jpn_stockpile, s_jpn = sh.get("inventory_leadtimes.csv", "value", metric="stockpile target before 2020 strategy")
-    strategic = [{"country": "JPN", "product": p, "cover_days": jpn_stockpile, "basis": "reported",
-                  "source": f"reported: JOGMEC rare-metal stockpile target {jpn_stockpile:.0f} days of domestic consumption (raised to up to 180 days in 2020) [{s_jpn}]"}
-                 for p in ["ndpr_oxide", "dytb_oxide", "ndpr_metal", "dytb_metal"]]
+    strategic = [
+        {
+            "country": "JPN",
+            "product": p,
+            "cover_days": jpn_stockpile,
+            "basis": "reported",
+            "source": f"reported: JOGMEC rare-metal stockpile target {jpn_stockpile:.0f} days of domestic consumption (raised to up to 180 days in 2020) [{s_jpn}]",
+        }
+        for p in ["ndpr_oxide", "dytb_oxide", "ndpr_metal", "dytb_metal"]
+    ]
 
     # ------------------------------------------------------------------ prices (2024)
     prices = []
@@ -422,42 +665,110 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     v, s = sh.get("prices.csv", "value", date="2024", element="Dy", statistic="annual_average", edition="MCS2025")
     prices.append({"product": "dytb_oxide", "price_usd_per_t": v * 1000, "basis": "reported", "source": s + " (Dy oxide used for Dy/Tb)"})
     val, s_val = sh.get("china_exports_monthly_2025.csv", "value", series="china_magnet_exports_value_annual")
-    prices.append({"product": "ndfeb_magnet", "price_usd_per_t": r(val / total_2024, 0), "basis": "derived",
-                   "source": f"derived: China's 2024 magnet export value / tonnes [{s_val}]"})
+    prices.append(
+        {
+            "product": "ndfeb_magnet",
+            "price_usd_per_t": r(val / total_2024, 0),
+            "basis": "derived",
+            "source": f"derived: China's 2024 magnet export value / tonnes [{s_val}]",
+        }
+    )
 
     # ------------------------------------------------------------------ behavioural parameters
     lic, s_lic = sh.get("inventory_leadtimes.csv", "value", metric="statutory review period")
     param("licence_review_working_days", lic, "working days", "reported", s_lic, "MOFCOM statutory licence review period")
-    param("inventory_adjustment_days", 30.0, "days", "assumption", "assumption: cf. BoARIO's inventory restoration time tau", "Time over which buyers close a gap to target stock")
+    param(
+        "inventory_adjustment_days",
+        30.0,
+        "days",
+        "assumption",
+        "assumption: cf. BoARIO's inventory restoration time tau",
+        "Time over which buyers close a gap to target stock",
+    )
     param("production_adjustment_days", 30.0, "days", "assumption", "assumption", "Time over which producers close a gap to target output stock")
-    param("switching_lag_days", 60.0, "days", "assumption",
-          "assumption: qualification of a new magnet supplier takes 24+ months (inventory_leadtimes.csv) but spot buying from qualified alternatives is faster",
-          "Time constant over which unfilled orders are redirected to alternative suppliers")
-    param("price_flexibility", 0.35, "1", "assumption", "assumption: calibrated in backtests (issue 5)",
-          "Price index = cover_ratio ** (-1 / price_flexibility)")
+    param(
+        "switching_lag_days",
+        60.0,
+        "days",
+        "assumption",
+        "assumption: qualification of a new magnet supplier takes 24+ months (inventory_leadtimes.csv) but spot buying from qualified alternatives is faster",
+        "Time constant over which unfilled orders are redirected to alternative suppliers",
+    )
+    param(
+        "price_flexibility",
+        0.35,
+        "1",
+        "assumption",
+        "assumption: calibrated in backtests (issue 5)",
+        "Price index = cover_ratio ** (-1 / price_flexibility)",
+    )
     param("price_adjustment_days", 20.0, "days", "assumption", "assumption", "Time constant of price adjustment")
-    param("substitution_rate_per_year", 0.10, "share/yr", "reported",
-          "Sprecher et al. (2017) ES&T 51(7):3860-3870: substitution up to 10% of total demand per year in the 2010-11 crisis (as summarised in shared ANCHORS.md 3.2)",
-          "Maximum rate at which price-driven substitution and thrifting cut magnet demand")
+    param(
+        "substitution_rate_per_year",
+        0.10,
+        "share/yr",
+        "reported",
+        "Sprecher et al. (2017) ES&T 51(7):3860-3870: substitution up to 10% of total demand per year in the 2010-11 crisis (as summarised in shared ANCHORS.md 3.2)",
+        "Maximum rate at which price-driven substitution and thrifting cut magnet demand",
+    )
     param("substitution_price_threshold", 1.5, "price index", "assumption", "assumption", "Price index above which substitution starts")
     param("trade_elasticity", 2.0, "1", "assumption", "assumption", "Elasticity of supplier shares to tariff-inclusive price")
-    param("tariff_demand_elasticity", 1.0, "1", "assumption", "assumption: buyers defer purchases on tariffed links, drawing on stocks",
-          "Orders on a tariffed link are scaled by (1 + tariff) ** -tariff_demand_elasticity")
-    param("price_index_max", 30.0, "price index", "assumption",
-          "assumption: caps the storage-model price response (dysprosium oxide rose about 26-fold in 2009-11, prices.csv)",
-          "Ceiling of the price index")
+    param(
+        "tariff_demand_elasticity",
+        1.0,
+        "1",
+        "assumption",
+        "assumption: buyers defer purchases on tariffed links, drawing on stocks",
+        "Orders on a tariffed link are scaled by (1 + tariff) ** -tariff_demand_elasticity",
+    )
+    param(
+        "price_index_max",
+        30.0,
+        "price index",
+        "assumption",
+        "assumption: caps the storage-model price response (dysprosium oxide rose about 26-fold in 2009-11, prices.csv)",
+        "Ceiling of the price index",
+    )
     param("substitution_max", 0.30, "share", "assumption", "assumption", "Ceiling of price-driven substitution (share of demand)")
-    param("candidate_transit_days", 30.0, "days", "assumption", "assumption: long-haul sea freight",
-          "Transit time of links with no baseline trade, used when orders are rerouted")
-    param("front_loading_days", 30.0, "days", "assumption", "assumption",
-          "Extra days of cover buyers seek between the announcement and the start of a control or tariff")
-    param("expectation_days", 7.0, "days", "assumption", "assumption",
-          "Time constant of the exponential smoothing of expected flows")
+    param(
+        "candidate_transit_days",
+        30.0,
+        "days",
+        "assumption",
+        "assumption: long-haul sea freight",
+        "Transit time of links with no baseline trade, used when orders are rerouted",
+    )
+    param(
+        "front_loading_days",
+        30.0,
+        "days",
+        "assumption",
+        "assumption",
+        "Extra days of cover buyers seek between the announcement and the start of a control or tariff",
+    )
+    param("expectation_days", 7.0, "days", "assumption", "assumption", "Time constant of the exponential smoothing of expected flows")
     param("export_cover_days_target", 0.0, "days", "definition", "definition", "reserved")
 
-    tables["countries"] = [{"country": c, "name": n, "mrio_region": m, "source": "ISO 3166-1 alpha-3 where one exists; MML, EUR, ROW are supplyshock aggregates; mrio_region maps to the WIOD 2013 aggregated regions"} for c, n, m in COUNTRIES]
+    tables["countries"] = [
+        {
+            "country": c,
+            "name": n,
+            "mrio_region": m,
+            "source": "ISO 3166-1 alpha-3 where one exists; MML, EUR, ROW are supplyshock aggregates; mrio_region maps to the WIOD 2013 aggregated regions",
+        }
+        for c, n, m in COUNTRIES
+    ]
     tables["products"] = [{"product": p, "stage": st, "name": n, "unit": u, "source": "definition"} for p, st, n, u in PRODUCTS]
-    tables["sectors"] = [{"sector": s, "name": n, "mrio_sector": m, "product": "ndfeb_magnet", "source": "definition; mrio_sector is the WIOD aggregated sector whose output depends on the magnets"} for s, n, m in SECTORS]
+    tables["sectors"] = [
+        {
+            "sector": s,
+            "name": n,
+            "mrio_sector": m,
+            "product": "ndfeb_magnet",
+            "source": "definition; mrio_sector is the WIOD aggregated sector whose output depends on the magnets",
+        }
+        for s, n, m in SECTORS
+    ]
     tables["recipes"] = recipes
     tables["recipe_overrides"] = country_recipe_override
     tables["facilities"] = facilities

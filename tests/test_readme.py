@@ -18,8 +18,17 @@ def _blocks(lang: str) -> list[str]:
 
 def test_readme_has_two_commands() -> None:
     bash = _blocks("bash")
-    assert bash[0].strip() == "pip install -e . && supplyshock run cn-2025-april-controls"
-    assert bash[1].strip() == 'pip install -e ".[test]" && pytest'
+    assert bash[0].strip() == "pip install -c constraints.txt -e . && supplyshock run cn-2025-april-controls"
+    assert bash[1].strip() == 'pip install -c constraints.txt -e ".[test]" && pytest'
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run installs what the README installs and runs the same bare ``pytest``."""
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install -q -c constraints.txt -e ".[test]"' in ci
+    assert re.search(r"^pytest$", ci, flags=re.M)
+    pins = (README.parent / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("numpy==") for line in pins)
 
 
 @pytest.mark.parametrize("code", _blocks("python"))

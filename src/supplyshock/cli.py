@@ -71,26 +71,61 @@ def main() -> None:
 @main.command()
 @click.argument("scenario")
 @click.option("--members", type=click.IntRange(1, 100_000), default=None, help="Ensemble members (default: the scenario's).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for results (default: ./supplyshock-out/<run id>).")
-@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Run store file (default: $SUPPLYSHOCK_HOME/runs.duckdb).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for results (default: ./supplyshock-out/<run id>).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Run store file (default: $SUPPLYSHOCK_HOME/runs.duckdb).",
+)
 @click.option("--no-store", is_flag=True, help="Do not record the run in the store.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of tables.")
 @click.option("--top", type=click.IntRange(1, 1000), default=15, help="Rows of the shortfall table to show.")
-@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
-              help="Members simulated at once; larger ensembles run in chunks and keep per-member metrics only.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="Members simulated at once; larger ensembles run in chunks and keep per-member metrics only.",
+)
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--ray-address", default=None, help="Ray cluster address (default: start a local cluster).")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for finished chunks; a killed run started again resumes from them.")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for finished chunks; a killed run started again resumes from them.",
+)
 @click.option("--report", "with_report", is_flag=True, help="Also write a self-contained HTML report next to the results.")
-@click.option("--economy", "with_economy", is_flag=True,
-              help="Also propagate the shortfall through the input-output model (WIOD 2011) and show lost output and value added.")
+@click.option(
+    "--economy",
+    "with_economy",
+    is_flag=True,
+    help="Also propagate the shortfall through the input-output model (WIOD 2011) and show lost output and value added.",
+)
 @_handle_errors
-def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Path | None, no_store: bool,
-        as_json: bool, top: int, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None,
-        with_report: bool, with_economy: bool) -> None:
+def run(
+    scenario: str,
+    members: int | None,
+    out_dir: Path | None,
+    store_path: Path | None,
+    no_store: bool,
+    as_json: bool,
+    top: int,
+    chunk_size: int,
+    backend: str,
+    ray_address: str | None,
+    workdir: Path | None,
+    with_report: bool,
+    with_economy: bool,
+) -> None:
     """Run SCENARIO (a built-in name or a YAML file) and summarise who runs short."""
     from supplyshock.analysis.summary import china_exports_monthly, price_peaks, summarise
     from supplyshock.engine import run_scenario
@@ -100,12 +135,19 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
     sc = load_scenario(scenario)
     n = members or sc.members
     if n > chunk_size or backend == "ray" or workdir is not None:
-        _run_chunked(sc, n, chunk_size=chunk_size, backend=backend, ray_address=ray_address, workdir=workdir,
-                     out_dir=out_dir, as_json=as_json, top=top)
+        _run_chunked(
+            sc, n, chunk_size=chunk_size, backend=backend, ray_address=ray_address, workdir=workdir, out_dir=out_dir, as_json=as_json, top=top
+        )
         return
     with Progress(
-        TextColumn(f"[bold]{sc.name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=False,
+        TextColumn(f"[bold]{sc.name}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
         disable=as_json,
     ) as bar:
         task = bar.add_task("simulate", total=sc.horizon_days)
@@ -148,12 +190,19 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
         click.echo(json.dumps(payload, indent=2))
         return
     short = summary[summary["cumulative_shortfall_t"] > 0]
-    show = short.head(top)[["first_shortfall_date", "days_to_first_shortfall", "peak_shortfall_pct",
-                            "cumulative_shortfall_t", "lost_output_usd"]].copy()
+    show = short.head(top)[
+        ["first_shortfall_date", "days_to_first_shortfall", "peak_shortfall_pct", "cumulative_shortfall_t", "lost_output_usd"]
+    ].copy()
     show["lost_output_usd"] = show["lost_output_usd"] / 1e9
-    show = show.rename(columns={"first_shortfall_date": "first short", "days_to_first_shortfall": "days",
-                                "peak_shortfall_pct": "peak %", "cumulative_shortfall_t": "short (t)",
-                                "lost_output_usd": "lost output (USD bn)"})
+    show = show.rename(
+        columns={
+            "first_shortfall_date": "first short",
+            "days_to_first_shortfall": "days",
+            "peak_shortfall_pct": "peak %",
+            "cumulative_shortfall_t": "short (t)",
+            "lost_output_usd": "lost output (USD bn)",
+        }
+    )
     m = ds.sizes["member"]
     note = f" (median of {m} members)" if m > 1 else ""
     if m > 1:
@@ -163,7 +212,8 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
     else:
         console.print(f"No region or sector runs short over {sc.horizon_days} days{note}.")
     ex = exports[["total", "baseline", "change_pct"]].rename(
-        columns={"total": "exports (t)", "baseline": "baseline (t)", "change_pct": "vs baseline %"})
+        columns={"total": "exports (t)", "baseline": "baseline (t)", "change_pct": "vs baseline %"}
+    )
     for col in ("USA",):
         if col in exports:
             ex.insert(1, "to USA (t)", exports[col])
@@ -173,9 +223,14 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
         console.print(_table(pk, "Price peaks (index, 1 = baseline)", floats="{:,.2f}"))
     if eco_table is not None:
         show_eco = eco_table.head(top).rename(columns=lambda c: c.replace("_loss", "").replace("_", " "))
-        console.print(_table(show_eco, "Lost gross output and value added through the input-output model "
-                                       "(WIOD 2011, USD million; direct = magnet-using industries, indirect = the rest)",
-                             floats="{:,.0f}"))
+        console.print(
+            _table(
+                show_eco,
+                "Lost gross output and value added through the input-output model "
+                "(WIOD 2011, USD million; direct = magnet-using industries, indirect = the rest)",
+                floats="{:,.0f}",
+            )
+        )
     total_lost = float(summary["lost_output_usd"].sum())
     console.print(f"Total lost output: USD {total_lost / 1e9:,.1f} bn (upper bound: see docs/data.md on values per tonne)")
     console.print(f"Results: {results_path}" + ("" if no_store else f"   run id: {run_id}"))
@@ -183,27 +238,40 @@ def run(scenario: str, members: int | None, out_dir: Path | None, store_path: Pa
         console.print(f"Report: {report_path}")
 
 
-def _run_chunked(sc: Any, n: int, *, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None,
-                 out_dir: Path | None, as_json: bool, top: int) -> None:
+def _run_chunked(
+    sc: Any, n: int, *, chunk_size: int, backend: str, ray_address: str | None, workdir: Path | None, out_dir: Path | None, as_json: bool, top: int
+) -> None:
     from supplyshock.analysis.ensemble import metric_bands
     from supplyshock.analysis.ensembles import run_ensemble
     from supplyshock.store import new_run_id, save_results
 
     with Progress(
-        TextColumn(f"[bold]{sc.name}[/] x {n} members"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, disable=as_json,
+        TextColumn(f"[bold]{sc.name}[/] x {n} members"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=as_json,
     ) as bar:
         task = bar.add_task("ensemble", total=None)
-        ens = run_ensemble(sc, members=n, chunk_size=chunk_size, backend=backend, ray_address=ray_address,
-                           workdir=workdir, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        ens = run_ensemble(
+            sc,
+            members=n,
+            chunk_size=chunk_size,
+            backend=backend,
+            ray_address=ray_address,
+            workdir=workdir,
+            progress=lambda d, t: bar.update(task, completed=d, total=t),
+        )
     folder = out_dir or Path("supplyshock-out") / new_run_id()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "ensemble.nc"
     save_results(ens, path)
     if as_json:
         bands = metric_bands(ens)
-        click.echo(json.dumps({"results": str(path), "members": n,
-                               "bands": json.loads(bands.reset_index().to_json(orient="records"))}, indent=2))
+        click.echo(json.dumps({"results": str(path), "members": n, "bands": json.loads(bands.reset_index().to_json(orient="records"))}, indent=2))
         return
     _print_bands(ens, top)
     q = ens["china_magnet_exports_t"].quantile([0.05, 0.5, 0.95], dim="member")
@@ -226,10 +294,14 @@ def _print_bands(ds: Any, top: int) -> None:
                 "/".join("-" if not np.isfinite(v) else f"{v:.0f}" for v in r)
                 for r in bands[["days_to_first_shortfall_p5", "days_to_first_shortfall_p50", "days_to_first_shortfall_p95"]].to_numpy()
             ],
-            "peak % p50 [p5, p95]": [f"{b:.1f} [{a:.1f}, {c:.1f}]" for a, b, c in bands[
-                ["peak_shortfall_pct_p5", "peak_shortfall_pct_p50", "peak_shortfall_pct_p95"]].to_numpy()],
-            "lost USD bn p50 [p5, p95]": [f"{b / 1e9:.1f} [{a / 1e9:.1f}, {c / 1e9:.1f}]" for a, b, c in bands[
-                ["lost_output_usd_p5", "lost_output_usd_p50", "lost_output_usd_p95"]].to_numpy()],
+            "peak % p50 [p5, p95]": [
+                f"{b:.1f} [{a:.1f}, {c:.1f}]"
+                for a, b, c in bands[["peak_shortfall_pct_p5", "peak_shortfall_pct_p50", "peak_shortfall_pct_p95"]].to_numpy()
+            ],
+            "lost USD bn p50 [p5, p95]": [
+                f"{b / 1e9:.1f} [{a / 1e9:.1f}, {c / 1e9:.1f}]"
+                for a, b, c in bands[["lost_output_usd_p5", "lost_output_usd_p50", "lost_output_usd_p95"]].to_numpy()
+            ],
         },
         index=bands.index,
     )
@@ -250,8 +322,15 @@ def _print_bands(ds: Any, top: int) -> None:
 @main.command()
 @click.argument("scenario")
 @click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True)
-@click.option("-N", "--base-samples", "n", type=click.IntRange(2, 65_536), default=64, show_default=True,
-              help="Base sample size (Sobol runs N*(k+2) members, Morris N*(k+1)).")
+@click.option(
+    "-N",
+    "--base-samples",
+    "n",
+    type=click.IntRange(2, 65_536),
+    default=64,
+    show_default=True,
+    help="Base sample size (Sobol runs N*(k+2) members, Morris N*(k+1)).",
+)
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=500, show_default=True)
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -263,11 +342,18 @@ def sensitivity(scenario: str, method: str, n: int, chunk_size: int, backend: st
     from supplyshock.scenario import load_scenario
 
     sc = load_scenario(scenario)
-    with Progress(TextColumn(f"[bold]{sc.name}[/] {method}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, disable=as_json) as bar:
+    with Progress(
+        TextColumn(f"[bold]{sc.name}[/] {method}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("chunks"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=as_json,
+    ) as bar:
         task = bar.add_task("sa", total=None)
-        df = compute(sc, method=method, n=n, chunk_size=chunk_size, backend=backend,
-                     progress=lambda d, t: bar.update(task, completed=d, total=t))
+        df = compute(sc, method=method, n=n, chunk_size=chunk_size, backend=backend, progress=lambda d, t: bar.update(task, completed=d, total=t))
     if as_json:
         click.echo(df.to_json(orient="records", indent=2))
         return
@@ -282,22 +368,32 @@ def sensitivity(scenario: str, method: str, n: int, chunk_size: int, backend: st
 @click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--ray-address", default=None)
 @click.option("--metric", default="total_shortfall_t", show_default=True, help="Metric shown in the grid table.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write a heatmap (PNG) of the metric over the first two axes.")
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a heatmap (PNG) of the metric over the first two axes.",
+)
 @_handle_errors
-def sweep(spec_file: Path, store_path: Path | None, backend: str, ray_address: str | None, metric: str,
-          plot_path: Path | None) -> None:
+def sweep(spec_file: Path, store_path: Path | None, backend: str, ray_address: str | None, metric: str, plot_path: Path | None) -> None:
     """Run a sweep over scenario variants (SPEC_FILE); points already in the store are not rerun."""
     from supplyshock.analysis.sweep import load_sweep, run_sweep
     from supplyshock.store import RunStore
 
     spec = load_sweep(spec_file)
     store = RunStore(store_path) if store_path else RunStore()
-    with Progress(TextColumn(f"[bold]{spec.name}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("points"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err_console) as bar:
+    with Progress(
+        TextColumn(f"[bold]{spec.name}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("points"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    ) as bar:
         task = bar.add_task("sweep", total=None)
-        grid = run_sweep(spec, store=store, backend=backend, ray_address=ray_address,
-                         progress=lambda d, t: bar.update(task, completed=d, total=t))
+        grid = run_sweep(spec, store=store, backend=backend, ray_address=ray_address, progress=lambda d, t: bar.update(task, completed=d, total=t))
     if metric not in grid.columns:
         raise click.BadParameter(f"unknown metric {metric!r}; known: {', '.join(c for c in grid.columns if c not in [a.name for a in spec.axes])}")
     axes = [a.name for a in spec.axes]
@@ -338,8 +434,9 @@ def _heatmap(grid: pd.DataFrame, axes: list[str], metric: str, path: Path) -> No
 @click.argument("backtest", default="cn-2025-controls")
 @click.option("--observed", default=None, help="Observed series file (default: the backtest's).")
 @click.option("--fit-until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Cut-off date (YYYY-MM-DD).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write model against observed (PNG), cut-off marked.")
+@click.option(
+    "--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write model against observed (PNG), cut-off marked."
+)
 @click.option("--json", "as_json", is_flag=True)
 @_handle_errors
 def backtest(backtest: str, observed: str | None, fit_until: Any, plot_path: Path | None, as_json: bool) -> None:
@@ -350,22 +447,32 @@ def backtest(backtest: str, observed: str | None, fit_until: Any, plot_path: Pat
     from supplyshock.analysis.backtest import load_backtest, plot_backtest, run_backtest
 
     spec = load_backtest(backtest)
-    with Progress(TextColumn(f"[bold]{spec.name}[/] fitting"), BarColumn(), TimeElapsedColumn(), console=err_console,
-                  disable=as_json) as bar:
+    with Progress(TextColumn(f"[bold]{spec.name}[/] fitting"), BarColumn(), TimeElapsedColumn(), console=err_console, disable=as_json) as bar:
         bar.add_task("fit", total=None)
         res = run_backtest(spec, fit_until=fit_until.date() if fit_until else None, observed=observed)
     if as_json:
-        click.echo(json.dumps({"fitted": res.fitted, "objective": res.objective, "n_fit": res.n_fit,
-                               "errors": json.loads(res.errors.to_json(orient="records")),
-                               "points": json.loads(res.points.to_json(orient="records"))}, indent=2, default=str))
+        click.echo(
+            json.dumps(
+                {
+                    "fitted": res.fitted,
+                    "objective": res.objective,
+                    "n_fit": res.n_fit,
+                    "errors": json.loads(res.errors.to_json(orient="records")),
+                    "points": json.loads(res.points.to_json(orient="records")),
+                },
+                indent=2,
+                default=str,
+            )
+        )
         return
-    console.print(f"[bold]{res.spec.name}[/]: fitted on {res.n_fit} observations up to {res.spec.fit_until} "
-                  f"(objective: sum of squared log errors = {res.objective:.4f}; grid of {len(res.grid)} + least squares)")
+    console.print(
+        f"[bold]{res.spec.name}[/]: fitted on {res.n_fit} observations up to {res.spec.fit_until} "
+        f"(objective: sum of squared log errors = {res.objective:.4f}; grid of {len(res.grid)} + least squares)"
+    )
     console.print(_table(pd.DataFrame({"value": res.fitted}).rename_axis("parameter"), "Fitted parameters", floats="{:.3f}"))
     pts = res.points.copy()
     pts["sample"] = np.where(pts["in_sample"], "fit", "test")
-    console.print(_table(pts.set_index(["series", "period"])[["kind", "observed", "model", "sample"]],
-                         "Model against observed", floats="{:,.1f}"))
+    console.print(_table(pts.set_index(["series", "period"])[["kind", "observed", "model", "sample"]], "Model against observed", floats="{:,.1f}"))
     console.print(_table(res.errors.set_index("series"), "Out-of-sample error (after the cut-off)", floats="{:,.1f}"))
     if plot_path is not None:
         plot_backtest(res, plot_path)
@@ -391,8 +498,9 @@ def commitments(scenario: str, observed: str) -> None:
         return
     for (agr, i), sub in table.groupby(["agreement", "commitment"]):
         label = sub["label"].iloc[0]
-        console.print(_table(sub.set_index("month")[["status", "observed_t", "threshold_t", "gap_t"]],
-                             f"{agr} commitment {i}: {label}", floats="{:,.1f}"))
+        console.print(
+            _table(sub.set_index("month")[["status", "observed_t", "threshold_t", "gap_t"]], f"{agr} commitment {i}: {label}", floats="{:,.1f}")
+        )
 
 
 # ---------------------------------------------------------------------- validate
@@ -454,8 +562,10 @@ def data_show(dataset: str, table: str | None) -> None:
         df = net.tables[table].drop(columns=[c for c in net.tables[table].columns if "source" in c])
         console.print(_table(df.set_index(df.columns[0]), f"{dataset}: {table}", floats="{:,.3f}"))
         return
-    console.print(f"[bold]{dataset}[/]: {len(net.countries)} countries, {len(net.products)} products, "
-                  f"{len(net.processes)} processes, {len(net.sectors)} end-use sectors, {len(net.link_flow0)} trade links")
+    console.print(
+        f"[bold]{dataset}[/]: {len(net.countries)} countries, {len(net.products)} products, "
+        f"{len(net.processes)} processes, {len(net.sectors)} end-use sectors, {len(net.link_flow0)} trade links"
+    )
     fac = net.tables["facilities"].pivot_table(index="country", columns="process", values="output_t", aggfunc="sum", fill_value=0.0)
     console.print(_table(fac[[p for p in net.processes if p in fac.columns]], "Output by stage, t/yr (2024)", floats="{:,.0f}"))
     tr = net.tables["trade"][["exporter", "importer", "product", "flow_t", "transit_days"]]
@@ -498,8 +608,7 @@ def data_check(dataset: str) -> None:
     bad = bal[~bal["ok"]]
     if len(bad):
         net.check()
-    click.echo(f"balanced: {len(bal)} nodes within relative tolerance {BALANCE_TOLERANCE:.0e} "
-               f"(max {bal['relative'].max():.1e})")
+    click.echo(f"balanced: {len(bal)} nodes within relative tolerance {BALANCE_TOLERANCE:.0e} (max {bal['relative'].max():.1e})")
 
 
 def _register_runs() -> None:

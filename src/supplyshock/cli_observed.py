@@ -67,8 +67,9 @@ def observed() -> None:
 @click.argument("file")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True, help="Input format.")
 @_STORE_OPTION
-@click.option("--country-codes", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="BACI country-codes file (numeric code to ISO3).")
+@click.option(
+    "--country-codes", type=click.Path(dir_okay=False, path_type=Path), default=None, help="BACI country-codes file (numeric code to ISO3)."
+)
 @click.option("--hs", multiple=True, help="Comtrade/BACI: keep HS codes starting with this prefix (repeatable).")
 def add_cmd(file: str, fmt: str, store_path: Path | None, country_codes: Path | None, hs: tuple[str, ...]) -> None:
     """Add FILE (long, UN Comtrade or CEPII BACI CSV, or a shipped name) to the store."""

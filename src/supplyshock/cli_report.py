@@ -60,10 +60,20 @@ def report_after_run(ds: xr.Dataset, out: str | Path, *, run_id: str | None = No
 
 @click.command()
 @click.argument("run_or_file")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="HTML file to write (default: report-<run id or file name>.html in the current folder).")
-@click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
-              help="Run store file to look run ids up in (default: $SUPPLYSHOCK_HOME/runs.duckdb).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: report-<run id or file name>.html in the current folder).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Run store file to look run ids up in (default: $SUPPLYSHOCK_HOME/runs.duckdb).",
+)
 @click.option("--no-baseline", is_flag=True, help="Do not re-run the scenario without its events for the baseline flows.")
 def report(run_or_file: str, out: Path | None, store_path: Path | None, no_baseline: bool) -> None:
     """Write one self-contained HTML report of RUN_OR_FILE (a run id, or a results .nc file).
@@ -89,13 +99,29 @@ def report(run_or_file: str, out: Path | None, store_path: Path | None, no_basel
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; the API has no authentication, so keep it local.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
-@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The only folder the server reads and writes (run store, results, reports); default: $SUPPLYSHOCK_HOME/server.")
+@click.option(
+    "--data-dir",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The only folder the server reads and writes (run store, results, reports); default: $SUPPLYSHOCK_HOME/server.",
+)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Runs that may execute at once.")
-@click.option("--queue", "queue_size", type=click.IntRange(0, 1000), default=8, show_default=True,
-              help="Runs that may wait for a worker; more are refused with 429.")
-@click.option("--get", "get_path", default=None, metavar="PATH",
-              help="Answer one GET request for PATH in-process, print the body and exit (status 1 on an HTTP error).")
+@click.option(
+    "--queue",
+    "queue_size",
+    type=click.IntRange(0, 1000),
+    default=8,
+    show_default=True,
+    help="Runs that may wait for a worker; more are refused with 429.",
+)
+@click.option(
+    "--get",
+    "get_path",
+    default=None,
+    metavar="PATH",
+    help="Answer one GET request for PATH in-process, print the body and exit (status 1 on an HTTP error).",
+)
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
 def serve(host: str, port: int, data_dir: Path | None, workers: int, queue_size: int, get_path: str | None, log_level: str) -> None:
     """Serve the REST API (OpenAPI at /docs and /openapi.json) and the dashboard at /."""

@@ -94,15 +94,10 @@ def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
             bad = values.isna() | ~np.isfinite(values)
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(
-                    f"{path}: line {i + 2}, field {col!r}: {df[col].iloc[i]!r} is not a number; write a plain number"
-                )
+                raise DataError(f"{path}: line {i + 2}, field {col!r}: {df[col].iloc[i]!r} is not a number; write a plain number")
             if col in numeric and (values < 0).any():
                 i = int(np.flatnonzero((values < 0).to_numpy())[0])
-                raise DataError(
-                    f"{path}: line {i + 2}, field {col!r}: {values.iloc[i]} is negative; "
-                    "quantities, capacities and days must be >= 0"
-                )
+                raise DataError(f"{path}: line {i + 2}, field {col!r}: {values.iloc[i]} is negative; quantities, capacities and days must be >= 0")
             df[col] = values.astype(float)
         empty_source = df["source"].str.strip() == ""
         if empty_source.any():
@@ -122,10 +117,7 @@ def _check_codes(df: pd.DataFrame, col: str, allowed: list[str], what: str) -> N
     unknown = ~df[col].isin(allowed)
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise DataError(
-            f"{df.attrs.get('path', '?')}: line {i + 2}, field {col!r}: unknown {what} {df[col].iloc[i]!r}; "
-            f"known: {', '.join(allowed)}"
-        )
+        raise DataError(f"{df.attrs.get('path', '?')}: line {i + 2}, field {col!r}: unknown {what} {df[col].iloc[i]!r}; known: {', '.join(allowed)}")
 
 
 @dataclass
@@ -211,8 +203,12 @@ class SupplyNetwork:
                     f"{self.params[name]} is a share and must lie in (0, 1]"
                 )
         for key in ("facilities", "trade", "demand", "stocks"):
-            cols = {"facilities": ["country", "process"], "trade": ["exporter", "importer", "product"],
-                    "demand": ["country", "sector"], "stocks": ["country", "product"]}[key]
+            cols = {
+                "facilities": ["country", "process"],
+                "trade": ["exporter", "importer", "product"],
+                "demand": ["country", "sector"],
+                "stocks": ["country", "product"],
+            }[key]
             dup = t[key].duplicated(cols)
             if dup.any():
                 i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -349,8 +345,12 @@ class SupplyNetwork:
         idx = pd.MultiIndex.from_product([self.countries, self.products], names=["country", "product"])
         df = pd.DataFrame(
             {
-                "production": prod.ravel(), "imports": imp.ravel(), "process_use": use.ravel(),
-                "final_use": fd.ravel(), "exports": exp.ravel(), "residual": resid.ravel(),
+                "production": prod.ravel(),
+                "imports": imp.ravel(),
+                "process_use": use.ravel(),
+                "final_use": fd.ravel(),
+                "exports": exp.ravel(),
+                "residual": resid.ravel(),
             },
             index=idx,
         )
@@ -432,15 +432,22 @@ class SupplyNetwork:
     def sources(self) -> pd.DataFrame:
         """Every figure's table, key, basis and source, one row per figure."""
         rows = []
-        keys = {"facilities": ["country", "process"], "trade": ["exporter", "importer", "product"],
-                "demand": ["country", "sector"], "values": ["country", "sector"], "stocks": ["country", "product"],
-                "strategic_stocks": ["country", "product"], "prices": ["product"], "parameters": ["name"],
-                "recipes": ["process", "product"], "recipe_overrides": ["country", "process", "product"]}
+        keys = {
+            "facilities": ["country", "process"],
+            "trade": ["exporter", "importer", "product"],
+            "demand": ["country", "sector"],
+            "values": ["country", "sector"],
+            "stocks": ["country", "product"],
+            "strategic_stocks": ["country", "product"],
+            "prices": ["product"],
+            "parameters": ["name"],
+            "recipes": ["process", "product"],
+            "recipe_overrides": ["country", "process", "product"],
+        }
         for name, cols in keys.items():
             df = self.tables[name]
             for rec in df.to_dict("records"):
-                rows.append({"table": name, "key": "/".join(str(rec[c]) for c in cols),
-                             "basis": rec.get("basis", ""), "source": rec["source"]})
+                rows.append({"table": name, "key": "/".join(str(rec[c]) for c in cols), "basis": rec.get("basis", ""), "source": rec["source"]})
         return pd.DataFrame(rows)
 
 

@@ -1208,9 +1208,7 @@ def implied_values(df: pd.DataFrame) -> pd.DataFrame:
     new_rows: list[dict[str, Any]] = []
     for _series, grp in out.groupby("series", sort=False):
         index = {(str(r.period), str(r.freq)): i for i, r in zip(grp.index, grp.itertuples(), strict=True)}
-        observed = {
-            key: _fv(out.at[i, "value"]) for key, i in index.items() if not out.at[i, "derived"] and not math.isnan(_fv(out.at[i, "value"]))
-        }
+        observed = {key: _fv(out.at[i, "value"]) for key, i in index.items() if not out.at[i, "derived"] and not math.isnan(_fv(out.at[i, "value"]))}
         done: set[tuple[str, str]] = set()
         for kind, col, months in (("y/y", "yoy_reported_pct", 12), ("m/m", "mom_reported_pct", 1)):
             if col not in out.columns:
@@ -1796,14 +1794,10 @@ class ObservedStore:
                             "WHERE r.series = i.series AND r.period = i.period AND r.revision = i.prev_revision",
                             [now],
                         )
-                        con.execute(
-                            "DELETE FROM observed_values AS v USING _observed_in AS i WHERE v.series = i.series AND v.period = i.period"
-                        )
+                        con.execute("DELETE FROM observed_values AS v USING _observed_in AS i WHERE v.series = i.series AND v.period = i.period")
                         names = ", ".join(cols)
                         con.execute(f"INSERT INTO observed_values ({names}) SELECT {names} FROM _observed_in")
-                        con.execute(
-                            f"INSERT INTO observed_revisions ({names}, load_id, superseded) SELECT {names}, load_id, NULL FROM _observed_in"
-                        )
+                        con.execute(f"INSERT INTO observed_revisions ({names}, load_id, superseded) SELECT {names}, load_id, NULL FROM _observed_in")
                     finally:
                         with contextlib.suppress(duckdb.Error):
                             con.unregister("_observed_in")

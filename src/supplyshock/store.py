@@ -828,9 +828,7 @@ class RunStore:
                 raise StoreError(f"deleted run {rid} but could not delete its results file {row[0]}: {exc}") from exc
         return rid
 
-    def record_sweep_point(
-        self, sweep_id: str, point: Mapping[str, Any], metrics: Mapping[str, float], *, scenario_name: str, members: int
-    ) -> str:
+    def record_sweep_point(self, sweep_id: str, point: Mapping[str, Any], metrics: Mapping[str, float], *, scenario_name: str, members: int) -> str:
         """Record one sweep point (idempotent: a point already recorded is left as it is).
 
         Returns the point's key (its values as canonical JSON).
@@ -839,8 +837,7 @@ class RunStore:
         with self._connect() as con:
             con.execute(
                 "INSERT INTO sweep_points VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [sweep_id, key, scenario_name, key, json.dumps(dict(metrics), default=float), int(members),
-                 datetime.now(UTC).replace(tzinfo=None)],
+                [sweep_id, key, scenario_name, key, json.dumps(dict(metrics), default=float), int(members), datetime.now(UTC).replace(tzinfo=None)],
             )
         return key
 
@@ -849,9 +846,7 @@ class RunStore:
         if not self.path.exists():
             return pd.DataFrame()
         with self._connect() as con:
-            rows = con.execute(
-                "SELECT point, metrics FROM sweep_points WHERE sweep_id = ? ORDER BY recorded, point_key", [sweep_id]
-            ).fetchall()
+            rows = con.execute("SELECT point, metrics FROM sweep_points WHERE sweep_id = ? ORDER BY recorded, point_key", [sweep_id]).fetchall()
         return pd.DataFrame([{**json.loads(p), **json.loads(m)} for p, m in rows])
 
     def record_analysis(self, kind: str, table: pd.DataFrame, *, dataset: str, params: Mapping[str, Any] | None = None) -> str:
@@ -859,10 +854,13 @@ class RunStore:
         created = datetime.now(UTC)
         result_id = f"{kind}-{created.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         rows = table.reset_index(drop=table.index.name is None and not isinstance(table.index, pd.MultiIndex)).to_json(
-            orient="records", default_handler=str)
+            orient="records", default_handler=str
+        )
         with self._connect() as con:
-            con.execute("INSERT INTO analysis_results VALUES (?, ?, ?, ?, ?, ?)",
-                        [result_id, kind, dataset, created.replace(tzinfo=None), json.dumps(dict(params or {}), default=str), rows])
+            con.execute(
+                "INSERT INTO analysis_results VALUES (?, ?, ?, ?, ?, ?)",
+                [result_id, kind, dataset, created.replace(tzinfo=None), json.dumps(dict(params or {}), default=str), rows],
+            )
         return result_id
 
     def list_analyses(self, kind: str | None = None) -> pd.DataFrame:
@@ -977,8 +975,7 @@ def connect_with_retry(path: Path, lock_timeout: float, label: str) -> duckdb.Du
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise StoreError(
-                    f"{label} {path} is locked by another process and stayed "
-                    f"locked for {lock_timeout:g} s; try again when it has finished"
+                    f"{label} {path} is locked by another process and stayed locked for {lock_timeout:g} s; try again when it has finished"
                 ) from exc
             time.sleep(min(delay * (0.5 + random.random()), remaining))
             delay = min(delay * 2, 0.5)

@@ -14,8 +14,16 @@ Rows = list[dict[str, Any]]
 
 
 def build_network(
-    *, countries: list[str], products: list[tuple[str, str]], recipes: Rows, facilities: Rows, trade: Rows,
-    demand: Rows, stocks: Rows, values: Rows | None = None, strategic: Rows | None = None,
+    *,
+    countries: list[str],
+    products: list[tuple[str, str]],
+    recipes: Rows,
+    facilities: Rows,
+    trade: Rows,
+    demand: Rows,
+    stocks: Rows,
+    values: Rows | None = None,
+    strategic: Rows | None = None,
 ) -> SupplyNetwork:
     """A SupplyNetwork from plain rows (every figure sourced 'test')."""
     tables: dict[str, Rows] = {
@@ -27,8 +35,7 @@ def build_network(
         "facilities": [{"capacity_source": "test", **f} for f in facilities],
         "trade": [{"transit_days": 1.0, **t} for t in trade],
         "demand": [{"sector": f"use_{d['product']}", **d} for d in demand],
-        "values": values or [{"country": d["country"], "sector": f"use_{d['product']}", "value_usd_per_t": 1000.0}
-                             for d in demand],
+        "values": values or [{"country": d["country"], "sector": f"use_{d['product']}", "value_usd_per_t": 1000.0} for d in demand],
         "stocks": stocks,
         "strategic_stocks": strategic or [],
         "prices": [],

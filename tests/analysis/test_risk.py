@@ -79,8 +79,7 @@ def test_concentration_and_reliance_on_default_dataset(network: SupplyNetwork) -
     assert ir.loc[("DEU", "ndfeb_magnet"), "import_reliance"] == pytest.approx(8870.055 / (3605.171 + 8870.055), rel=1e-5)
     assert ir.loc[("CHN", "ndfeb_magnet"), "import_reliance"] == 0.0  # a net exporter, clipped
     eu = import_reliance(network, bloc=EU_BLOC).set_index("product")
-    assert eu.loc["ndfeb_magnet", "import_reliance"] == pytest.approx((8870.055 + 8770.703) / (3605.171 + 8870.055 + 8770.703),
-                                                                      rel=1e-5)
+    assert eu.loc["ndfeb_magnet", "import_reliance"] == pytest.approx((8870.055 + 8770.703) / (3605.171 + 8870.055 + 8770.703), rel=1e-5)
     src = eu_sourcing_shares(network, "ndfeb_magnet")
     assert src.sum() == pytest.approx(1.0) and set(src.index) == {"DEU", "CHN"}
 

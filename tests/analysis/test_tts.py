@@ -80,12 +80,17 @@ def test_reexport_rule(make_network: Callable[..., SupplyNetwork]) -> None:
     # P supplies Q and R; R also makes a little. Cutting P->Q leaves Q only R's output,
     # unless R may pass on what it imports from P.
     net = make_network(
-        countries=["P", "Q", "R"], products=[("w", "make")],
+        countries=["P", "Q", "R"],
+        products=[("w", "make")],
         recipes=[{"process": "make", "product": "w", "role": "output", "quantity": 1.0}],
-        facilities=[{"country": "P", "process": "make", "output_t": 100.0, "capacity_t": 200.0},
-                    {"country": "R", "process": "make", "output_t": 10.0, "capacity_t": 10.0}],
-        trade=[{"exporter": "P", "importer": "Q", "product": "w", "flow_t": 50.0},
-               {"exporter": "P", "importer": "R", "product": "w", "flow_t": 50.0}],
+        facilities=[
+            {"country": "P", "process": "make", "output_t": 100.0, "capacity_t": 200.0},
+            {"country": "R", "process": "make", "output_t": 10.0, "capacity_t": 10.0},
+        ],
+        trade=[
+            {"exporter": "P", "importer": "Q", "product": "w", "flow_t": 50.0},
+            {"exporter": "P", "importer": "R", "product": "w", "flow_t": 50.0},
+        ],
         demand=[{"country": "Q", "product": "w", "demand_t": 50.0}, {"country": "R", "product": "w", "demand_t": 60.0}],
         stocks=[{"country": "Q", "product": "w", "cover_days": 73.0}],
     )
@@ -102,12 +107,14 @@ def test_unknown_node_and_missing_inputs(two_suppliers: SupplyNetwork, make_netw
     with pytest.raises(MissingInputError, match="time to recover missing for node"):
         time_to_survive(two_suppliers, ttr={"A/make": 10.0})
     net = make_network(
-        countries=["A", "D"], products=[("w", "make")],
+        countries=["A", "D"],
+        products=[("w", "make")],
         recipes=[{"process": "make", "product": "w", "role": "output", "quantity": 1.0}],
         facilities=[{"country": "A", "process": "make", "output_t": 10.0, "capacity_t": 10.0}],
         trade=[{"exporter": "A", "importer": "D", "product": "w", "flow_t": 10.0}],
         demand=[{"country": "D", "product": "w", "demand_t": 10.0}],
-        stocks=[], values=[{"country": "D", "sector": "use_w", "value_usd_per_t": 0.0}],
+        stocks=[],
+        values=[{"country": "D", "sector": "use_w", "value_usd_per_t": 0.0}],
     )
     with pytest.raises(MissingInputError, match=r"no value per tonne .* D/use_w"):
         TTSModel(net).performance_impact(Node("facility", "A", "make"), 30.0)

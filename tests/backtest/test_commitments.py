@@ -15,16 +15,30 @@ SCEN = {
     "start": "2025-01-01",
     "horizon_days": 365,
     "events": [
-        {"type": "agreement", "id": "deal", "date": "2025-06-10", "parties": ["USA", "CHN"],
-         "commitments": [{"exporter": "CHN", "importer": "USA", "product": "ndfeb_magnet",
-                          "min_share_of_baseline": 0.5, "by": "2025-07-01", "label": "half of baseline"}]},
+        {
+            "type": "agreement",
+            "id": "deal",
+            "date": "2025-06-10",
+            "parties": ["USA", "CHN"],
+            "commitments": [
+                {
+                    "exporter": "CHN",
+                    "importer": "USA",
+                    "product": "ndfeb_magnet",
+                    "min_share_of_baseline": 0.5,
+                    "by": "2025-07-01",
+                    "label": "half of baseline",
+                }
+            ],
+        },
     ],
 }
 
 
 def _obs(values: dict[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"series": "s", "period": p, "exporter": "CHN", "importer": "USA", "product": "ndfeb_magnet",
-                          "value": v} for p, v in values.items()])
+    return pd.DataFrame(
+        [{"series": "s", "period": p, "exporter": "CHN", "importer": "USA", "product": "ndfeb_magnet", "value": v} for p, v in values.items()]
+    )
 
 
 def test_statuses_and_gap() -> None:
@@ -33,8 +47,9 @@ def test_statuses_and_gap() -> None:
     table = commitment_table(sc, net)
     base = table["baseline_monthly_t"].iloc[0]
     assert base == net.tables["trade"].query("exporter == 'CHN' and importer == 'USA' and product == 'ndfeb_magnet'")["flow_t"].sum() / 12
-    res = check_commitments(sc, net, _obs({"2025-06": 10.0, "2025-07": 400.0, "2025-08": 100.0}),
-                            months=pd.period_range("2025-06", "2025-09", freq="M"))
+    res = check_commitments(
+        sc, net, _obs({"2025-06": 10.0, "2025-07": 400.0, "2025-08": 100.0}), months=pd.period_range("2025-06", "2025-09", freq="M")
+    )
     st = res.set_index("month")
     assert st.loc["2025-06", "status"] == "not yet due"
     assert st.loc["2025-07", "status"] == "met"  # 400 t >= half of ~676 t

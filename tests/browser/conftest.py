@@ -1,7 +1,7 @@
 """Browser tests: Debian's chromium driven by Playwright (never a downloaded browser).
 
 The tests are marked ``browser``. They run by default when ``/usr/bin/chromium`` exists
-(``ci/browser-setup.sh`` installs it) and skip with the reason otherwise. The server runs
+(``.ci/browser-setup.sh`` installs it) and skip with the reason otherwise. The server runs
 in a subprocess on a free local port; its output is printed when it fails to start.
 """
 
@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     here = Path(__file__).parent
     reason = None
     if not CHROMIUM.exists():
-        reason = f"no chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium; see ci/browser-setup.sh)"
+        reason = f"no chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium; see .ci/browser-setup.sh)"
     else:
         try:
             import playwright.sync_api  # noqa: F401
@@ -67,9 +67,25 @@ class Server:
         self.log = log
         self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "supplyshock.server", "--host", "127.0.0.1", "--port", str(self.port),
-             "--data-dir", str(data_dir), "--workers", "2", "--queue", "4", "--log-level", "warning"],
-            stdout=self._out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "supplyshock.server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(data_dir),
+                "--workers",
+                "2",
+                "--queue",
+                "4",
+                "--log-level",
+                "warning",
+            ],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:

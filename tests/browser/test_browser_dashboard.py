@@ -49,8 +49,12 @@ def test_dashboard_runs_a_scenario_and_shows_the_api_figures(server: Any, page: 
     assert len(rows) == min(20, len(api["ranked"]))
     assert [r[1] for r in rows] == [r["country_name"] for r in api["ranked"][:20]]
 
-    for chart, key in (("chart-shortfall", "shortfall_region"), ("chart-lost", "lost_output_region"),
-                       ("chart-stocks", "stocks_final"), ("chart-prices", "prices")):
+    for chart, key in (
+        ("chart-shortfall", "shortfall_region"),
+        ("chart-lost", "lost_output_region"),
+        ("chart-stocks", "stocks_final"),
+        ("chart-prices", "prices"),
+    ):
         shown = _medians(page, chart)
         assert shown == {k: v["median"] for k, v in api["series"][key].items()}, chart
         assert page.locator(f"#{chart} .main-svg").count() >= 1
@@ -74,8 +78,12 @@ def test_dashboard_shows_a_refused_request(server: Any, page: Any) -> None:
     assert page.is_disabled("#approval") and "(no licence)" in page.inner_text("#approval-out")
     page.fill("#members", "500")  # the page clamps to 50; 50 x 365 days is within the server's limit
     page.evaluate("() => { document.getElementById('members').value = '50'; }")
-    page.route("**/api/runs", lambda route: route.fulfill(status=429, content_type="application/json",
-                                                           body=json.dumps({"detail": "queue full, try again", "problems": []})))
+    page.route(
+        "**/api/runs",
+        lambda route: route.fulfill(
+            status=429, content_type="application/json", body=json.dumps({"detail": "queue full, try again", "problems": []})
+        ),
+    )
     page.click("#run")
     page.wait_for_selector("body[data-state=error]", timeout=10_000)
     assert "queue full" in page.inner_text("#status")

@@ -30,8 +30,7 @@ def test_members_differ_and_metrics_match_a_full_run(uncertain_file: Path) -> No
     ens = run_ensemble(sc, chunk_size=7)
     for name in ("cumulative_shortfall_t", "lost_output_usd", "peak_shortfall_pct"):
         np.testing.assert_array_equal(mm[name].values, ens[name].values)
-    np.testing.assert_array_equal(np.isnan(mm["days_to_first_shortfall"].values),
-                                  np.isnan(ens["days_to_first_shortfall"].values))
+    np.testing.assert_array_equal(np.isnan(mm["days_to_first_shortfall"].values), np.isnan(ens["days_to_first_shortfall"].values))
     prob_full = shortfall_probability(full)
     np.testing.assert_allclose(prob_full.values, ens["shortfall_probability"].values)
     # probability of a shortfall by a date never falls
@@ -97,8 +96,23 @@ def test_resume_reuses_finished_chunks(uncertain_file: Path, tmp_path: Path) -> 
 def test_killed_run_resumes_without_duplicates(uncertain_file: Path, tmp_path: Path) -> None:
     """Kill a CLI ensemble mid-way with SIGKILL, run it again: every chunk computed once."""
     work, out = tmp_path / "work", tmp_path / "out"
-    cmd = [sys.executable, "-m", "supplyshock", "run", str(uncertain_file), "--members", "80", "--chunk-size", "4",
-           "--workdir", str(work), "--out", str(out), "--no-store", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "supplyshock",
+        "run",
+        str(uncertain_file),
+        "--members",
+        "80",
+        "--chunk-size",
+        "4",
+        "--workdir",
+        str(work),
+        "--out",
+        str(out),
+        "--no-store",
+        "--json",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
     log = None
@@ -129,8 +143,7 @@ def test_killed_run_resumes_without_duplicates(uncertain_file: Path, tmp_path: P
 
 
 def test_cli_members_show_bands(uncertain_file: Path, tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["run", str(uncertain_file), "--members", "12", "--chunk-size", "4",
-                                    "--out", str(tmp_path / "o")])
+    res = CliRunner().invoke(main, ["run", str(uncertain_file), "--members", "12", "--chunk-size", "4", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "quantile bands" in res.output and "Probability of a shortfall" in res.output
     assert (tmp_path / "o" / "ensemble.nc").exists()

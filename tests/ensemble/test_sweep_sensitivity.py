@@ -63,8 +63,7 @@ def test_sweep_bad_paths(tmp_path: Path, uncertain_file: Path) -> None:
 
 def test_sweep_cli_table_and_heatmap(tmp_path: Path, uncertain_file: Path) -> None:
     spec = _spec(tmp_path, uncertain_file)
-    res = CliRunner().invoke(main, ["sweep", str(spec), "--store", str(tmp_path / "r.duckdb"),
-                                    "--plot", str(tmp_path / "h.png")])
+    res = CliRunner().invoke(main, ["sweep", str(spec), "--store", str(tmp_path / "r.duckdb"), "--plot", str(tmp_path / "h.png")])
     assert res.exit_code == 0, res.output
     assert "total_shortfall_t" in res.output
     assert (tmp_path / "h.png").stat().st_size > 1000

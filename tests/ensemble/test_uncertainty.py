@@ -42,8 +42,7 @@ def test_lhs_is_stratified() -> None:
 
 
 def test_rank_correlation_is_imposed() -> None:
-    u = [Uncertain(name="cover_scale", dist="uniform", low=0.5, high=1.5),
-         Uncertain(name="approval_scale", dist="uniform", low=0.0, high=2.0)]
+    u = [Uncertain(name="cover_scale", dist="uniform", low=0.5, high=1.5), Uncertain(name="approval_scale", dist="uniform", low=0.0, high=2.0)]
     x = sample(u, [Correlation(a="cover_scale", b="approval_scale", rho=-0.7)], 2000, seed=1)
     rho = stats.spearmanr(x["cover_scale"], x["approval_scale"]).statistic
     assert rho == pytest.approx(-0.7, abs=0.05)

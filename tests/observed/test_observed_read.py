@@ -162,7 +162,15 @@ def test_helpers() -> None:
     assert normalise_unit("kg") == ("t", 0.001)
     assert normalise_unit(" Tonnes ") == ("t", 1.0)
     assert [normalise_country(x) for x in ("China", "United States", "Germany", "Japan", "World", "W00", "0", "842", "Narnia")] == [
-        "CHN", "USA", "DEU", "JPN", "WLD", "WLD", "WLD", "USA", "Narnia"
+        "CHN",
+        "USA",
+        "DEU",
+        "JPN",
+        "WLD",
+        "WLD",
+        "WLD",
+        "USA",
+        "Narnia",
     ]
 
 

@@ -16,8 +16,17 @@ from supplyshock.report import ReportError, load_results, render_report, write_r
 from supplyshock.report.data import ranked_shortfalls
 from supplyshock.store import RunStore, save_results
 
-FIGURES = ["timeline", "sankey_baseline", "sankey_shocked", "stocks", "shortfall_region", "shortfall_sector",
-           "lost_output_region", "lost_output_sector", "prices"]
+FIGURES = [
+    "timeline",
+    "sankey_baseline",
+    "sankey_shocked",
+    "stocks",
+    "shortfall_region",
+    "shortfall_sector",
+    "lost_output_region",
+    "lost_output_sector",
+    "prices",
+]
 
 
 def _figures(html: str) -> dict[str, dict]:
@@ -39,7 +48,7 @@ def test_report_is_self_contained(report_html: tuple[Path, str]) -> None:
     assert path.name == "report.html" and path.parent.name == "sub"
     assert not re.search(r"<script[^>]+src=", html), "no external scripts"
     assert not re.search(r"<link[^>]+href=", html), "no external stylesheets"
-    assert "cdn.plot.ly" not in html.split("<script type=\"text/javascript\">")[0]
+    assert "cdn.plot.ly" not in html.split('<script type="text/javascript">')[0]
     assert f"plotly.js {plotly.__version__}" in html or plotly.__version__ in html
     assert len(html) > 3_000_000, "plotly.js is embedded"
     assert not list(path.parent.glob(".*.tmp")), "no temporary file left behind"

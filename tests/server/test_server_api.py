@@ -20,9 +20,18 @@ def test_health_and_openapi(client: TestClient) -> None:
     health = client.get("/api/health").json()
     assert health["status"] == "ok" and health["workers"] == 1 and health["queue_size"] == 1
     schema = client.get("/openapi.json").json()
-    for path in ("/api/datasets", "/api/scenarios", "/api/validate", "/api/runs", "/api/jobs/{job_id}",
-                 "/api/jobs/{job_id}/events", "/api/runs/{run_id}/summary", "/api/runs/{run_id}/results.csv",
-                 "/api/runs/{run_id}/results.nc", "/api/runs/{run_id}/report"):
+    for path in (
+        "/api/datasets",
+        "/api/scenarios",
+        "/api/validate",
+        "/api/runs",
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/events",
+        "/api/runs/{run_id}/summary",
+        "/api/runs/{run_id}/results.csv",
+        "/api/runs/{run_id}/results.nc",
+        "/api/runs/{run_id}/report",
+    ):
         assert path in schema["paths"], path
     assert "429" in schema["paths"]["/api/runs"]["post"]["responses"]
 

@@ -81,9 +81,7 @@ def test_long_yaml_is_refused_by_the_model(client: TestClient) -> None:
 
 
 def test_yaml_checks() -> None:
-    bomb = "a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
-        f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcde", "bcdef", strict=True)
-    )
+    bomb = "a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcde", "bcdef", strict=True))
     with pytest.raises(UnsafeInput, match=f"more than {MAX_YAML_NODES} nodes"):
         check_yaml(bomb, ["rare-earths"], max_chars=10_000)
     with pytest.raises(UnsafeInput, match="nested too deeply"):

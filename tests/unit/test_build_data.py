@@ -16,6 +16,8 @@ SHARED = ROOT.parent / "shared" / "data"
 def test_shipped_csvs_match_the_build() -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "data-raw" / "build_rare_earths.py"), "--shared", str(SHARED), "--check"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr

@@ -12,6 +12,7 @@ import supplyshock as ss
 from supplyshock.engine import build_links, compile_policy, simulate
 from supplyshock.errors import InvariantError
 from supplyshock.scenario import Scenario, builtin_scenarios
+from supplyshock.testing import BATCH_ATOL, BATCH_RTOL
 
 START = "2025-01-01"
 USA_MAGNET_T = 7957.57916063  # CHN->USA magnet baseline, t/yr (trade.csv)
@@ -120,6 +121,12 @@ ENSEMBLE = {
 
 
 def test_members_together_equal_members_separately() -> None:
+    """Across batch shapes results agree within BATCH_RTOL, not bit for bit.
+
+    BLAS and SIMD kernels may sum in a different order for a different batch size (seen: one
+    unit in the last place on numpy 2.4.6), so only the same shape and seed are bit-identical
+    (test_determinism_bitwise).
+    """
     sc = ss.load_scenario("cn-2025-april-controls").model_copy(update={"horizon_days": 200})
     together = ss.run(sc, members=3, params={k: np.array(v) for k, v in ENSEMBLE.items()})
     assert together.sizes["member"] == 3
@@ -129,7 +136,7 @@ def test_members_together_equal_members_separately() -> None:
             if "member" in var.dims:
                 a = var.isel(member=m).values
                 b = alone[name].isel(member=0).values
-                np.testing.assert_array_equal(a, b, err_msg=f"member {m}, {name}")
+                np.testing.assert_allclose(a, b, rtol=BATCH_RTOL, atol=BATCH_ATOL, err_msg=f"member {m}, {name}")
     # and the members really differ
     assert not np.allclose(together["trade"].isel(member=0), together["trade"].isel(member=2))
 

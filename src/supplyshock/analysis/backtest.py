@@ -55,9 +55,7 @@ class SeriesSpec(BaseModel):
     importer: str = "all"
     product: str = "ndfeb_magnet"
     market: Literal["china", "outside_china"] = "outside_china"
-    base_value: float | None = Field(
-        default=None, description="For prices: the observed level the model's index 1 stands for."
-    )
+    base_value: float | None = Field(default=None, description="For prices: the observed level the model's index 1 stands for.")
 
 
 class BacktestSpec(BaseModel):
@@ -71,9 +69,7 @@ class BacktestSpec(BaseModel):
     observed: str
     fit_until: dt.date
     parameters: dict[str, list[float]] = Field(min_length=1)
-    prior: dict[str, float] = Field(
-        default_factory=dict, description="Values preferred on ties (default: 1 for scales, else 0)."
-    )
+    prior: dict[str, float] = Field(default_factory=dict, description="Values preferred on ties (default: 1 for scales, else 0).")
     series: list[SeriesSpec] = Field(min_length=1)
     refine: bool = True
 
@@ -106,12 +102,12 @@ def load_backtest(name_or_path: str | Path) -> BacktestSpec:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         spec = BacktestSpec.model_validate(data)
         # scenario and observed files named relative to the spec's folder
-        updates = {k: str(path.parent / getattr(spec, k)) for k in ("scenario", "observed")
-                   if (path.parent / getattr(spec, k)).is_file()}
+        updates = {k: str(path.parent / getattr(spec, k)) for k in ("scenario", "observed") if (path.parent / getattr(spec, k)).is_file()}
         return spec.model_copy(update=updates)
     except (OSError, yaml.YAMLError) as exc:
-        raise BacktestError(f"{name_or_path}: cannot read the backtest spec ({' '.join(str(exc).split())}); "
-                            f"built-ins: {', '.join(sorted(builtins))}") from None
+        raise BacktestError(
+            f"{name_or_path}: cannot read the backtest spec ({' '.join(str(exc).split())}); built-ins: {', '.join(sorted(builtins))}"
+        ) from None
     except ValidationError as exc:
         msgs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise BacktestError(f"{name_or_path}: {msgs}") from None
@@ -191,8 +187,7 @@ def _residuals(obs: pd.DataFrame, ds: Any, spec: BacktestSpec, baselines: dict[s
                 change = m / base - 1
                 obs_change = r["yoy_reported_pct"] / 100
                 cols.append(np.log(np.maximum(1 + change, 1e-9)) - np.log(max(1 + obs_change, 1e-9)))
-                rows.append({"series": s.series, "period": r["period"], "kind": "yoy_pct", "observed": obs_change * 100,
-                             "model": change * 100})
+                rows.append({"series": s.series, "period": r["period"], "kind": "yoy_pct", "observed": obs_change * 100, "model": change * 100})
     if not cols:
         return np.zeros((ds.sizes["member"], 0)), rows
     return np.stack(cols, axis=1), rows
@@ -227,8 +222,7 @@ def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observ
     first, last = min(ends), max(ends)
     if not (first <= spec.fit_until < last):
         raise BacktestError(
-            f"cut-off {spec.fit_until} is outside the observations ({first} .. {last}): choose a date with "
-            "observations on both sides"
+            f"cut-off {spec.fit_until} is outside the observations ({first} .. {last}): choose a date with observations on both sides"
         )
     if not (base.start <= spec.fit_until < base.end):
         raise BacktestError(f"cut-off {spec.fit_until} is outside the scenario's horizon {base.start} .. {base.end}")
@@ -238,13 +232,12 @@ def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observ
     names = list(spec.parameters)
     grid = np.array(list(itertools.product(*[spec.parameters[n] for n in names])), dtype=float)
     params = {n: grid[:, i] for i, n in enumerate(names)}
-    ds = run_scenario(base, members=grid.shape[0], params=params,
-                      record=("trade", "price_index"))
+    ds = run_scenario(base, members=grid.shape[0], params=params, record=("trade", "price_index"))
     baselines = {s.series: _baseline_monthly(ds, s) for s in spec.series}
     resid, _ = _residuals(fit_obs, ds, spec, baselines)
     if resid.shape[1] == 0:
         raise BacktestError(f"no observation on or before the cut-off {spec.fit_until} falls inside the model horizon")
-    sse = (resid ** 2).sum(axis=1)
+    sse = (resid**2).sum(axis=1)
     # ties (parameters the in-sample data cannot tell apart) go to the point nearest the
     # scenario's own values (scales 1, other parameters their dataset default)
     prior = np.array([spec.prior.get(n, 1.0 if n.endswith("_scale") else 0.0) for n in names])
@@ -258,9 +251,9 @@ def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observ
         lo = np.array([min(spec.parameters[n]) for n in names])
         hi = np.array([max(spec.parameters[n]) for n in names])
         if np.all(hi > lo):
+
             def fun(x: np.ndarray) -> np.ndarray:
-                d = run_scenario(base, members=1, params={n: np.array([x[i]]) for i, n in enumerate(names)},
-                                 record=("trade", "price_index"))
+                d = run_scenario(base, members=1, params={n: np.array([x[i]]) for i, n in enumerate(names)}, record=("trade", "price_index"))
                 r, _ = _residuals(fit_obs, d, spec, baselines)
                 return r[0]
 
@@ -288,14 +281,20 @@ def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observ
         else:  # y/y changes: errors in percentage points
             ape = (out["model"] - out["observed"]).abs()
             bias = (out["model"] - out["observed"]).mean()
-        errs.append({"series": s.series, "n": len(out), "mape_pct": float(ape.mean()), "bias_pct": float(bias),
-                     "kind": out["kind"].iloc[0]})
+        errs.append({"series": s.series, "n": len(out), "mape_pct": float(ape.mean()), "bias_pct": float(bias), "kind": out["kind"].iloc[0]})
     grid_df = pd.DataFrame(grid, columns=names)
     grid_df["objective"] = sse
     monthly = {s.series: _model_monthly(final, s).iloc[:, 0] for s in spec.series}
-    return BacktestResult(spec=spec, fitted=fitted, objective=objective, n_fit=int(resid.shape[1]),
-                          points=points, errors=pd.DataFrame(errs), grid=grid_df.sort_values("objective"),
-                          model_monthly=monthly)
+    return BacktestResult(
+        spec=spec,
+        fitted=fitted,
+        objective=objective,
+        n_fit=int(resid.shape[1]),
+        points=points,
+        errors=pd.DataFrame(errs),
+        grid=grid_df.sort_values("objective"),
+        model_monthly=monthly,
+    )
 
 
 def plot_backtest(result: BacktestResult, path: Path) -> Path:

@@ -29,15 +29,24 @@ def commitment_table(scenario: Scenario, net: SupplyNetwork) -> pd.DataFrame:
             if c.importer != "all":
                 mask &= tr["importer"] == c.importer
             base = float(tr.loc[mask, "flow_t"].sum()) / 12.0
-            rows.append({"agreement": ev.id or f"{ev.date}", "commitment": i, "label": " ".join(c.label.split()),
-                         "exporter": c.exporter, "importer": c.importer, "product": c.product, "by": c.by,
-                         "baseline_monthly_t": base, "threshold_t": base * c.min_share_of_baseline,
-                         "min_share_of_baseline": c.min_share_of_baseline})
+            rows.append(
+                {
+                    "agreement": ev.id or f"{ev.date}",
+                    "commitment": i,
+                    "label": " ".join(c.label.split()),
+                    "exporter": c.exporter,
+                    "importer": c.importer,
+                    "product": c.product,
+                    "by": c.by,
+                    "baseline_monthly_t": base,
+                    "threshold_t": base * c.min_share_of_baseline,
+                    "min_share_of_baseline": c.min_share_of_baseline,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def check_commitments(scenario: Scenario, net: SupplyNetwork, observed: pd.DataFrame, *,
-                      months: pd.PeriodIndex | None = None) -> pd.DataFrame:
+def check_commitments(scenario: Scenario, net: SupplyNetwork, observed: pd.DataFrame, *, months: pd.PeriodIndex | None = None) -> pd.DataFrame:
     """Status of every commitment in every month.
 
     Parameters
@@ -86,7 +95,16 @@ def check_commitments(scenario: Scenario, net: SupplyNetwork, observed: pd.DataF
                 status, gap = "met", 0.0
             else:
                 status, gap = "not met", threshold - float(value)
-            rows.append({"agreement": c["agreement"], "commitment": c["commitment"], "label": c["label"],
-                         "month": str(m), "status": status, "observed_t": None if value is None else float(value),
-                         "threshold_t": threshold, "gap_t": gap})
+            rows.append(
+                {
+                    "agreement": c["agreement"],
+                    "commitment": c["commitment"],
+                    "label": c["label"],
+                    "month": str(m),
+                    "status": status,
+                    "observed_t": None if value is None else float(value),
+                    "threshold_t": threshold,
+                    "gap_t": gap,
+                }
+            )
     return pd.DataFrame(rows)

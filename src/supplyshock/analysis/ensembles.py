@@ -32,7 +32,6 @@ from supplyshock.scenario import Scenario, apply_overrides
 __all__ = ["EnsembleError", "chunk_bounds", "reduce_chunk", "run_ensemble"]
 
 
-
 class EnsembleError(SupplyShockError):
     """An ensemble cannot run (bad backend, unreachable cluster, stale work directory)."""
 
@@ -60,9 +59,8 @@ def reduce_chunk(job: _Job) -> xr.Dataset:
     links = build_links(net)
     policy = compile_policy(net, scenario, links)
     n = job.stop - job.start
-    params = {k: v[job.start:job.stop] for k, v in job.params.items()}
-    traj = simulate(net, links, policy, members=n, params=params, allocation=scenario.allocation, record=(),
-                    metrics_threshold=job.threshold)
+    params = {k: v[job.start : job.stop] for k, v in job.params.items()}
+    traj = simulate(net, links, policy, members=n, params=params, allocation=scenario.allocation, record=(), metrics_threshold=job.threshold)
     a = traj.arrays
     first = np.where(a["first_shortfall_day"] >= 0, a["first_shortfall_day"], np.nan).astype(float)
     months = policy.dates.astype("datetime64[M]")
@@ -81,8 +79,11 @@ def reduce_chunk(job: _Job) -> xr.Dataset:
             "china_magnet_exports_t": (("member", "month"), monthly),
         },
         coords={
-            "member": member, "country": net.countries, "sector": net.sectors,
-            "time": policy.dates.astype("datetime64[ns]"), "month": umonths.astype("datetime64[ns]"),
+            "member": member,
+            "country": net.countries,
+            "sector": net.sectors,
+            "time": policy.dates.astype("datetime64[ns]"),
+            "month": umonths.astype("datetime64[ns]"),
         },
     )
     if params:
@@ -114,8 +115,9 @@ def _combine(parts: list[xr.Dataset], members: int, scenario: Scenario) -> xr.Da
     out["short_count"] = sum((p["short_count"] for p in parts[1:]), parts[0]["short_count"])
     out["shortfall_probability"] = out["short_count"] / members
     out["shortfall_probability"].attrs = {"units": "1", "description": "share of members short on or before the date"}
-    out.attrs.update({"scenario_name": scenario.name, "members": members, "seed": scenario.seed,
-                      "scenario_yaml": scenario.model_dump_json(by_alias=True)})
+    out.attrs.update(
+        {"scenario_name": scenario.name, "members": members, "seed": scenario.seed, "scenario_yaml": scenario.model_dump_json(by_alias=True)}
+    )
     if out.sizes["member"] != members or not np.array_equal(out["member"].values, np.arange(members)):
         raise EnsembleError("chunks do not cover every member exactly once; delete the work directory and rerun")
     return out
@@ -180,8 +182,7 @@ def run_ensemble(
             stale.unlink(missing_ok=True)
         manifest = chunk_dir / "manifest.json"
         if not manifest.exists():
-            manifest.write_text(json.dumps({"scenario": scenario.name, "members": n, "chunk_size": chunk_size,
-                                            "chunks": len(bounds), "key": key}))
+            manifest.write_text(json.dumps({"scenario": scenario.name, "members": n, "chunk_size": chunk_size, "chunks": len(bounds), "key": key}))
     parts: dict[int, xr.Dataset] = {}
     todo: list[int] = []
     for i in range(len(jobs)):
@@ -240,8 +241,7 @@ def _check_reachable(address: str, timeout: float = 3.0) -> None:
             return
     except (OSError, ValueError) as exc:
         raise EnsembleError(
-            f"cannot reach the Ray cluster at {address!r} ({exc}); start it with `ray start --head` "
-            "or drop --ray-address to start a local cluster"
+            f"cannot reach the Ray cluster at {address!r} ({exc}); start it with `ray start --head` or drop --ray-address to start a local cluster"
         ) from None
 
 
@@ -260,8 +260,10 @@ def _run_ray(jobs: list[_Job], todo: list[int], finish: Callable[[int, xr.Datase
             else:
                 ray.init(ignore_reinit_error=True, log_to_driver=False, include_dashboard=False, num_cpus=os.cpu_count())
         except Exception as exc:  # ray raises ConnectionError, RuntimeError, ... depending on the failure
-            raise EnsembleError(f"cannot connect to the Ray cluster at {address!r}: {str(exc).splitlines()[0]}; "
-                                "start it with `ray start --head` or drop --ray-address for a local cluster") from None
+            raise EnsembleError(
+                f"cannot connect to the Ray cluster at {address!r}: {str(exc).splitlines()[0]}; "
+                "start it with `ray start --head` or drop --ray-address for a local cluster"
+            ) from None
         started_here = True
     try:
         remote = ray.remote(reduce_chunk)

@@ -190,8 +190,12 @@ def load_risk_inputs(folder: str | Path | None = None) -> RiskInputs:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{path / 'wgi.csv'}: line {i + 2}: year or estimate is not a number")
     return RiskInputs(
-        wgi=wgi, eu_crm=tables["eu_crm"], usgs=tables["usgs_2021"], material_map=tables["material_map"],
-        wgi_regions=tables["wgi_regions"], folder=str(path),
+        wgi=wgi,
+        eu_crm=tables["eu_crm"],
+        usgs=tables["usgs_2021"],
+        material_map=tables["material_map"],
+        wgi_regions=tables["wgi_regions"],
+        folder=str(path),
     )
 
 
@@ -235,7 +239,10 @@ def wgi_scaled(inputs: RiskInputs, years: tuple[int, int] = WGI_WINDOW) -> pd.Se
 
 
 def country_governance(
-    net: SupplyNetwork, inputs: RiskInputs | None = None, *, years: tuple[int, int] = WGI_WINDOW,
+    net: SupplyNetwork,
+    inputs: RiskInputs | None = None,
+    *,
+    years: tuple[int, int] = WGI_WINDOW,
     countries: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Governance score of each country of the network (aggregates via ``wgi_regions.csv``).
@@ -286,8 +293,14 @@ def country_governance(
                     f"of aggregate {c!r} (wgi_regions.csv)"
                 )
                 continue
-            rows.append({"country": c, "wgi_scaled": float(scores[members].mean()), "basis": str(r.basis),
-                         "members": " ".join(members) if spec != "*" else f"* ({len(members)} economies)"})
+            rows.append(
+                {
+                    "country": c,
+                    "wgi_scaled": float(scores[members].mean()),
+                    "basis": str(r.basis),
+                    "members": " ".join(members) if spec != "*" else f"* ({len(members)} economies)",
+                }
+            )
             continue
         missing.append(f"WGI {years[0]}-{years[1]} (all six indicators) for country {c!r}")
     if missing:
@@ -327,8 +340,9 @@ def production_shares(net: SupplyNetwork) -> pd.DataFrame:
         total = float(prod[:, p].sum())
         for c, country in enumerate(net.countries):
             if prod[c, p] > 0:
-                rows.append({"product": name, "stage": stage[name], "country": country,
-                             "production_t": float(prod[c, p]), "share": float(prod[c, p]) / total})
+                rows.append(
+                    {"product": name, "stage": stage[name], "country": country, "production_t": float(prod[c, p]), "share": float(prod[c, p]) / total}
+                )
     return pd.DataFrame(rows, columns=["product", "stage", "country", "production_t", "share"])
 
 
@@ -367,13 +381,32 @@ def concentration(net: SupplyNetwork) -> pd.DataFrame:
     for p in net.products:
         sub = ps[ps["product"] == p]
         if sub.empty:
-            rows.append({"product": p, "stage": stage[p], "production_t": 0.0, "producers": 0, "hhi": np.nan,
-                         "top_country": "", "top_share": np.nan, "missing": "no country produces it in the dataset"})
+            rows.append(
+                {
+                    "product": p,
+                    "stage": stage[p],
+                    "production_t": 0.0,
+                    "producers": 0,
+                    "hhi": np.nan,
+                    "top_country": "",
+                    "top_share": np.nan,
+                    "missing": "no country produces it in the dataset",
+                }
+            )
             continue
         k = int(np.argmax(sub["share"].to_numpy()))
-        rows.append({"product": p, "stage": stage[p], "production_t": float(sub["production_t"].sum()),
-                     "producers": len(sub), "hhi": hhi(sub.set_index("country")["share"]),
-                     "top_country": str(sub["country"].iloc[k]), "top_share": float(sub["share"].iloc[k]), "missing": ""})
+        rows.append(
+            {
+                "product": p,
+                "stage": stage[p],
+                "production_t": float(sub["production_t"].sum()),
+                "producers": len(sub),
+                "hhi": hhi(sub.set_index("country")["share"]),
+                "top_country": str(sub["country"].iloc[k]),
+                "top_share": float(sub["share"].iloc[k]),
+                "missing": "",
+            }
+        )
     return pd.DataFrame(rows).set_index("product")
 
 
@@ -443,14 +476,22 @@ def import_reliance(net: SupplyNetwork, *, bloc: Sequence[str] | None = None) ->
         for p, product in enumerate(net.products):
             if prod[c, p] == 0 and imp[c, p] == 0 and exp[c, p] == 0:
                 continue
-            rows.append({
-                "country": name, "product": product, "stage": stage[product], "production_t": float(prod[c, p]),
-                "imports_t": float(imp[c, p]), "exports_t": float(exp[c, p]), "apparent_t": float(apparent[c, p]),
-                "import_reliance": float(ir[c, p]),
-                "missing": "" if np.isfinite(ir[c, p]) else "undefined: no apparent consumption (production + imports - exports <= 0)",
-            })
-    return pd.DataFrame(rows, columns=["country", "product", "stage", "production_t", "imports_t", "exports_t",
-                                       "apparent_t", "import_reliance", "missing"])
+            rows.append(
+                {
+                    "country": name,
+                    "product": product,
+                    "stage": stage[product],
+                    "production_t": float(prod[c, p]),
+                    "imports_t": float(imp[c, p]),
+                    "exports_t": float(exp[c, p]),
+                    "apparent_t": float(apparent[c, p]),
+                    "import_reliance": float(ir[c, p]),
+                    "missing": "" if np.isfinite(ir[c, p]) else "undefined: no apparent consumption (production + imports - exports <= 0)",
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["country", "product", "stage", "production_t", "imports_t", "exports_t", "apparent_t", "import_reliance", "missing"]
+    )
 
 
 def eu_sourcing_shares(net: SupplyNetwork, product: str, *, bloc: Sequence[str] = EU_BLOC) -> pd.Series:
@@ -476,8 +517,9 @@ def eu_sourcing_shares(net: SupplyNetwork, product: str, *, bloc: Sequence[str] 
 
 
 # ---------------------------------------------------------------------- EU supply risk
-def hhi_wgi(shares: Mapping[str, float] | pd.Series, wgi: Mapping[str, float] | pd.Series,
-            t: Mapping[str, float] | None = None, *, what: str = "") -> float:
+def hhi_wgi(
+    shares: Mapping[str, float] | pd.Series, wgi: Mapping[str, float] | pd.Series, t: Mapping[str, float] | None = None, *, what: str = ""
+) -> float:
     """Governance-weighted concentration ``sum_c s_c**2 * WGI_c * t_c`` (0-10 with fractional shares).
 
     Parameters
@@ -514,8 +556,9 @@ def hhi_wgi(shares: Mapping[str, float] | pd.Series, wgi: Mapping[str, float] | 
     return float((s**2 * g[s.index] * tt).sum())
 
 
-def sr_eu(hhi_gs: float | None, eol_rir: float | None, si_sr: float | None, *, hhi_eu: float | None = None,
-          ir: float | None = None, what: str = "") -> float:
+def sr_eu(
+    hhi_gs: float | None, eol_rir: float | None, si_sr: float | None, *, hhi_eu: float | None = None, ir: float | None = None, what: str = ""
+) -> float:
     """The EU supply-risk formula.
 
     ``SR = [HHI_GS * IR/2 + HHI_EU * (1 - IR/2)] * (1 - EoL_RIR) * SI_SR``; with no EU
@@ -569,8 +612,13 @@ def _eu_value(crm: pd.DataFrame, material: str, metric: str, stage: str = "overa
 
 
 def eu_supply_risk(
-    net: SupplyNetwork, inputs: RiskInputs | None = None, *, bloc: Sequence[str] = EU_BLOC,
-    years: tuple[int, int] = WGI_WINDOW, t: Mapping[str, float] | None = None, on_missing: OnMissing = "raise",
+    net: SupplyNetwork,
+    inputs: RiskInputs | None = None,
+    *,
+    bloc: Sequence[str] = EU_BLOC,
+    years: tuple[int, int] = WGI_WINDOW,
+    t: Mapping[str, float] | None = None,
+    on_missing: OnMissing = "raise",
 ) -> pd.DataFrame:
     """EU supply risk of every product of the network, per EU material it maps onto.
 
@@ -620,8 +668,7 @@ def eu_supply_risk(
     for p, product in enumerate(net.products):
         maps = mapping[mapping["product"] == product]
         if maps.empty:
-            msg = (f"no EU material mapped to product {product!r} in {inputs.folder}/material_map.csv: "
-                   "EoL_RIR and SI_SR unknown")
+            msg = f"no EU material mapped to product {product!r} in {inputs.folder}/material_map.csv: EoL_RIR and SI_SR unknown"
             if on_missing == "raise":
                 raise MissingInputError(f"EU SR of {product}: {msg}", [f"material_map row for {product!r}"])
             maps = pd.DataFrame([{"eu_material": "", "eu_stage": "none", "scope_note": ""}])
@@ -646,34 +693,50 @@ def eu_supply_risk(
             sr = np.nan
             try:
                 sr = sr_eu(
-                    None if not np.isfinite(hg) else hg, None if eol is None else eol / 100.0, si,
-                    hhi_eu=None if not len(eu_sh) or not np.isfinite(he) else he, ir=ir, what=what,
+                    None if not np.isfinite(hg) else hg,
+                    None if eol is None else eol / 100.0,
+                    si,
+                    hhi_eu=None if not len(eu_sh) or not np.isfinite(he) else he,
+                    ir=ir,
+                    what=what,
                 )
             except MissingInputError as exc:
                 if on_missing == "raise":
                     detail = [f"{x} for EU material {material!r}" if x in ("EoL_RIR", "SI_SR") else x for x in exc.missing]
-                    raise MissingInputError(f"EU SR of {what}: missing {', '.join(detail)} "
-                                            f"(EU 2023 data in {inputs.folder}/eu_crm.csv)", detail) from None
-                missing.extend(f"{x} for {material!r}" if x in ("EoL_RIR", "SI_SR") else x
-                               for x in exc.missing if not x.startswith("HHI"))
+                    raise MissingInputError(
+                        f"EU SR of {what}: missing {', '.join(detail)} (EU 2023 data in {inputs.folder}/eu_crm.csv)", detail
+                    ) from None
+                missing.extend(f"{x} for {material!r}" if x in ("EoL_RIR", "SI_SR") else x for x in exc.missing if not x.startswith("HHI"))
             eu_stage = str(m.eu_stage)
             pub = _eu_value(inputs.eu_crm, material, "SR", stage=eu_stage) if material and eu_stage != "none" else None
-            rows.append({
-                "product": product, "material": material, "stage": conc.loc[product, "stage"], "eu_stage": eu_stage,
-                "hhi": conc.loc[product, "hhi"], "top_country": conc.loc[product, "top_country"],
-                "top_share": conc.loc[product, "top_share"], "hhi_wgi_gs": hg, "hhi_wgi_eu": he,
-                "ir_eu": np.nan if ir is None else ir,
-                "sourcing_basis": "global supply + EU sourcing" if len(eu_sh) else "global supply only (no EU sourcing)",
-                "eol_rir": np.nan if eol is None else eol / 100.0, "si_sr": np.nan if si is None else si,
-                "sr": sr, "sr_published": np.nan if pub is None else pub, "scope_note": str(m.scope_note),
-                "missing": "; ".join(dict.fromkeys(missing)),
-            })
+            rows.append(
+                {
+                    "product": product,
+                    "material": material,
+                    "stage": conc.loc[product, "stage"],
+                    "eu_stage": eu_stage,
+                    "hhi": conc.loc[product, "hhi"],
+                    "top_country": conc.loc[product, "top_country"],
+                    "top_share": conc.loc[product, "top_share"],
+                    "hhi_wgi_gs": hg,
+                    "hhi_wgi_eu": he,
+                    "ir_eu": np.nan if ir is None else ir,
+                    "sourcing_basis": "global supply + EU sourcing" if len(eu_sh) else "global supply only (no EU sourcing)",
+                    "eol_rir": np.nan if eol is None else eol / 100.0,
+                    "si_sr": np.nan if si is None else si,
+                    "sr": sr,
+                    "sr_published": np.nan if pub is None else pub,
+                    "scope_note": str(m.scope_note),
+                    "missing": "; ".join(dict.fromkeys(missing)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------- USGS
-def usgs_supply_risk(net: SupplyNetwork, inputs: RiskInputs | None = None, *, country: str = "USA",
-                     years: tuple[int, int] = WGI_WINDOW) -> pd.DataFrame:
+def usgs_supply_risk(
+    net: SupplyNetwork, inputs: RiskInputs | None = None, *, country: str = "USA", years: tuple[int, int] = WGI_WINDOW
+) -> pd.DataFrame:
     """The USGS 2021 supply risk ``DP x TE x EV``: raises, naming the missing components.
 
     The shipped data hold only the overall published scores (Nassar & Fortier 2021,
@@ -725,30 +788,41 @@ def usgs_supply_risk(net: SupplyNetwork, inputs: RiskInputs | None = None, *, co
             hw = np.nan
         commodities = sorted(set(inputs.material_map.loc[inputs.material_map["product"] == product, "usgs_commodity"]))
         pub = {k: float(score[k]) if k in score and np.isfinite(score[k]) else np.nan for k in commodities}
-        rows.append({
-            "product": product, "hhi": conc.loc[product, "hhi"], "hhi_wgi_gs": hw,
-            "net_import_reliance": float(ir[c, p]),
-            "published_supply_risk": "; ".join(f"{k} {v:.2f}" if np.isfinite(v) else f"{k} (qualitative only)" for k, v in pub.items()),
-        })
+        rows.append(
+            {
+                "product": product,
+                "hhi": conc.loc[product, "hhi"],
+                "hhi_wgi_gs": hw,
+                "net_import_reliance": float(ir[c, p]),
+                "published_supply_risk": "; ".join(f"{k} {v:.2f}" if np.isfinite(v) else f"{k} (qualitative only)" for k, v in pub.items()),
+            }
+        )
     partial = pd.DataFrame(rows).set_index("product")
     missing = [
         "DP (disruption potential): the USGS component scores and their normalisation of concentration x governance are not in the inputs",
-        "TE (trade exposure): the USGS component scores are not in the inputs (only the net import reliance of "
-        f"{country} is computed here)",
+        f"TE (trade exposure): the USGS component scores are not in the inputs (only the net import reliance of {country} is computed here)",
         "EV (economic vulnerability): needs the commodity's cost share in, and the profit margins of, the using US "
         "industries; neither is in the dataset",
     ]
     raise MissingInputError(
-        "USGS 2021 supply risk (DP x TE x EV) cannot be computed: missing " + "; ".join(missing)
+        "USGS 2021 supply risk (DP x TE x EV) cannot be computed: missing "
+        + "; ".join(missing)
         + f". Only the published overall scores are shipped ({inputs.folder}/usgs_2021.csv); the computable inputs are "
         "attached as .partial.",
-        missing, partial,
+        missing,
+        partial,
     )
 
 
 # ---------------------------------------------------------------------- tidy table
-def risk_table(net: SupplyNetwork, inputs: RiskInputs | None = None, *, bloc: Sequence[str] = EU_BLOC,
-               years: tuple[int, int] = WGI_WINDOW, t: Mapping[str, float] | None = None) -> pd.DataFrame:
+def risk_table(
+    net: SupplyNetwork,
+    inputs: RiskInputs | None = None,
+    *,
+    bloc: Sequence[str] = EU_BLOC,
+    years: tuple[int, int] = WGI_WINDOW,
+    t: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """Every indicator in one tidy (long) table.
 
     Parameters
@@ -779,10 +853,20 @@ def risk_table(net: SupplyNetwork, inputs: RiskInputs | None = None, *, bloc: Se
     bloc_name = "+".join(bloc)
     rows: list[dict[str, object]] = []
 
-    def add(product: str, stage: str, country: str, material: str, indicator: str, value: Any, unit: str,
-            basis: str, note: str = "") -> None:
-        rows.append({"product": product, "stage": stage, "country": country, "material": material, "indicator": indicator,
-                     "value": float(value), "unit": unit, "basis": basis, "note": note})
+    def add(product: str, stage: str, country: str, material: str, indicator: str, value: Any, unit: str, basis: str, note: str = "") -> None:
+        rows.append(
+            {
+                "product": product,
+                "stage": stage,
+                "country": country,
+                "material": material,
+                "indicator": indicator,
+                "value": float(value),
+                "unit": unit,
+                "basis": basis,
+                "note": note,
+            }
+        )
 
     conc = concentration(net)
     for product, cr in conc.iterrows():
@@ -797,14 +881,32 @@ def risk_table(net: SupplyNetwork, inputs: RiskInputs | None = None, *, bloc: Se
     try:
         gov = country_governance(net, inputs, years=years)
         for c, g in gov.iterrows():
-            add("", "", str(c), "", "wgi_scaled", g["wgi_scaled"], "0-10 (10 worst)", "input",
-                f"{g['basis']}; WGI {years[0]}-{years[1]} mean of six, 5 - 2*mean; members {g['members']}")
+            add(
+                "",
+                "",
+                str(c),
+                "",
+                "wgi_scaled",
+                g["wgi_scaled"],
+                "0-10 (10 worst)",
+                "input",
+                f"{g['basis']}; WGI {years[0]}-{years[1]} mean of six, 5 - 2*mean; members {g['members']}",
+            )
     except MissingInputError as exc:
         add("", "", "", "", "wgi_scaled", np.nan, "0-10 (10 worst)", "input", "missing: " + "; ".join(exc.missing))
     if absent_bloc:
         for product in net.products:
-            add(product, "", bloc_name, "", "sr_eu", np.nan, "index", "computed",
-                f"missing: EU bloc country(ies) {', '.join(absent_bloc)} not in the dataset; pass bloc= the dataset's EU countries")
+            add(
+                product,
+                "",
+                bloc_name,
+                "",
+                "sr_eu",
+                np.nan,
+                "index",
+                "computed",
+                f"missing: EU bloc country(ies) {', '.join(absent_bloc)} not in the dataset; pass bloc= the dataset's EU countries",
+            )
         eu = pd.DataFrame(columns=["product"])
     else:
         eu = eu_supply_risk(net, inputs, bloc=bloc, years=years, t=t, on_missing="report")
@@ -815,27 +917,81 @@ def risk_table(net: SupplyNetwork, inputs: RiskInputs | None = None, *, bloc: Se
         if prod not in seen:
             seen.add(prod)
             add(prod, stg, "WORLD", "", "hhi_wgi_gs", r["hhi_wgi_gs"], "0-10", "computed", note)
-            add(prod, stg, bloc_name, "", "hhi_wgi_eu", r["hhi_wgi_eu"], "0-10", "computed",
-                "" if np.isfinite(r["hhi_wgi_eu"]) else "no EU sourcing (the bloc neither makes nor imports it)")
+            add(
+                prod,
+                stg,
+                bloc_name,
+                "",
+                "hhi_wgi_eu",
+                r["hhi_wgi_eu"],
+                "0-10",
+                "computed",
+                "" if np.isfinite(r["hhi_wgi_eu"]) else "no EU sourcing (the bloc neither makes nor imports it)",
+            )
         add(prod, stg, bloc_name, mat, "eol_rir", r["eol_rir"], "0-1", "input", "EU 2023, element level")
         add(prod, stg, bloc_name, mat, "si_sr", r["si_sr"], "0-1", "input", "EU 2023, element level")
-        add(prod, stg, bloc_name, mat, "sr_eu", r["sr"], "index", "computed",
-            "; ".join(str(x) for x in (r["sourcing_basis"], note, r["scope_note"]) if x))
-        add(prod, stg, bloc_name, mat, "sr_eu_published", r["sr_published"], "index", "published",
-            f"EU 2023, {r['eu_stage']} stage" if r["eu_stage"] != "none" else "the EU assessed no such stage")
+        add(
+            prod,
+            stg,
+            bloc_name,
+            mat,
+            "sr_eu",
+            r["sr"],
+            "index",
+            "computed",
+            "; ".join(str(x) for x in (r["sourcing_basis"], note, r["scope_note"]) if x),
+        )
+        add(
+            prod,
+            stg,
+            bloc_name,
+            mat,
+            "sr_eu_published",
+            r["sr_published"],
+            "index",
+            "published",
+            f"EU 2023, {r['eu_stage']} stage" if r["eu_stage"] != "none" else "the EU assessed no such stage",
+        )
     stage_of = dict(zip(net.tables["products"]["product"], net.tables["products"]["stage"], strict=True))
     if "USA" not in net.countries:
         for product in net.products:
-            add(product, stage_of[product], "USA", "", "usgs_supply_risk", np.nan, "0-1", "computed",
-                "missing: the dataset has no country 'USA' (the importer of the USGS method) and DP, TE, EV components")
+            add(
+                product,
+                stage_of[product],
+                "USA",
+                "",
+                "usgs_supply_risk",
+                np.nan,
+                "0-1",
+                "computed",
+                "missing: the dataset has no country 'USA' (the importer of the USGS method) and DP, TE, EV components",
+            )
     else:
         try:
             usgs_supply_risk(net, inputs, years=years)
         except MissingInputError as exc:
             part = exc.partial if exc.partial is not None else pd.DataFrame()
             for product, ur in part.iterrows():
-                add(str(product), stage_of[str(product)], "USA", "", "usgs_net_import_reliance", ur["net_import_reliance"],
-                    "0-1", "computed", "input of TE (not TE itself)")
-                add(str(product), stage_of[str(product)], "USA", "", "usgs_supply_risk", np.nan, "0-1", "computed",
-                    "missing: DP, TE and EV components (see usgs_supply_risk); published: " + str(ur["published_supply_risk"]))
+                add(
+                    str(product),
+                    stage_of[str(product)],
+                    "USA",
+                    "",
+                    "usgs_net_import_reliance",
+                    ur["net_import_reliance"],
+                    "0-1",
+                    "computed",
+                    "input of TE (not TE itself)",
+                )
+                add(
+                    str(product),
+                    stage_of[str(product)],
+                    "USA",
+                    "",
+                    "usgs_supply_risk",
+                    np.nan,
+                    "0-1",
+                    "computed",
+                    "missing: DP, TE and EV components (see usgs_supply_risk); published: " + str(ur["published_supply_risk"]),
+                )
     return pd.DataFrame(rows, columns=["product", "stage", "country", "material", "indicator", "value", "unit", "basis", "note"])

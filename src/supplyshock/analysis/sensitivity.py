@@ -104,8 +104,7 @@ def sensitivity(
     unit = np.clip(unit, 1e-9, 1 - 1e-9)
     values = uniform_to_values(unit, list(scenario.uncertain), [])
     plain = scenario.model_copy(update={"uncertain": [], "correlation": []})
-    ens = run_ensemble(plain, members=unit.shape[0], params=values, chunk_size=chunk_size, backend=backend,
-                       progress=progress)
+    ens = run_ensemble(plain, members=unit.shape[0], params=values, chunk_size=chunk_size, backend=backend, progress=progress)
     outputs = output_values(ens)
     rows = []
     for out in OUTPUTS:
@@ -117,13 +116,22 @@ def sensitivity(
         if method == "sobol":
             res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=s)
             for i, nm in enumerate(names):
-                rows.append({"output": out, "parameter": nm, "S1": res["S1"][i], "S1_conf": res["S1_conf"][i],
-                             "ST": res["ST"][i], "ST_conf": res["ST_conf"][i]})
+                rows.append(
+                    {
+                        "output": out,
+                        "parameter": nm,
+                        "S1": res["S1"][i],
+                        "S1_conf": res["S1_conf"][i],
+                        "ST": res["ST"][i],
+                        "ST_conf": res["ST_conf"][i],
+                    }
+                )
         else:
             res = morris_analyze.analyze(problem, unit, y, num_levels=4, seed=s)
             for i, nm in enumerate(names):
-                rows.append({"output": out, "parameter": nm, "mu_star": res["mu_star"][i],
-                             "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i]})
+                rows.append(
+                    {"output": out, "parameter": nm, "mu_star": res["mu_star"][i], "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i]}
+                )
     df = pd.DataFrame(rows)
     key = "ST" if method == "sobol" else "mu_star"
     if key in df:

@@ -53,9 +53,7 @@ def summarise(ds: xr.Dataset, *, member: int | None = None, threshold: float = S
         },
         index=pd.MultiIndex.from_product([sub["country"].values, sub["sector"].values], names=["country", "sector"]),
     )
-    out["first_shortfall_date"] = [
-        pd.Timestamp(dates[int(d)]).date().isoformat() if np.isfinite(d) else "" for d in out["days_to_first_shortfall"]
-    ]
+    out["first_shortfall_date"] = [pd.Timestamp(dates[int(d)]).date().isoformat() if np.isfinite(d) else "" for d in out["days_to_first_shortfall"]]
     has_demand = (demand.sum("time").median("member").values.ravel()) > 0
     out = out[has_demand]
     return out.sort_values(["lost_output_usd", "cumulative_shortfall_t"], ascending=False)
@@ -66,7 +64,8 @@ def china_exports_monthly(ds: xr.Dataset, product: str = "ndfeb_magnet", exporte
     sub = ds.isel(scenario=0).median("member")
     sel = np.flatnonzero(((sub["link_exporter"] == exporter) & (sub["link_product"] == product)).values)
     daily = pd.DataFrame(
-        sub["trade"].values[:, sel], index=pd.DatetimeIndex(sub["time"].values),
+        sub["trade"].values[:, sel],
+        index=pd.DatetimeIndex(sub["time"].values),
         columns=sub["link_importer"].values[sel],
     )
     df = daily.T.groupby(level=0).sum().T.resample("MS").sum()
@@ -90,6 +89,5 @@ def price_peaks(ds: xr.Dataset) -> pd.DataFrame:
             v = float(peak.sel(market=k, product=p))
             d = pd.Timestamp(pi["time"].values[int(when.sel(market=k, product=p))]).date().isoformat()
             p0 = float(ds["price0"].sel(product=p))
-            rows.append({"market": k, "product": p, "peak_index": v, "peak_date": d,
-                         "peak_usd_per_t": v * p0 if np.isfinite(p0) else np.nan})
+            rows.append({"market": k, "product": p, "peak_index": v, "peak_date": d, "peak_usd_per_t": v * p0 if np.isfinite(p0) else np.nan})
     return pd.DataFrame(rows).set_index(["market", "product"])

@@ -115,9 +115,7 @@ def point_scenario(base: Scenario, axes: list[Axis], values: tuple[Any, ...]) ->
             else:
                 ev[parts[2]] = value
         else:
-            raise ScenarioError(
-                f"axis {axis.name}: path {axis.path!r} must be events.<id>.<field>, parameters.<name> or engine.<name>"
-            )
+            raise ScenarioError(f"axis {axis.name}: path {axis.path!r} must be events.<id>.<field>, parameters.<name> or engine.<name>")
     text = yaml.safe_dump(data, sort_keys=False)
     sc, problems = validate_text(text, f"sweep point {dict(zip([a.name for a in axes], values, strict=True))}")
     if sc is None:
@@ -192,8 +190,7 @@ def run_sweep(
                 ray.init(ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
         try:
             remote = ray.remote(_point_metrics)
-            pending = {remote.remote(sc.model_dump_json(by_alias=True), engine, spec.members): point
-                       for point, sc, engine in todo}
+            pending = {remote.remote(sc.model_dump_json(by_alias=True), engine, spec.members): point for point, sc, engine in todo}
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 for ref in ready:

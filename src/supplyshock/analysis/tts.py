@@ -191,9 +191,17 @@ class TTSModel:
     True
     """
 
-    def __init__(self, net: SupplyNetwork, *, strategic: bool = False, in_transit: bool = True,
-                 reexport: bool = False, max_days: float = MAX_DAYS, links: Links | None = None,
-                 screen: bool = True) -> None:
+    def __init__(
+        self,
+        net: SupplyNetwork,
+        *,
+        strategic: bool = False,
+        in_transit: bool = True,
+        reexport: bool = False,
+        max_days: float = MAX_DAYS,
+        links: Links | None = None,
+        screen: bool = True,
+    ) -> None:
         if max_days <= 0:
             raise DataError(f"max_days must be > 0, got {max_days}")
         self.net = net
@@ -305,8 +313,9 @@ class TTSModel:
                     key = (net.countries.index(n.country), net.processes.index(n.process))
                     out.append(self._fac_index[key])
                 elif n.kind == "exports":
-                    sel = np.flatnonzero((self.links.exporter == net.countries.index(n.country))
-                                         & (self.links.product == net.products.index(n.product)))
+                    sel = np.flatnonzero(
+                        (self.links.exporter == net.countries.index(n.country)) & (self.links.product == net.products.index(n.product))
+                    )
                     if not sel.size:
                         raise KeyError(n.label)
                     out.extend((self.nA + sel).tolist())
@@ -314,8 +323,10 @@ class TTSModel:
                     lkey = (net.countries.index(n.country), net.countries.index(n.importer), net.products.index(n.product))
                     out.append(self._link_index[lkey])
             except (ValueError, KeyError):
-                raise DataError(f"node {n.label!r} is not in dataset {net.name!r} (no such country, process, product, "
-                                "facility with capacity or trade link); list nodes with network_nodes(net)") from None
+                raise DataError(
+                    f"node {n.label!r} is not in dataset {net.name!r} (no such country, process, product, "
+                    "facility with capacity or trade link); list nodes with network_nodes(net)"
+                ) from None
         return out
 
     def _bounds(self, cut_vars: Sequence[int], extra: np.ndarray) -> np.ndarray:
@@ -367,7 +378,7 @@ class TTSModel:
         prods = np.array(sorted(closure))
         free = np.zeros(self.n_flow, bool)
         free[: self.nA] = self._fac_out[:, prods].any(axis=1)
-        free[self.nA:] = np.isin(self.links.product, prods)
+        free[self.nA :] = np.isin(self.links.product, prods)
         free[list(cut_vars)] = True
         U = np.flatnonzero(free)
         if U.size > self.n_flow // 2:
@@ -404,8 +415,7 @@ class TTSModel:
         for c, s in self.dem:
             mask = np.zeros((len(self.net.countries), S), bool)
             mask[c, s] = True
-            rows.append({"country": self.net.countries[c], "sector": self.net.sectors[s],
-                         "lp_priority_tts_days": self.tts(cut, demand_mask=mask)})
+            rows.append({"country": self.net.countries[c], "sector": self.net.sectors[s], "lp_priority_tts_days": self.tts(cut, demand_mask=mask)})
         return pd.DataFrame(rows, columns=["country", "sector", "lp_priority_tts_days"])
 
     # ------------------------------------------------------------------ performance impact
@@ -432,8 +442,7 @@ class TTSModel:
         """
         if not np.isfinite(ttr) or ttr < 0:
             raise DataError(f"time to recover must be a finite number of days >= 0, got {ttr}")
-        no_value = [f"{self.net.countries[c]}/{self.net.sectors[s]}" for (c, s), v in zip(self.dem, self.v, strict=True)
-                    if not v > 0]
+        no_value = [f"{self.net.countries[c]}/{self.net.sectors[s]}" for (c, s), v in zip(self.dem, self.v, strict=True) if not v > 0]
         if no_value:
             raise MissingInputError(
                 f"performance impact: no value per tonne (values.csv) for {', '.join(no_value)}; "
@@ -442,21 +451,28 @@ class TTSModel:
             )
         cv = self.cut_variables(cut)
         nD = len(self.d)
-        A = sp.vstack([
-            sp.hstack([self.B, -self.Dn], format="csr"),
-            sp.hstack([self.Bo, sp.csr_matrix((self.Bo.shape[0], nD))], format="csr"),
-        ], format="csr")
+        A = sp.vstack(
+            [
+                sp.hstack([self.B, -self.Dn], format="csr"),
+                sp.hstack([self.Bo, sp.csr_matrix((self.Bo.shape[0], nD))], format="csr"),
+            ],
+            format="csr",
+        )
         b = np.r_[self.S - self.Dn @ (self.d * ttr), self.So]
         bounds = self._bounds(cv, np.c_[np.zeros(nD), self.d * ttr])
         bounds[: self.nA, 1] = np.minimum(bounds[: self.nA, 1], self.cap * ttr)
         c = np.r_[np.zeros(self.n_flow), self.v]
         x = _solve(c, A, b, bounds, "performance-impact LP")
-        lost = np.clip(x[self.n_flow:], 0.0, None)
-        return pd.DataFrame({
-            "country": [self.net.countries[c] for c in self.dem[:, 0]],
-            "sector": [self.net.sectors[s] for s in self.dem[:, 1]],
-            "demand_t": self.d * ttr, "lost_t": lost, "lost_usd": lost * self.v,
-        })
+        lost = np.clip(x[self.n_flow :], 0.0, None)
+        return pd.DataFrame(
+            {
+                "country": [self.net.countries[c] for c in self.dem[:, 0]],
+                "sector": [self.net.sectors[s] for s in self.dem[:, 1]],
+                "demand_t": self.d * ttr,
+                "lost_t": lost,
+                "lost_usd": lost * self.v,
+            }
+        )
 
 
 def _stage_of(net: SupplyNetwork, product: str) -> str:
@@ -473,9 +489,16 @@ def _baseline(net: SupplyNetwork, n: Node) -> float:
 
 
 def time_to_survive(
-    net: SupplyNetwork, nodes: Sequence[Node] | None = None, *, ttr: float | Mapping[str, float] | None = None,
-    strategic: bool = False, in_transit: bool = True, reexport: bool = False, max_days: float = MAX_DAYS,
-    model: TTSModel | None = None, progress: Callable[[int], None] | None = None,
+    net: SupplyNetwork,
+    nodes: Sequence[Node] | None = None,
+    *,
+    ttr: float | Mapping[str, float] | None = None,
+    strategic: bool = False,
+    in_transit: bool = True,
+    reexport: bool = False,
+    max_days: float = MAX_DAYS,
+    model: TTSModel | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """TTS of every node (and, given a TTR, its performance impact and vulnerability flag).
 
@@ -519,16 +542,24 @@ def time_to_survive(
         if isinstance(ttr, Mapping):
             absent = [n.label for n in nodes if n.label not in ttr]
             if absent:
-                raise MissingInputError(f"time to recover missing for node(s) {', '.join(absent)}; give a TTR for every node",
-                                        [f"TTR of {x}" for x in absent])
+                raise MissingInputError(
+                    f"time to recover missing for node(s) {', '.join(absent)}; give a TTR for every node", [f"TTR of {x}" for x in absent]
+                )
             ttr_of = {n.label: float(ttr[n.label]) for n in nodes}
         else:
             ttr_of = {n.label: float(ttr) for n in nodes}
     rows = []
     for k, n in enumerate(nodes):
         row: dict[str, object] = {
-            "node": n.label, "kind": n.kind, "country": n.country, "process": n.process, "importer": n.importer,
-            "product": n.product, "stage": _stage_of(net, n.product), "baseline_t": _baseline(net, n), "tts_days": model.tts(n),
+            "node": n.label,
+            "kind": n.kind,
+            "country": n.country,
+            "process": n.process,
+            "importer": n.importer,
+            "product": n.product,
+            "stage": _stage_of(net, n.product),
+            "baseline_t": _baseline(net, n),
+            "tts_days": model.tts(n),
         }
         if ttr_of:
             pi = model.performance_impact(n, ttr_of[n.label])
@@ -550,16 +581,35 @@ def time_to_survive(
 def _cut_event(net: SupplyNetwork, n: Node, start: dt.date) -> dict[str, object]:
     if n.kind == "facility":
         cap = float(net.capacity[net.countries.index(n.country), net.processes.index(n.process)])
-        return {"type": "capacity_change", "id": "cut", "country": n.country, "process": n.process,
-                "tonnes_per_year": -cap, "decided": start.isoformat(), "source": "supplyshock.analysis.tts: node cut"}
+        return {
+            "type": "capacity_change",
+            "id": "cut",
+            "country": n.country,
+            "process": n.process,
+            "tonnes_per_year": -cap,
+            "decided": start.isoformat(),
+            "source": "supplyshock.analysis.tts: node cut",
+        }
     dest: list[str] | str = "all" if n.kind == "exports" else [n.importer]
-    return {"type": "export_ban", "id": "cut", "exporter": n.country, "products": [n.product], "destinations": dest,
-            "start": start.isoformat(), "source": "supplyshock.analysis.tts: node cut"}
+    return {
+        "type": "export_ban",
+        "id": "cut",
+        "exporter": n.country,
+        "products": [n.product],
+        "destinations": dest,
+        "start": start.isoformat(),
+        "source": "supplyshock.analysis.tts: node cut",
+    }
 
 
 def simulated_tts(
-    net: SupplyNetwork, nodes: Sequence[Node] | None = None, *, start: str | dt.date = "2025-01-01",
-    horizon_days: int = 365, threshold: float = 0.001, progress: Callable[[int], None] | None = None,
+    net: SupplyNetwork,
+    nodes: Sequence[Node] | None = None,
+    *,
+    start: str | dt.date = "2025-01-01",
+    horizon_days: int = 365,
+    threshold: float = 0.001,
+    progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """First-shortfall day per (node, country, sector) from the engine, with the node cut on day 0.
 
@@ -595,10 +645,15 @@ def simulated_tts(
     dem = np.argwhere(net.demand0 > 0)
     rows = []
     for k, n in enumerate(nodes):
-        sc = Scenario.model_validate({
-            "name": f"cut {n.label}", "dataset": net.name,
-            "start": start_d.isoformat(), "horizon_days": horizon_days, "events": [_cut_event(net, n, start_d)],
-        })
+        sc = Scenario.model_validate(
+            {
+                "name": f"cut {n.label}",
+                "dataset": net.name,
+                "start": start_d.isoformat(),
+                "horizon_days": horizon_days,
+                "events": [_cut_event(net, n, start_d)],
+            }
+        )
         ds = run_scenario(sc, net, members=1, record=("demand", "shortfall"))
         demand = ds["demand"].to_numpy()[0, 0]  # (T, C, S)
         short = ds["shortfall"].to_numpy()[0, 0]
@@ -606,16 +661,27 @@ def simulated_tts(
             is_short = np.where(demand > 0, short / np.where(demand > 0, demand, 1.0), 0.0) > threshold
         for c, s in dem:
             hit = np.flatnonzero(is_short[:, c, s])
-            rows.append({"node": n.label, "country": net.countries[c], "sector": net.sectors[s],
-                         "sim_first_shortfall_day": float(hit[0]) if hit.size else np.nan})
+            rows.append(
+                {
+                    "node": n.label,
+                    "country": net.countries[c],
+                    "sector": net.sectors[s],
+                    "sim_first_shortfall_day": float(hit[0]) if hit.size else np.nan,
+                }
+            )
         if progress is not None:
             progress(k + 1)
     return pd.DataFrame(rows, columns=["node", "country", "sector", "sim_first_shortfall_day"])
 
 
 def compare_tts(
-    net: SupplyNetwork, nodes: Sequence[Node] | None = None, *, start: str | dt.date = "2025-01-01",
-    horizon_days: int = 365, threshold: float = 0.001, model: TTSModel | None = None,
+    net: SupplyNetwork,
+    nodes: Sequence[Node] | None = None,
+    *,
+    start: str | dt.date = "2025-01-01",
+    horizon_days: int = 365,
+    threshold: float = 0.001,
+    model: TTSModel | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """LP time-to-survive beside the engine's first-shortfall day, per node, country and sector.
@@ -671,7 +737,14 @@ def compare_summary(comparison: pd.DataFrame) -> pd.DataFrame:
         sim = g["sim_first_shortfall_day"]
         first = float(sim.min()) if sim.notna().any() else np.nan
         who = sorted(set(g.loc[sim == first, "country"])) if np.isfinite(first) else []
-        rows.append({"node": node, "lp_system_tts_days": float(g["lp_system_tts_days"].iloc[0]),
-                     "sim_first_shortfall_day": first, "first_short": " ".join(who),
-                     "short_region_sectors": int(sim.notna().sum()), "horizon_days": int(g["horizon_days"].iloc[0])})
+        rows.append(
+            {
+                "node": node,
+                "lp_system_tts_days": float(g["lp_system_tts_days"].iloc[0]),
+                "sim_first_shortfall_day": first,
+                "first_short": " ".join(who),
+                "short_region_sectors": int(sim.notna().sum()),
+                "horizon_days": int(g["horizon_days"].iloc[0]),
+            }
+        )
     return pd.DataFrame(rows).set_index("node")

@@ -186,7 +186,7 @@ def compile_policy(net: SupplyNetwork, scenario: Scenario, links: Links) -> Poli
                 a = np.full(T, float(ev.approval)) if isinstance(ev.approval, float | int) else np.zeros(T)
                 if not isinstance(ev.approval, float | int):
                     for step in ev.approval:
-                        a[_day_index(start, step.date, T, 0):] = step.share
+                        a[_day_index(start, step.date, T, 0) :] = step.share
                 d = np.full(T, round(ev.delay_days), dtype=np.int64)
                 for day, new_a, new_d, _lift in sorted(ctrl_changes.get(ev.id or "", [])):
                     if new_a is not None:
@@ -222,7 +222,7 @@ def compile_policy(net: SupplyNetwork, scenario: Scenario, links: Links) -> Poli
             rate = np.zeros(T)
             rate[t0:t1] = ev.rate
             for day, new_rate in sorted(tariff_changes.get(ev.id or "", [])):
-                rate[max(day, t0):t1] = new_rate
+                rate[max(day, t0) : t1] = new_rate
             tariff[:, mask] += rate[:, None]
             if ev.announced is not None:
                 ta = _day_index(start, ev.announced, T, 0)
@@ -250,10 +250,20 @@ def compile_policy(net: SupplyNetwork, scenario: Scenario, links: Links) -> Poli
     lic = np.minimum(lic, 1.0 - ban)
     dates = np.datetime64(start.isoformat(), "D") + np.arange(T)
     return Policy(
-        dates=dates, ban=ban, licence=lic, approval=appr, delay=delay, whitelist=wl,
-        whitelist_approval=wl_appr, whitelist_delay=wl_delay, tariff=tariff,
+        dates=dates,
+        ban=ban,
+        licence=lic,
+        approval=appr,
+        delay=delay,
+        whitelist=wl,
+        whitelist_approval=wl_appr,
+        whitelist_delay=wl_delay,
+        tariff=tariff,
         quota_links=np.array(quota_links, dtype=bool).reshape(len(quota_links), L),
         quota_daily=np.array(quota_daily).reshape(len(quota_daily), T).T.reshape(T, len(quota_daily)),
         quota_active=np.array(quota_active, dtype=bool).reshape(len(quota_active), T).T.reshape(T, len(quota_active)),
-        front_loading=front, release=release, capacity_add=cap_add, substitution=subst,
+        front_loading=front,
+        release=release,
+        capacity_add=cap_add,
+        substitution=subst,
     )

@@ -115,14 +115,22 @@ def run_scenario(
     drawn = member_parameters(scenario, n)
     drawn.update({k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in (params or {}).items()})
     traj = simulate(
-        net, links, policy, members=n, params=drawn,
-        allocation=scenario.allocation, record=record, progress=progress, check=check,
+        net,
+        links,
+        policy,
+        members=n,
+        params=drawn,
+        allocation=scenario.allocation,
+        record=record,
+        progress=progress,
+        check=check,
     )
     ds = to_dataset(traj, net, scenario, policy.dates)
     if drawn:
         names = sorted(drawn)
         ds["parameter_value"] = xr.Variable(
-            ("member", "parameter"), np.stack([drawn[k] for k in names], axis=1),
+            ("member", "parameter"),
+            np.stack([drawn[k] for k in names], axis=1),
             attrs={"description": "Engine parameter values of each member (sampled or given)"},
         )
         ds = ds.assign_coords(parameter=names)

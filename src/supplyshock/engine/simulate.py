@@ -182,20 +182,42 @@ def simulate(
     C, P = len(net.countries), len(net.products)
     S = len(net.sectors)
     L = links.n
-    p = {k: _member_param(params, k, net.params.get(k, d), M) for k, d in [
-        ("inventory_adjustment_days", 30.0), ("production_adjustment_days", 30.0), ("switching_lag_days", 60.0),
-        ("price_flexibility", 0.35), ("price_adjustment_days", 20.0), ("substitution_rate_per_year", 0.1),
-        ("substitution_price_threshold", 1.5), ("substitution_max", 0.3), ("trade_elasticity", 2.0),
-        ("tariff_demand_elasticity", 1.0),
-        ("expectation_days", 7.0), ("price_index_max", 30.0), ("utilisation", net.params.get("utilisation", 0.85)),
-        ("cover_scale", 1.0), ("approval_scale", 1.0), ("delay_scale", 1.0), ("licence_coverage_scale", 1.0),
-        ("licence_phase_in_days", 0.0),
-    ]}
+    p = {
+        k: _member_param(params, k, net.params.get(k, d), M)
+        for k, d in [
+            ("inventory_adjustment_days", 30.0),
+            ("production_adjustment_days", 30.0),
+            ("switching_lag_days", 60.0),
+            ("price_flexibility", 0.35),
+            ("price_adjustment_days", 20.0),
+            ("substitution_rate_per_year", 0.1),
+            ("substitution_price_threshold", 1.5),
+            ("substitution_max", 0.3),
+            ("trade_elasticity", 2.0),
+            ("tariff_demand_elasticity", 1.0),
+            ("expectation_days", 7.0),
+            ("price_index_max", 30.0),
+            ("utilisation", net.params.get("utilisation", 0.85)),
+            ("cover_scale", 1.0),
+            ("approval_scale", 1.0),
+            ("delay_scale", 1.0),
+            ("licence_coverage_scale", 1.0),
+            ("licence_phase_in_days", 0.0),
+        ]
+    }
     unknown = set(params) - set(BEHAVIOUR_PARAMETERS)
     if unknown:
         raise ValueError(f"unknown engine parameter(s): {', '.join(sorted(unknown))}")
-    for k in ("inventory_adjustment_days", "production_adjustment_days", "switching_lag_days",
-              "price_flexibility", "price_adjustment_days", "expectation_days", "utilisation", "price_index_max"):
+    for k in (
+        "inventory_adjustment_days",
+        "production_adjustment_days",
+        "switching_lag_days",
+        "price_flexibility",
+        "price_adjustment_days",
+        "expectation_days",
+        "utilisation",
+        "price_index_max",
+    ):
         if (p[k] <= 0).any():
             raise ValueError(f"parameter {k!r} must be > 0")
     for k, lo in MINIMUM.items():
@@ -217,7 +239,7 @@ def simulate(
     node_mask[links.exporter, links.product] = True
     node_mask |= net.demand0 @ np.eye(P)[net.sector_product] > 0 if S else False
     node_mask |= net.strategic_days > 0
-    node_mask |= (policy.release.max(axis=0) > 0)
+    node_mask |= policy.release.max(axis=0) > 0
     for f in range(F):
         node_mask[fac_c[f]] |= (rin[fac_c[f], fac_j[f]] > 0) | (rout[fac_c[f], fac_j[f]] > 0)
     node_c, node_p = np.nonzero(node_mask)
@@ -252,8 +274,7 @@ def simulate(
     rout_main = rout_f[np.arange(F), main_out]
     prod0_main = prod0[main_out]
     n_same = np.array([np.sum((main_out == main_out[f]) & (cap_base > 0)) for f in range(F)], dtype=float)
-    proc_share = np.where(prod0_main > 0, act0 * rout_main / np.where(prod0_main > 0, prod0_main, 1.0),
-                          1.0 / np.maximum(n_same, 1.0))
+    proc_share = np.where(prod0_main > 0, act0 * rout_main / np.where(prod0_main > 0, prod0_main, 1.0), 1.0 / np.maximum(n_same, 1.0))
     # end-use demand on active (country, sector) pairs
     q_c, q_s = np.nonzero(net.demand0 > 0)
     Q = q_c.size
@@ -505,8 +526,15 @@ def simulate(
             if (ship > claims + 1e-9).any():
                 raise InvariantError(f"shipments above permitted claims on day {t}")
         # record
-        for k, v in (("inventory", stock), ("production", produced), ("process_use", consumed),
-                     ("imports", imports), ("exports", exports), ("final_use", delivered_fd), ("release", rel)):
+        for k, v in (
+            ("inventory", stock),
+            ("production", produced),
+            ("process_use", consumed),
+            ("imports", imports),
+            ("exports", exports),
+            ("final_use", delivered_fd),
+            ("release", rel),
+        ):
             if k in rec_n:
                 rec_n[k][t] = v
         for k, v in (("demand", demand), ("delivered", delivered), ("shortfall", shortfall)):
@@ -548,8 +576,12 @@ def simulate(
     if rec_price is not None:
         rec["price_index"] = rec_price.reshape(T, M, 2, P).transpose(1, 0, 2, 3)
     if acc:
-        for k, arr in (("cumulative_shortfall", cum_short), ("cumulative_lost_output", cum_lost),
-                       ("peak_shortfall_ratio", peak), ("first_shortfall_day", first_day)):
+        for k, arr in (
+            ("cumulative_shortfall", cum_short),
+            ("cumulative_lost_output", cum_lost),
+            ("peak_shortfall_ratio", peak),
+            ("first_shortfall_day", first_day),
+        ):
             full = np.full((M, C, S), -1 if k == "first_shortfall_day" else 0, dtype=arr.dtype)
             full[:, q_c, q_s] = arr
             rec[k] = full

@@ -36,15 +36,29 @@ __all__ = [
 
 #: Colours of series, in order (colour-blind friendly, after Okabe and Ito plus greys).
 PALETTE: tuple[str, ...] = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-    "#F0E442", "#000000", "#999999", "#8C564B", "#7F7F7F", "#17BECF",
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#8C564B",
+    "#7F7F7F",
+    "#17BECF",
 )
 #: A plotly figure as plain JSON-ready data: ``{"data": [...], "layout": {...}}``.
 Figure = dict[str, Any]
 
 _STAGE_COLOURS = {
-    "mining": "#8C564B", "separation": "#E69F00", "metal": "#999999",
-    "magnet": "#0072B2", "use": "#009E73", "sector": "#CC79A7",
+    "mining": "#8C564B",
+    "separation": "#E69F00",
+    "metal": "#999999",
+    "magnet": "#0072B2",
+    "use": "#009E73",
+    "sector": "#CC79A7",
 }
 _LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "white",
@@ -82,19 +96,52 @@ def _band_traces(
     traces: list[dict[str, Any]] = []
     xs = list(x)
     if "p05" in series and "p95" in series:
-        traces.append({"type": "scatter", "x": xs, "y": list(series["p05"]), "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip",
-                       "showlegend": False, "legendgroup": key, "name": f"{key} p5", "visible": visible})
-        traces.append({"type": "scatter", "x": xs, "y": list(series["p95"]), "mode": "lines", "line": {"width": 0}, "fill": "tonexty",
-                       "fillcolor": _rgba(colour, 0.18), "hoverinfo": "skip", "showlegend": False, "legendgroup": key,
-                       "name": f"{key} p95", "visible": visible})
-    traces.append({"type": "scatter", "x": xs, "y": list(series["median"]), "mode": "lines", "name": key, "legendgroup": key,
-                   "line": {"color": colour, "width": 2, "dash": dash}, "visible": visible})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": list(series["p05"]),
+                "mode": "lines",
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "legendgroup": key,
+                "name": f"{key} p5",
+                "visible": visible,
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": list(series["p95"]),
+                "mode": "lines",
+                "line": {"width": 0},
+                "fill": "tonexty",
+                "fillcolor": _rgba(colour, 0.18),
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "legendgroup": key,
+                "name": f"{key} p95",
+                "visible": visible,
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": list(series["median"]),
+            "mode": "lines",
+            "name": key,
+            "legendgroup": key,
+            "line": {"color": colour, "width": 2, "dash": dash},
+            "visible": visible,
+        }
+    )
     return traces
 
 
-def band_figure(
-    x: Sequence[str], series: Mapping[str, Mapping[str, Sequence[float | None]]], *, title: str, yaxis: str, members: int
-) -> Figure:
+def band_figure(x: Sequence[str], series: Mapping[str, Mapping[str, Sequence[float | None]]], *, title: str, yaxis: str, members: int) -> Figure:
     """A line per key with its p5-p95 ensemble band.
 
     Parameters
@@ -150,16 +197,31 @@ def stocks_figure(ds: xr.Dataset, x: Sequence[str]) -> Figure:
         spans.append((product, start, len(data)))
     total = len(data)
     buttons = [
-        {"label": product, "method": "update",
-         "args": [{"visible": [a <= i < b for i in range(total)]}, {"title.text": f"Stocks of {product} by region (t)"}]}
+        {
+            "label": product,
+            "method": "update",
+            "args": [{"visible": [a <= i < b for i in range(total)]}, {"title.text": f"Stocks of {product} by region (t)"}],
+        }
         for product, a, b in spans
     ]
     members = int(ds.sizes["member"])
-    layout = _layout(title={"text": f"Stocks of {first} by region (t)"}, yaxis={"title": {"text": "t"}},
-                     updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.18, "yanchor": "top"}])
+    layout = _layout(
+        title={"text": f"Stocks of {first} by region (t)"},
+        yaxis={"title": {"text": "t"}},
+        updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0, "xanchor": "right", "y": 1.18, "yanchor": "top"}],
+    )
     if members > 1:
-        layout["annotations"] = [{"text": f"median of {members} members, band p5-p95", "showarrow": False,
-                                  "xref": "paper", "yref": "paper", "x": 0, "y": 1.08, "xanchor": "left"}]
+        layout["annotations"] = [
+            {
+                "text": f"median of {members} members, band p5-p95",
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1.08,
+                "xanchor": "left",
+            }
+        ]
     return {"data": data, "layout": layout}
 
 
@@ -186,8 +248,10 @@ def prices_figure(ds: xr.Dataset, x: Sequence[str]) -> Figure:
         data.extend(_band_traces(x, key, s, colour, dash="solid" if market == "china" else "dot"))
     members = int(ds.sizes["member"])
     note = f"median of {members} members, band p5-p95; " if members > 1 else ""
-    layout = _layout(title={"text": f"Price index (1 = baseline)<br><sup>{note}solid: China, dotted: outside China</sup>"},
-                     yaxis={"title": {"text": "index"}, "rangemode": "normal"})
+    layout = _layout(
+        title={"text": f"Price index (1 = baseline)<br><sup>{note}solid: China, dotted: outside China</sup>"},
+        yaxis={"title": {"text": "index"}, "rangemode": "normal"},
+    )
     return {"data": data, "layout": layout}
 
 
@@ -212,13 +276,21 @@ def sankey_figure(flows: Mapping[str, Any], *, title: str) -> Figure:
         "arrangement": "snap",
         "valueformat": ",.0f",
         "valuesuffix": " t",
-        "node": {"label": list(flows["labels"]), "color": colours, "pad": 8, "thickness": 14,
-                 **({"x": list(flows["x"]), "y": list(flows["y"])} if "x" in flows else {})},
-        "link": {"source": list(flows["source"]), "target": list(flows["target"]), "value": list(flows["value"]),
-                 "color": [_rgba(colours[s], 0.35) for s in flows["source"]]},
+        "node": {
+            "label": list(flows["labels"]),
+            "color": colours,
+            "pad": 8,
+            "thickness": 14,
+            **({"x": list(flows["x"]), "y": list(flows["y"])} if "x" in flows else {}),
+        },
+        "link": {
+            "source": list(flows["source"]),
+            "target": list(flows["target"]),
+            "value": list(flows["value"]),
+            "color": [_rgba(colours[s], 0.35) for s in flows["source"]],
+        },
     }
-    layout = {"title": {"text": title}, "height": 560, "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-              "font": {"size": 10}, "paper_bgcolor": "white"}
+    layout = {"title": {"text": title}, "height": 560, "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "font": {"size": 10}, "paper_bgcolor": "white"}
     return {"data": [trace], "layout": layout}
 
 
@@ -248,21 +320,53 @@ def timeline_figure(events: Sequence[ScenarioEvent], start: str, end: str) -> Fi
         common = {"type": "scatter", "name": ev.kind, "legendgroup": ev.kind, "showlegend": ev.kind not in seen, "hoverinfo": "text"}
         seen.add(ev.kind)
         if stop == ev.start:
-            data.append({**common, "x": [ev.start], "y": [ev.label], "mode": "markers", "hovertext": [hover],
-                         "marker": {"symbol": "diamond", "size": 14, "color": colour}})
+            data.append(
+                {
+                    **common,
+                    "x": [ev.start],
+                    "y": [ev.label],
+                    "mode": "markers",
+                    "hovertext": [hover],
+                    "marker": {"symbol": "diamond", "size": 14, "color": colour},
+                }
+            )
         else:
-            data.append({**common, "x": [ev.start, stop], "y": [ev.label, ev.label], "mode": "lines+markers", "hovertext": [hover, hover],
-                         "line": {"width": 12, "color": colour}, "marker": {"size": 6, "color": colour}})
+            data.append(
+                {
+                    **common,
+                    "x": [ev.start, stop],
+                    "y": [ev.label, ev.label],
+                    "mode": "lines+markers",
+                    "hovertext": [hover, hover],
+                    "line": {"width": 12, "color": colour},
+                    "marker": {"size": 6, "color": colour},
+                }
+            )
         for day, share in ev.steps:
             annotations.append({"x": day, "y": ev.label, "text": f"{share:.0%}", "showarrow": False, "yshift": 14, "font": {"size": 10}})
     if not events:
         annotations.append({"text": "no policy events: the baseline", "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5})
-        data.append({"type": "scatter", "x": [start, end], "y": [0, 0], "mode": "lines", "line": {"color": "#cccccc"}, "showlegend": False,
-                     "hoverinfo": "skip"})
-    layout = _layout(title={"text": "Scenario timeline"}, height=max(220, 90 + 48 * len(events)), hovermode="closest",
-                     margin={"l": 170, "r": 20, "t": 50, "b": 40}, xaxis={"range": [start, end]},
-                     yaxis={"autorange": "reversed", "type": "category", "rangemode": "normal", "visible": bool(events)},
-                     legend={"orientation": "h", "y": -0.25}, annotations=annotations)
+        data.append(
+            {
+                "type": "scatter",
+                "x": [start, end],
+                "y": [0, 0],
+                "mode": "lines",
+                "line": {"color": "#cccccc"},
+                "showlegend": False,
+                "hoverinfo": "skip",
+            }
+        )
+    layout = _layout(
+        title={"text": "Scenario timeline"},
+        height=max(220, 90 + 48 * len(events)),
+        hovermode="closest",
+        margin={"l": 170, "r": 20, "t": 50, "b": 40},
+        xaxis={"range": [start, end]},
+        yaxis={"autorange": "reversed", "type": "category", "rangemode": "normal", "visible": bool(events)},
+        legend={"orientation": "h", "y": -0.25},
+        annotations=annotations,
+    )
     return {"data": data, "layout": layout}
 
 
@@ -298,9 +402,7 @@ def build_figures(
     members = int(ds.sizes["member"])
     figs: dict[str, Figure] = {"timeline": timeline_figure(events, x[0], end)}
     if baseline is not None:
-        figs["sankey_baseline"] = sankey_figure(
-            sankey_flows(baseline, names), title="Baseline flows over the horizon, mines to end uses (t)"
-        )
+        figs["sankey_baseline"] = sankey_figure(sankey_flows(baseline, names), title="Baseline flows over the horizon, mines to end uses (t)")
     figs["sankey_shocked"] = sankey_figure(
         sankey_flows(ds, names), title="Flows under the scenario over the horizon, mines to end uses (t, median member)"
     )
@@ -311,9 +413,11 @@ def build_figures(
     figs["shortfall_sector"] = band_figure(
         x, band_series(ds, "shortfall", "sector"), title="Shortfall by end-use sector (t/day)", yaxis="t/day", members=members
     )
-    figs["lost_output_region"] = band_figure(x, band_series(ds, "lost_output", "country", cumulative=True),
-                                             title="Lost output by region, to date (USD)", yaxis="USD", members=members)
-    figs["lost_output_sector"] = band_figure(x, band_series(ds, "lost_output", "sector", cumulative=True),
-                                             title="Lost output by sector, to date (USD)", yaxis="USD", members=members)
+    figs["lost_output_region"] = band_figure(
+        x, band_series(ds, "lost_output", "country", cumulative=True), title="Lost output by region, to date (USD)", yaxis="USD", members=members
+    )
+    figs["lost_output_sector"] = band_figure(
+        x, band_series(ds, "lost_output", "sector", cumulative=True), title="Lost output by sector, to date (USD)", yaxis="USD", members=members
+    )
     figs["prices"] = prices_figure(ds, x)
     return figs

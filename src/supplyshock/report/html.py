@@ -250,8 +250,7 @@ def render_report(
     else:
         base = baseline
     figures = build_figures(ds, events=events, baseline=base, names=names)
-    figures_json = "{" + ",".join(
-        json.dumps(key) + ":" + _json_for_script(fig) for key, fig in figures.items()) + "}"
+    figures_json = "{" + ",".join(json.dumps(key) + ":" + _json_for_script(fig) for key, fig in figures.items()) + "}"
     ranked = ranked_shortfalls(ds, names)
     dates = dates_iso(ds)
     all_sources = assumptions(ds, basis=("assumption", "derived", "reported", "definition"))

@@ -70,9 +70,7 @@ def scenario_text(name_or_path: str | Path) -> tuple[str, str]:
     else:
         path = Path(name_or_path)
         if not path.is_file():
-            raise ScenarioError(
-                f"{name_or_path}: no such file and not a built-in scenario; built-ins: {', '.join(sorted(builtins))}"
-            )
+            raise ScenarioError(f"{name_or_path}: no such file and not a built-in scenario; built-ins: {', '.join(sorted(builtins))}")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ScenarioError(f"{path}: file larger than {MAX_FILE_BYTES} bytes; a scenario is a short YAML file")
     try:
@@ -179,13 +177,15 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
         for i, v in enumerate([values] if isinstance(values, str) else values):
             if v not in known:
                 plural = {"country": "countries", "process": "processes"}.get(what, what + "s")
-                add((*loc, i) if not isinstance(values, str) else loc, f"unknown {what} {v!r}",
-                    f"known {plural}: {', '.join(sorted(known))}")
+                add((*loc, i) if not isinstance(values, str) else loc, f"unknown {what} {v!r}", f"known {plural}: {', '.join(sorted(known))}")
 
     def in_horizon(loc: tuple[Any, ...], d: dt.date | None, what: str = "date") -> None:
         if d is not None and not (s.start <= d < end):
-            add(loc, f"{what} {d} is outside the horizon {s.start} .. {end - dt.timedelta(days=1)}",
-                "move the date inside the horizon or change start/horizon_days")
+            add(
+                loc,
+                f"{what} {d} is outside the horizon {s.start} .. {end - dt.timedelta(days=1)}",
+                "move the date inside the horizon or change start/horizon_days",
+            )
 
     ids = {e.id: e for e in s.events if e.id}
     seen_ids: set[str] = set()
@@ -216,8 +216,7 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
             for k, ch in enumerate(ev.changes):
                 target = ids.get(ch.event)
                 if not isinstance(target, _Control):
-                    add((*loc, "changes", k, "event"), f"no control with id {ch.event!r}",
-                        "give the control an 'id' and refer to it here")
+                    add((*loc, "changes", k, "event"), f"no control with id {ch.event!r}", "give the control an 'id' and refer to it here")
             for k, tc in enumerate(ev.tariff_changes):
                 if not isinstance(ids.get(str(tc.get("event"))), Tariff):
                     add((*loc, "tariff_changes", k, "event"), f"no tariff with id {tc.get('event')!r}")
@@ -288,9 +287,7 @@ def validate_file(name_or_path: str | Path) -> tuple[Scenario | None, list[Probl
 
 def apply_overrides(net: SupplyNetwork, scenario: Scenario) -> SupplyNetwork:
     """The dataset with the scenario's ``parameters`` and ``overrides`` applied."""
-    params: list[dict[str, Any]] = [
-        {"table": "parameters", "match": {"name": k}, "set": {"value": v}} for k, v in scenario.parameters.items()
-    ]
+    params: list[dict[str, Any]] = [{"table": "parameters", "match": {"name": k}, "set": {"value": v}} for k, v in scenario.parameters.items()]
     out = net
     if params:
         out = out.with_overrides(params, origin="parameters")

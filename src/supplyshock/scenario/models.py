@@ -53,9 +53,7 @@ class Whitelist(_Model):
     """Buyers exempted from (or fast-tracked through) a licence regime."""
 
     importer: str = Field(description="Importing country whose named buyers are whitelisted.")
-    share_of_demand: Share = Field(
-        description="Share of that importer's orders placed by the whitelisted buyers (assumption to state)."
-    )
+    share_of_demand: Share = Field(description="Share of that importer's orders placed by the whitelisted buyers (assumption to state).")
     date: dt.date = Field(alias="from", description="Date from which the whitelist applies.")
     until: dt.date | None = Field(default=None, description="Last day (exclusive); none = to the end.")
     approval: Share = Field(default=1.0, description="Approval share for whitelisted buyers.")
@@ -76,9 +74,7 @@ class _Control(_Model):
         default=1.0,
         description="Share of the product's flow the control covers (e.g. magnets containing Dy/Tb).",
     )
-    announced: dt.date | None = Field(
-        default=None, description="Announcement date; buyers stockpile between it and start."
-    )
+    announced: dt.date | None = Field(default=None, description="Announcement date; buyers stockpile between it and start.")
     source: str = Field(default="", description="Where the event comes from.")
 
     @model_validator(mode="after")
@@ -101,9 +97,7 @@ class LicenceRegime(_Control):
 
     type: Literal["licence"]
     delay_days: NonNeg = Field(default=63.0, description="Processing delay in calendar days.")
-    approval: Share | list[ApprovalStep] = Field(
-        default=0.0, description="Approval share, constant or as steps over time."
-    )
+    approval: Share | list[ApprovalStep] = Field(default=0.0, description="Approval share, constant or as steps over time.")
     whitelist: list[Whitelist] = Field(default_factory=list, description="Exempt or fast-tracked buyers.")
 
     @field_validator("approval")
@@ -123,9 +117,7 @@ class Quota(_Control):
 
     type: Literal["quota"]
     tonnes_per_year: NonNeg | None = Field(default=None, description="Quota in t per year.")
-    share_of_baseline: Share | None = Field(
-        default=None, description="Quota as a share of baseline exports to the destinations."
-    )
+    share_of_baseline: Share | None = Field(default=None, description="Quota as a share of baseline exports to the destinations.")
 
     @model_validator(mode="after")
     def _one(self) -> Quota:
@@ -178,9 +170,7 @@ class Agreement(_Model):
     parties: list[str] = Field(min_length=1)
     changes: list[AgreementChange] = Field(default_factory=list)
     commitments: list[Commitment] = Field(default_factory=list)
-    tariff_changes: list[dict[str, Any]] = Field(
-        default_factory=list, description="[{event: tariff id, rate: new rate}] from the date."
-    )
+    tariff_changes: list[dict[str, Any]] = Field(default_factory=list, description="[{event: tariff id, rate: new rate}] from the date.")
     source: str = ""
 
 

@@ -50,15 +50,20 @@ UNCERTAIN_PARAMETERS = (
 )
 #: Parameters that must stay strictly positive.
 POSITIVE = {
-    "switching_lag_days", "price_flexibility", "price_adjustment_days", "inventory_adjustment_days",
-    "production_adjustment_days", "utilisation", "expectation_days", "price_index_max",
+    "switching_lag_days",
+    "price_flexibility",
+    "price_adjustment_days",
+    "inventory_adjustment_days",
+    "production_adjustment_days",
+    "utilisation",
+    "expectation_days",
+    "price_index_max",
 }
 
 
 #: Lower bounds below which the daily model is numerically unstable (smoothing and
 #: adjustment faster than the one-day step).
-MINIMUM = {"expectation_days": 2.0, "inventory_adjustment_days": 2.0, "production_adjustment_days": 2.0,
-           "price_adjustment_days": 1.0}
+MINIMUM = {"expectation_days": 2.0, "inventory_adjustment_days": 2.0, "production_adjustment_days": 2.0, "price_adjustment_days": 1.0}
 
 
 class Uncertain(BaseModel):
@@ -85,8 +90,13 @@ class Uncertain(BaseModel):
     def _check(self) -> Uncertain:
         if self.name not in UNCERTAIN_PARAMETERS:
             raise ValueError(f"unknown parameter {self.name!r}; uncertain parameters: {', '.join(UNCERTAIN_PARAMETERS)}")
-        need = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"), "normal": ("mean", "sd"),
-                "lognormal": ("mean", "sd"), "choice": ("values",)}[self.dist]
+        need = {
+            "uniform": ("low", "high"),
+            "triangular": ("low", "mode", "high"),
+            "normal": ("mean", "sd"),
+            "lognormal": ("mean", "sd"),
+            "choice": ("values",),
+        }[self.dist]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"{self.dist} needs {', '.join(missing)}")
@@ -111,9 +121,20 @@ class Uncertain(BaseModel):
             raise ValueError(f"{self.name} must be >= {MINIMUM[self.name]}; give a low bound of at least that")
         if self.name in POSITIVE and self.dist == "normal" and (self.low is None or self.low <= 0):
             raise ValueError(f"{self.name} must be > 0: give a normal distribution a low bound > 0")
-        if self.name in {"approval_scale", "cover_scale", "delay_scale", "trade_elasticity", "substitution_rate_per_year",
-                         "substitution_max", "substitution_price_threshold"} and self.dist == "normal" and (
-                self.low is None or self.low < 0):
+        if (
+            self.name
+            in {
+                "approval_scale",
+                "cover_scale",
+                "delay_scale",
+                "trade_elasticity",
+                "substitution_rate_per_year",
+                "substitution_max",
+                "substitution_price_threshold",
+            }
+            and self.dist == "normal"
+            and (self.low is None or self.low < 0)
+        ):
             raise ValueError(f"{self.name} must be >= 0: give a normal distribution a low bound >= 0")
         return self
 
@@ -194,9 +215,7 @@ def uniform_to_values(u: np.ndarray, uncertain: list[Uncertain], correlation: li
     return {p.name: p.ppf(u[:, i]) for i, p in enumerate(uncertain)}
 
 
-def sample(
-    uncertain: list[Uncertain], correlation: list[Correlation], n: int, *, seed: int, method: str = "lhs"
-) -> dict[str, np.ndarray]:
+def sample(uncertain: list[Uncertain], correlation: list[Correlation], n: int, *, seed: int, method: str = "lhs") -> dict[str, np.ndarray]:
     """Draw ``n`` members of the uncertain parameters.
 
     Parameters

@@ -57,12 +57,34 @@ __all__ = ["CSV_VARIABLES", "ServerConfig", "ServerState", "create_app"]
 
 #: Variables the CSV endpoint exports.
 CSV_VARIABLES: tuple[str, ...] = (
-    "shortfall", "demand", "delivered", "lost_output", "inventory", "production", "imports", "exports",
-    "final_use", "release", "process_use", "price_index", "trade",
+    "shortfall",
+    "demand",
+    "delivered",
+    "lost_output",
+    "inventory",
+    "production",
+    "imports",
+    "exports",
+    "final_use",
+    "release",
+    "process_use",
+    "price_index",
+    "trade",
 )
 CsvVariable = Literal[
-    "shortfall", "demand", "delivered", "lost_output", "inventory", "production", "imports", "exports",
-    "final_use", "release", "process_use", "price_index", "trade",
+    "shortfall",
+    "demand",
+    "delivered",
+    "lost_output",
+    "inventory",
+    "production",
+    "imports",
+    "exports",
+    "final_use",
+    "release",
+    "process_use",
+    "price_index",
+    "trade",
 ]
 _JOB_ID_PATTERN = r"^[0-9a-f]{32}$"
 RunIdParam = Annotated[str, PathParam(pattern=RUN_ID_PATTERN, description="A run id or a unique prefix of one.")]
@@ -213,8 +235,15 @@ def _datasets() -> list[dict[str, Any]]:
     for name in list_datasets():
         net = load_network(name, check=False)
         counts = net.sources()["basis"].astype(str).value_counts()
-        out.append({"name": name, "countries": list(net.countries), "products": list(net.products), "sectors": list(net.sectors),
-                    "sources": {str(k): int(v) for k, v in counts.items()}})
+        out.append(
+            {
+                "name": name,
+                "countries": list(net.countries),
+                "products": list(net.products),
+                "sectors": list(net.sectors),
+                "sources": {str(k): int(v) for k, v in counts.items()},
+            }
+        )
     return out
 
 
@@ -401,10 +430,7 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            ProblemInfo(path=".".join(str(p) for p in e.get("loc", ())), message=str(e.get("msg", "invalid")))
-            for e in exc.errors()
-        ]
+        problems = [ProblemInfo(path=".".join(str(p) for p in e.get("loc", ())), message=str(e.get("msg", "invalid"))) for e in exc.errors()]
         detail = "; ".join(f"{p.path}: {p.message}" for p in problems)[:2000] or "invalid request"
         return _error(422, f"invalid request: {detail}", problems)
 
@@ -438,8 +464,14 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
     def health() -> dict[str, Any]:
         """Liveness and job capacity."""
         running, queued = state.jobs.counts()
-        return {"status": "ok", "version": __version__, "workers": config.workers, "queue_size": config.queue_size,
-                "running": running, "queued": queued}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "workers": config.workers,
+            "queue_size": config.queue_size,
+            "running": running,
+            "queued": queued,
+        }
 
     @app.get("/api/datasets", response_model=list[DatasetInfo], tags=["catalogue"])
     def datasets() -> list[dict[str, Any]]:
@@ -481,12 +513,17 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
         sc, problems = _validate_text(body.yaml)
         if sc is None:
             return {"valid": False, "problems": problems or [ProblemInfo(path="", message="invalid scenario")]}
-        return {"valid": True, "problems": [], "name": sc.name, "start": sc.start.isoformat(),
-                "horizon_days": int(sc.horizon_days), "events": len(sc.events)}
+        return {
+            "valid": True,
+            "problems": [],
+            "name": sc.name,
+            "start": sc.start.isoformat(),
+            "horizon_days": int(sc.horizon_days),
+            "events": len(sc.events),
+        }
 
     # ------------------------------------------------------------------ jobs
-    @app.post("/api/runs", response_model=JobInfo, status_code=202, tags=["runs"],
-              responses={400: _ERR, 404: _ERR, 413: _ERR, 422: _ERR, 429: _ERR})
+    @app.post("/api/runs", response_model=JobInfo, status_code=202, tags=["runs"], responses={400: _ERR, 404: _ERR, 413: _ERR, 422: _ERR, 429: _ERR})
     def start_run(body: RunRequest) -> dict[str, Any]:
         """Start a run as a job; answers at once with the job (202), or 429 when the queue is full."""
         if body.scenario is not None:
@@ -499,8 +536,7 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
             if base is None:
                 raise ScenarioProblems(problems)
         try:
-            sc = apply_settings(base, approval=body.approval, delay_days=body.delay_days,
-                                duration_days=body.duration_days, members=body.members)
+            sc = apply_settings(base, approval=body.approval, delay_days=body.delay_days, duration_days=body.duration_days, members=body.members)
         except SettingError as exc:
             raise _Unprocessable(str(exc)) from None
         except ValidationError as exc:
@@ -536,10 +572,17 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
         return _job(job_id).as_dict()
 
     @app.get(
-        "/api/jobs/{job_id}/events", tags=["runs"], response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-                         "description": "Server-sent events named 'progress', each with the job's JSON status; the stream ends when the job has."},
-                   404: _ERR, 422: _ERR},
+        "/api/jobs/{job_id}/events",
+        tags=["runs"],
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "description": "Server-sent events named 'progress', each with the job's JSON status; the stream ends when the job has.",
+            },
+            404: _ERR,
+            422: _ERR,
+        },
     )
     async def job_events(job_id: Annotated[str, PathParam(pattern=_JOB_ID_PATTERN)]) -> StreamingResponse:
         """Stream a job's progress as server-sent events until it is done, failed or cancelled."""
@@ -575,9 +618,18 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
             table = store.list_runs()
         out = []
         for r in table.to_dict("records"):
-            out.append({"run_id": str(r["run_id"]), "scenario_name": str(r["scenario_name"]), "dataset": str(r["dataset"]),
-                        "members": int(r["members"]), "start": str(pd.Timestamp(r["start"]).date()),
-                        "end": str(pd.Timestamp(r["end"]).date()), "created": str(r["created"]), "status": str(r["status"])})
+            out.append(
+                {
+                    "run_id": str(r["run_id"]),
+                    "scenario_name": str(r["scenario_name"]),
+                    "dataset": str(r["dataset"]),
+                    "members": int(r["members"]),
+                    "start": str(pd.Timestamp(r["start"]).date()),
+                    "end": str(pd.Timestamp(r["end"]).date()),
+                    "created": str(r["created"]),
+                    "status": str(r["status"]),
+                }
+            )
         return out
 
     @app.get("/api/runs/{run_id}/summary", response_model=RunSummary, tags=["results"], responses={400: _ERR, 404: _ERR, 422: _ERR})
@@ -591,9 +643,15 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
         return Response(state.cached_bytes(rid, f"summary-{series}", make), media_type="application/json")
 
     @app.get(
-        "/api/runs/{run_id}/results.csv", tags=["results"], response_class=Response,
-        responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One variable in long form."},
-                   400: _ERR, 404: _ERR, 422: _ERR},
+        "/api/runs/{run_id}/results.csv",
+        tags=["results"],
+        response_class=Response,
+        responses={
+            200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One variable in long form."},
+            400: _ERR,
+            404: _ERR,
+            422: _ERR,
+        },
     )
     def results_csv(run_id: RunIdParam, variable: Annotated[CsvVariable, Query()] = "shortfall") -> Response:
         """One variable of a run's results as CSV (one column per dimension, then the value)."""
@@ -606,14 +664,25 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
             coords = [str(c) for c in frame.columns if str(c) not in dims and str(c) != variable]
             return str(frame[[*dims, *coords, variable]].to_csv(index=False)).encode()
 
-        return Response(state.cached_bytes(rid, f"csv-{variable}", make), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{rid}-{variable}.csv"'})
+        return Response(
+            state.cached_bytes(rid, f"csv-{variable}", make),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{rid}-{variable}.csv"'},
+        )
 
     @app.get(
-        "/api/runs/{run_id}/results.nc", tags=["results"], response_class=FileResponse,
-        responses={200: {"content": {"application/x-netcdf": {"schema": {"type": "string", "format": "binary"}}},
-                         "description": "The full results (netCDF4/HDF5)."},
-                   400: _ERR, 404: _ERR, 422: _ERR},
+        "/api/runs/{run_id}/results.nc",
+        tags=["results"],
+        response_class=FileResponse,
+        responses={
+            200: {
+                "content": {"application/x-netcdf": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The full results (netCDF4/HDF5).",
+            },
+            400: _ERR,
+            404: _ERR,
+            422: _ERR,
+        },
     )
     def results_nc(run_id: RunIdParam) -> FileResponse:
         """A run's full results as a netCDF file."""
@@ -621,10 +690,15 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
         return FileResponse(state.results_path(rid), media_type="application/x-netcdf", filename=f"{rid}.nc")
 
     @app.get(
-        "/api/runs/{run_id}/report", tags=["results"], response_class=FileResponse,
-        responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
-                         "description": "The self-contained HTML report."},
-                   400: _ERR, 404: _ERR, 422: _ERR},
+        "/api/runs/{run_id}/report",
+        tags=["results"],
+        response_class=FileResponse,
+        responses={
+            200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "The self-contained HTML report."},
+            400: _ERR,
+            404: _ERR,
+            422: _ERR,
+        },
     )
     def report(run_id: RunIdParam) -> FileResponse:
         """A run's self-contained HTML report (made on first request, then kept)."""

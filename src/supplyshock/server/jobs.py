@@ -109,9 +109,17 @@ class Job:
         with self.changed:
             progress = 1.0 if self.status == "done" else (self.days_done / self.days if self.days else 0.0)
             return {
-                "job_id": self.job_id, "status": self.status, "scenario": self.scenario, "days_done": self.days_done,
-                "days": self.days, "progress": round(min(max(progress, 0.0), 1.0), 4), "created": self.created,
-                "started": self.started, "finished": self.finished, "run_id": self.run_id, "error": self.error,
+                "job_id": self.job_id,
+                "status": self.status,
+                "scenario": self.scenario,
+                "days_done": self.days_done,
+                "days": self.days,
+                "progress": round(min(max(progress, 0.0), 1.0), 4),
+                "created": self.created,
+                "started": self.started,
+                "finished": self.finished,
+                "run_id": self.run_id,
+                "error": self.error,
                 "request": dict(self.request),
             }
 
@@ -211,9 +219,7 @@ class JobManager:
             waiting = sum(1 for j in self._jobs.values() if j.status == "queued")
             running = sum(1 for j in self._jobs.values() if j.status == "running")
             if running + waiting >= self.workers + self.queue_size:
-                raise QueueFull(
-                    f"{running} job(s) running and {waiting} waiting, the most this server queues; try again when one has finished"
-                )
+                raise QueueFull(f"{running} job(s) running and {waiting} waiting, the most this server queues; try again when one has finished")
             self._jobs[job.job_id] = job
             self._forget_old()
             self._start_threads()

@@ -100,8 +100,13 @@ class BodySizeLimit:
     @staticmethod
     async def _reject(send: Send, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail, "problems": []}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

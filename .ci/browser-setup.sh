@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install Debian's chromium for the browser tests (tests/browser), idempotently.
 #
-# Usage (from .ci/run, before pytest):   bash ci/browser-setup.sh
+# Usage (from .ci/run, before pytest):   bash .ci/browser-setup.sh
 #
 # Never runs `playwright install`: downloading a browser fails here. The tests drive
 # /usr/bin/chromium through Playwright's Python package with executable_path set, and
