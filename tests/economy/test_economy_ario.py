@@ -177,7 +177,7 @@ def test_float32_matches_float64(synth_small: MRIO) -> None:
     r64 = ARIOModel(synth_small, params, n_members=2).run(120, shocks=[shock])
     model32 = ARIOModel(synth_small, params, n_members=2, dtype="float32")
     r32 = model32.run(120, shocks=[shock])
-    assert model32._inv.dtype == np.float32  # state really is single precision
+    assert model32.state.stock.dtype == np.float32  # state really is single precision
     np.testing.assert_allclose(r32.production, r64.production, rtol=1e-4)
     with pytest.raises(ScenarioError, match="float64"):
         ARIOModel(synth_small, boario_compat=True, dtype="float32")

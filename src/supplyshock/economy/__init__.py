@@ -3,15 +3,6 @@
 See ``docs/economy.md``.
 """
 
-from supplyshock.economy.ario import (
-    ARIOModel,
-    ARIOParams,
-    ARIOResult,
-    CapacityShock,
-    FinalDemandResponse,
-    TradeCap,
-    capacity_loss_profile,
-)
 from supplyshock.economy.cases import SyntheticCase, critical_supplier_shock, synthetic_mrio
 from supplyshock.economy.coupling import (
     DEFAULT_MAGNET_DEPENDENCE,
@@ -20,6 +11,7 @@ from supplyshock.economy.coupling import (
     run_coupled,
     shortfall_to_capacity_loss,
 )
+from supplyshock.economy.model import ARIOModel
 from supplyshock.economy.mrio import (
     MRIO,
     from_arrays,
@@ -28,6 +20,14 @@ from supplyshock.economy.mrio import (
     load_default_mrio,
     read_wide_csv,
 )
+from supplyshock.economy.params import (
+    ARIOParams,
+    CapacityShock,
+    FinalDemandResponse,
+    TradeCap,
+    capacity_loss_profile,
+)
+from supplyshock.economy.result import ARIOResult
 
 __all__ = [
     "DEFAULT_MAGNET_DEPENDENCE",

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supplyshock.economy.ario import CapacityShock
 from supplyshock.economy.mrio import MRIO, from_arrays
+from supplyshock.economy.params import CapacityShock
 from supplyshock.errors import ScenarioError
 
 __all__ = ["SyntheticCase", "critical_supplier_shock", "synthetic_mrio"]

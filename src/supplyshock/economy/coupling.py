@@ -38,8 +38,9 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from supplyshock.economy.ario import ARIOModel, ARIOParams
+from supplyshock.economy.model import ARIOModel
 from supplyshock.economy.mrio import MRIO, load_default_mrio
+from supplyshock.economy.params import ARIOParams
 from supplyshock.errors import DataError, ScenarioError
 
 __all__ = [
@@ -262,7 +263,7 @@ def run_coupled(
     params : ARIOParams, optional
         Model parameters.
     **model_kwargs
-        Passed to :class:`~supplyshock.economy.ario.ARIOModel` (e.g. ``rationing``,
+        Passed to :class:`~supplyshock.economy.model.ARIOModel` (e.g. ``rationing``,
         ``input_criticality``).
 
     Returns
