@@ -1,0 +1,90 @@
+"""The run store schema: version table, newer files refused, migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from store_helpers import Saver, make_results, record
+
+from supplyshock.errors import StoreError
+from supplyshock.store import SCHEMA_VERSION, RunStore, save_results
+from supplyshock.store.runs import RUN_SCHEMA
+
+# ------------------------------------------------------------------ schema
+
+
+def test_schema_version_table_is_created(store: RunStore, tmp_path: Path, saved: Saver) -> None:
+    assert store.schema_version() == 0
+    record(store, make_results(), saved)
+    assert store.schema_version() == SCHEMA_VERSION
+    con = duckdb.connect(str(store.path))
+    try:
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    finally:
+        con.close()
+    assert {"schema_version", "runs", "run_summary", "run_series"} <= tables
+
+
+def test_newer_schema_is_refused(store: RunStore, tmp_path: Path, saved: Saver) -> None:
+    record(store, make_results(), saved)
+    con = duckdb.connect(str(store.path))
+    con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [SCHEMA_VERSION + 1])
+    con.close()
+    with pytest.raises(StoreError, match="newer"):
+        RunStore(store.path).list_runs()
+
+
+def test_not_a_database_file_is_a_store_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "runs.duckdb"
+    bogus.write_text("this is not duckdb")
+    with pytest.raises(StoreError, match="cannot open run store"):
+        RunStore(bogus).list_runs()
+
+
+# ------------------------------------------------------------------ migrations
+
+
+def _version_3_store(path: Path) -> None:
+    """A store as written before schema version 4 (scenario in ``scenario_yaml``), with one run."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TIMESTAMP NOT NULL)")
+        for version in (1, 2, 3):
+            for statement in RUN_SCHEMA.migrations[version]:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+        con.execute(
+            "INSERT INTO runs VALUES ('old-run', 'china_ban', 'ab', 'rare_earths', 1, 2, DATE '2026-01-01', DATE '2026-01-05', "
+            "TIMESTAMP '2026-01-01 00:00:00', TIMESTAMP '2026-01-01 00:00:00', '/nowhere/r.nc', 'complete', '0.1.0', '{\"name\": \"x\"}', '{}')"
+        )
+    finally:
+        con.close()
+
+
+def test_version_3_store_is_migrated_to_scenario_json(tmp_path: Path) -> None:
+    path = tmp_path / "runs.duckdb"
+    _version_3_store(path)
+    store = RunStore(path)
+    run = store.get_run("old-run")
+    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert run["scenario_json"] == '{"name": "x"}'
+    con = duckdb.connect(str(path))
+    try:
+        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'runs'").fetchall()}
+        versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()]
+    finally:
+        con.close()
+    assert "scenario_json" in columns and "scenario_yaml" not in columns
+    assert versions == [1, 2, 3, 4]
+
+
+def test_scenario_json_attribute_is_recorded(store: RunStore, tmp_path: Path) -> None:
+    ds = make_results()
+    ds.attrs["scenario_json"] = ds.attrs.pop("scenario_yaml")
+    path = save_results(ds, tmp_path / "r.nc")
+    rid = store.record_run(ds, results_path=path)
+    assert store.get_run(rid)["scenario_json"] == ds.attrs["scenario_json"]
+    both = ds.assign_attrs(scenario_yaml="older text")
+    assert store.get_run(store.record_run(both, results_path=path))["scenario_json"] == ds.attrs["scenario_json"]
