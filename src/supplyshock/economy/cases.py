@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from supplyshock.economy._types import FloatArray
 from supplyshock.economy.mrio import MRIO, from_arrays
 from supplyshock.economy.params import CapacityShock
 from supplyshock.errors import ScenarioError
@@ -45,6 +46,77 @@ class SyntheticCase:
     dominant_region: str
     critical_sector: str
     seed: int
+
+
+def _input_recipe(rng: np.random.Generator, r_n: int, s_n: int, density: float, critical_users: float) -> FloatArray:
+    """Steps 1-2: ``c[p, (b, j)]``, the share of product ``p`` in the output of industry ``(b, j)``."""
+    n = r_n * s_n
+    own = np.tile(np.arange(s_n), r_n)
+    used = rng.random((s_n, n)) < density
+    used[own, np.arange(n)] = True
+    used[0, :] = False
+    weights = rng.exponential(1.0, (s_n, n)) * used
+    # the critical sector's own product is excluded: give input-less columns product 1
+    empty = weights.sum(axis=0) == 0
+    weights[1, empty] = 1.0
+    weights /= weights.sum(axis=0, keepdims=True)
+    inter = rng.uniform(0.35, 0.65, n)
+    # critical product 0
+    users = rng.random(s_n) < critical_users
+    users[0] = False
+    crit = np.where(users[own], rng.uniform(0.005, 0.03, n), 0.0)
+    recipe = weights * (inter - crit)[None, :]
+    recipe[0, :] = crit
+    return recipe
+
+
+def _sourcing_shares(rng: np.random.Generator, r_n: int, s_n: int, home_bias: float, critical_share: float) -> FloatArray:
+    """Step 3: ``W[p, s, b]``, the share of region ``b``'s purchases of ``p`` bought from ``s``."""
+    sup = rng.lognormal(0.0, 1.0, (s_n, r_n))
+    w = np.empty((s_n, r_n, r_n))
+    for b in range(r_n):
+        imp = sup.copy()
+        imp[:, b] = 0.0
+        imp /= imp.sum(axis=1, keepdims=True)
+        w[:, :, b] = (1.0 - home_bias) * imp
+        w[:, b, b] = home_bias
+    for b in range(1, r_n):
+        rest = sup[0].copy()
+        rest[[0, b]] = 0.0
+        w[0, :, b] = rest / rest.sum() * (1.0 - critical_share - 0.05)
+        w[0, 0, b] = critical_share
+        w[0, b, b] = 0.05
+    w[0, :, 0] = 0.0
+    w[0, 0, 0] = 1.0
+    return w
+
+
+def _balanced_flows(rng: np.random.Generator, recipe: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Step 4: ``Z = A diag(x)``, final demand by consuming region ``(N, R)`` and ``x = (I - A)^{-1} Y 1``."""
+    s_n, r_n = int(w.shape[0]), int(w.shape[1])
+    n = r_n * s_n
+    # A[(s, p), (b, j)] = recipe[p, (b, j)] * W[p, s, b]
+    buyer_region = np.repeat(np.arange(r_n), s_n)
+    a = np.empty((n, n))
+    for s in range(r_n):
+        a[s * s_n : (s + 1) * s_n, :] = recipe * w[:, s, :][:, buyer_region]
+    level = rng.uniform(5e4, 5e5, r_n)
+    share = rng.dirichlet(np.ones(s_n))
+    share[0] *= 0.01
+    share /= share.sum()
+    yb = np.empty((n, r_n))
+    for s in range(r_n):
+        yb[s * s_n : (s + 1) * s_n, :] = share[:, None] * w[:, s, :] * level[None, :]
+    # x = (I - A)^-1 Y 1, built in place to keep the peak memory at ~2 N x N arrays
+    diag = a.diagonal().copy()
+    np.negative(a, out=a)
+    a.flat[:: n + 1] += 1.0
+    x = np.linalg.solve(a, yb.sum(axis=1))
+    np.negative(a, out=a)
+    a.flat[:: n + 1] = diag
+    z = a
+    z *= x[None, :]
+    return z, yb, x
 
 
 def synthetic_mrio(
@@ -90,67 +162,12 @@ def synthetic_mrio(
         raise ScenarioError("synthetic_mrio: need 0 < critical_share <= 0.95, 0 <= home_bias < 1, 0 < density <= 1")
     rng = np.random.default_rng(seed)
     r_n, s_n = n_regions, n_sectors
-    n = r_n * s_n
     regions = ["r00_dominant"] + [f"r{k:02d}" for k in range(1, r_n)]
     sectors = ["s000_critical"] + [f"s{k:03d}" for k in range(1, s_n)]
-    own = np.tile(np.arange(s_n), r_n)
-
-    # 1. input recipe, columns = industries (b, j)
-    used = rng.random((s_n, n)) < density
-    used[own, np.arange(n)] = True
-    used[0, :] = False
-    weights = rng.exponential(1.0, (s_n, n)) * used
-    # the critical sector's own product is excluded: give input-less columns product 1
-    empty = weights.sum(axis=0) == 0
-    weights[1, empty] = 1.0
-    weights /= weights.sum(axis=0, keepdims=True)
-    inter = rng.uniform(0.35, 0.65, n)
-    # 2. critical product
-    users = rng.random(s_n) < critical_users
-    users[0] = False
-    crit = np.where(users[own], rng.uniform(0.005, 0.03, n), 0.0)
-    recipe = weights * (inter - crit)[None, :]
-    recipe[0, :] = crit
-
-    # 3. sourcing shares W[p, s, b]
-    sup = rng.lognormal(0.0, 1.0, (s_n, r_n))
-    w = np.empty((s_n, r_n, r_n))
-    for b in range(r_n):
-        imp = sup.copy()
-        imp[:, b] = 0.0
-        imp /= imp.sum(axis=1, keepdims=True)
-        w[:, :, b] = (1.0 - home_bias) * imp
-        w[:, b, b] = home_bias
-    for b in range(1, r_n):
-        rest = sup[0].copy()
-        rest[[0, b]] = 0.0
-        w[0, :, b] = rest / rest.sum() * (1.0 - critical_share - 0.05)
-        w[0, 0, b] = critical_share
-        w[0, b, b] = 0.05
-    w[0, :, 0] = 0.0
-    w[0, 0, 0] = 1.0
-
-    # 4. A[(s, p), (b, j)] = recipe[p, (b, j)] * W[p, s, b]
-    buyer_region = np.repeat(np.arange(r_n), s_n)
-    a = np.empty((n, n))
-    for s in range(r_n):
-        a[s * s_n : (s + 1) * s_n, :] = recipe * w[:, s, :][:, buyer_region]
-    level = rng.uniform(5e4, 5e5, r_n)
-    share = rng.dirichlet(np.ones(s_n))
-    share[0] *= 0.01
-    share /= share.sum()
-    yb = np.empty((n, r_n))
-    for s in range(r_n):
-        yb[s * s_n : (s + 1) * s_n, :] = share[:, None] * w[:, s, :] * level[None, :]
-    # x = (I - A)^-1 Y 1, built in place to keep the peak memory at ~2 N x N arrays
-    diag = a.diagonal().copy()
-    np.negative(a, out=a)
-    a.flat[:: n + 1] += 1.0
-    x = np.linalg.solve(a, yb.sum(axis=1))
-    np.negative(a, out=a)
-    a.flat[:: n + 1] = diag
-    z = a
-    z *= x[None, :]
+    # the draws happen in this order: recipe, sourcing, final demand
+    recipe = _input_recipe(rng, r_n, s_n, density, critical_users)
+    w = _sourcing_shares(rng, r_n, s_n, home_bias, critical_share)
+    z, yb, x = _balanced_flows(rng, recipe, w)
     f = n_fd_categories
     y = np.repeat(yb / f, f, axis=1)
     mrio = from_arrays(

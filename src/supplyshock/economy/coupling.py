@@ -154,64 +154,13 @@ def shortfall_to_capacity_loss(
         load_country_map() if country_map is None else country_map,
         mrio,
     )
-    sf = shortfall
-    if "member" not in sf.dims:
-        sf = sf.expand_dims(member=[0])
-    if set(sf.dims) != set(SHORTFALL_DIMS):
-        raise ScenarioError(f"shortfall must have dims {SHORTFALL_DIMS} (member optional), got {sf.dims}")
-    sf = sf.transpose(*SHORTFALL_DIMS)
+    sf = _check_shortfall(shortfall)
     vals = np.asarray(sf.values, dtype=np.float64)
-    if not np.isfinite(vals).all() or (vals < 0).any() or (vals > 1).any():
-        raise ScenarioError(
-            f"shortfall values must be finite and in [0, 1] (1 = all demand unmet); got range [{np.nanmin(vals):.4g}, {np.nanmax(vals):.4g}]"
-        )
     countries = [str(c) for c in sf["country"].values]
     uses = [str(e) for e in sf["end_use_sector"].values]
-    bad_c = sorted(set(countries) - set(cmap["country"].astype(str)))
-    if bad_c:
-        raise DataError(
-            f"shortfall countries {bad_c} are not in the country map (known: {sorted(cmap['country'].astype(str))}); add rows to the country map"
-        )
-    bad_e = sorted(set(uses) - set(smap["end_use_sector"].astype(str)))
-    if bad_e:
-        raise DataError(
-            f"shortfall end-use sectors {bad_e} are not in the sector map (known: "
-            f"{sorted(set(smap['end_use_sector'].astype(str)))}); add rows to the sector map"
-        )
-    r, s = mrio.n_regions, mrio.n_sectors
-    # C[c, g]: country -> region; W[e, k]: end use -> sector
-    cmat = np.zeros((len(countries), r))
-    reg_of = dict(zip(cmap["country"].astype(str), cmap["mrio_region"].astype(str), strict=True))
-    for ci, c in enumerate(countries):
-        cmat[ci, mrio.regions.index(reg_of[c])] = 1.0
-    wmat = np.zeros((len(uses), s))
-    for e, k, wt in zip(
-        smap["end_use_sector"].astype(str),
-        smap["mrio_sector"].astype(str),
-        smap["weight"].to_numpy(dtype=np.float64),
-        strict=True,
-    ):
-        if e in uses:
-            wmat[uses.index(e), mrio.sectors.index(k)] += wt
-    if magnet_demand is None:
-        q = np.ones((len(countries), len(uses)))
-    else:
-        q = np.asarray(
-            magnet_demand.sel(country=countries, end_use_sector=uses).transpose("country", "end_use_sector").values,
-            dtype=np.float64,
-        )
-        if (q < 0).any() or not np.isfinite(q).all():
-            raise DataError("magnet_demand must be finite and >= 0")
-    dep = DEFAULT_MAGNET_DEPENDENCE if magnet_dependence is None else magnet_dependence
-    if isinstance(dep, Mapping):
-        bad = sorted(set(dep) - set(mrio.sectors))
-        if bad:
-            raise DataError(f"magnet_dependence names sectors {bad} not in the MRIO ({list(mrio.sectors)})")
-        dvec = np.array([float(dep.get(k, 0.0)) for k in mrio.sectors])
-    else:
-        dvec = np.full(s, float(dep))
-    if ((dvec < 0) | (dvec > 1)).any():
-        raise ScenarioError("magnet_dependence values must be in [0, 1]")
+    cmat, wmat = _mapping_matrices(countries, uses, smap, cmap, mrio)
+    q = _demand_weights(magnet_demand, countries, uses)
+    dvec = _dependence(magnet_dependence, mrio)
     # weights per (country, end use, region, sector)
     wt = q[:, :, None, None] * cmat[:, None, :, None] * wmat[None, :, None, :]
     num = np.einsum("mtce,cegk->mtgk", vals, wt)
@@ -230,6 +179,81 @@ def shortfall_to_capacity_loss(
         name="capacity_loss",
         attrs={"units": "1", "description": "share of production capacity lost"},
     )
+
+
+def _check_shortfall(shortfall: xr.DataArray) -> xr.DataArray:
+    """The shortfall on :data:`SHORTFALL_DIMS` (``member`` added if missing), values checked."""
+    sf = shortfall
+    if "member" not in sf.dims:
+        sf = sf.expand_dims(member=[0])
+    if set(sf.dims) != set(SHORTFALL_DIMS):
+        raise ScenarioError(f"shortfall must have dims {SHORTFALL_DIMS} (member optional), got {sf.dims}")
+    sf = sf.transpose(*SHORTFALL_DIMS)
+    vals = np.asarray(sf.values, dtype=np.float64)
+    if not np.isfinite(vals).all() or (vals < 0).any() or (vals > 1).any():
+        raise ScenarioError(
+            f"shortfall values must be finite and in [0, 1] (1 = all demand unmet); got range [{np.nanmin(vals):.4g}, {np.nanmax(vals):.4g}]"
+        )
+    return sf
+
+
+def _mapping_matrices(
+    countries: list[str], uses: list[str], smap: pd.DataFrame, cmap: pd.DataFrame, mrio: MRIO
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``C[c, g]`` (country -> region, 0/1) and ``W[e, k]`` (end use -> sector weights)."""
+    bad_c = sorted(set(countries) - set(cmap["country"].astype(str)))
+    if bad_c:
+        raise DataError(
+            f"shortfall countries {bad_c} are not in the country map (known: {sorted(cmap['country'].astype(str))}); add rows to the country map"
+        )
+    bad_e = sorted(set(uses) - set(smap["end_use_sector"].astype(str)))
+    if bad_e:
+        raise DataError(
+            f"shortfall end-use sectors {bad_e} are not in the sector map (known: "
+            f"{sorted(set(smap['end_use_sector'].astype(str)))}); add rows to the sector map"
+        )
+    cmat = np.zeros((len(countries), mrio.n_regions))
+    reg_of = dict(zip(cmap["country"].astype(str), cmap["mrio_region"].astype(str), strict=True))
+    for ci, c in enumerate(countries):
+        cmat[ci, mrio.regions.index(reg_of[c])] = 1.0
+    wmat = np.zeros((len(uses), mrio.n_sectors))
+    for e, k, wt in zip(
+        smap["end_use_sector"].astype(str),
+        smap["mrio_sector"].astype(str),
+        smap["weight"].to_numpy(dtype=np.float64),
+        strict=True,
+    ):
+        if e in uses:
+            wmat[uses.index(e), mrio.sectors.index(k)] += wt
+    return cmat, wmat
+
+
+def _demand_weights(magnet_demand: xr.DataArray | None, countries: list[str], uses: list[str]) -> npt.NDArray[np.float64]:
+    """``q[c, e]``: magnet demand weighting the shortfalls (equal weights by default)."""
+    if magnet_demand is None:
+        return np.ones((len(countries), len(uses)))
+    q = np.asarray(
+        magnet_demand.sel(country=countries, end_use_sector=uses).transpose("country", "end_use_sector").values,
+        dtype=np.float64,
+    )
+    if (q < 0).any() or not np.isfinite(q).all():
+        raise DataError("magnet_demand must be finite and >= 0")
+    return q
+
+
+def _dependence(magnet_dependence: float | Mapping[str, float] | None, mrio: MRIO) -> npt.NDArray[np.float64]:
+    """``d_k`` per MRIO sector (sectors missing from a mapping get 0)."""
+    dep = DEFAULT_MAGNET_DEPENDENCE if magnet_dependence is None else magnet_dependence
+    if isinstance(dep, Mapping):
+        bad = sorted(set(dep) - set(mrio.sectors))
+        if bad:
+            raise DataError(f"magnet_dependence names sectors {bad} not in the MRIO ({list(mrio.sectors)})")
+        dvec = np.array([float(dep.get(k, 0.0)) for k in mrio.sectors])
+    else:
+        dvec = np.full(mrio.n_sectors, float(dep))
+    if ((dvec < 0) | (dvec > 1)).any():
+        raise ScenarioError("magnet_dependence values must be in [0, 1]")
+    return dvec
 
 
 def run_coupled(
