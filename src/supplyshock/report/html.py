@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import xarray as xr
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
+from supplyshock.atomic import atomic_write_text
 from supplyshock.errors import SupplyShockError
 from supplyshock.report.data import (
     assumptions,
@@ -329,16 +328,7 @@ def write_report(
     target = Path(path).expanduser()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(html)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write_text(target, html)
     except OSError as exc:
         raise ReportError(f"cannot write report to {target}: {exc}") from exc
     return target
