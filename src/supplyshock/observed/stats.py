@@ -61,11 +61,12 @@ def _series_rows(df: pd.DataFrame, series: str) -> pd.DataFrame:
     return sub
 
 
-def _g(x: float) -> str:
+def _short(x: float) -> str:
+    """A number in at most six significant digits, as in the basis texts."""
     return f"{x:.6g}"
 
 
-def _fv(x: Any) -> float:
+def _as_float(x: Any) -> float:
     """A cell as float (NaN for missing)."""
     return math.nan if x is None or x is pd.NA or x is pd.NaT else float(x)
 
@@ -82,27 +83,29 @@ def _derivation(
     if ref_period is None:
         return None
     ref_key = (ref_period, freq)
-    factor = f"(1{'+' if change >= 0 else '-'}{_g(abs(change) / 100)})"
+    factor = f"(1{'+' if change >= 0 else '-'}{_short(abs(change) / 100)})"
     if key in observed and ref_key not in observed and ref_key not in done:
         value = observed[key] / (1 + change / 100)
-        return ref_key, value, f"{_g(observed[key])}/{factor}: value of {period} and its reported {kind} change ({_g(change)}%)"
+        return ref_key, value, f"{_short(observed[key])}/{factor}: value of {period} and its reported {kind} change ({_short(change)}%)"
     if key not in observed and ref_key in observed and key not in done:
         value = observed[ref_key] * (1 + change / 100)
-        return key, value, f"{_g(observed[ref_key])}*{factor}: value of {ref_period} and the reported {kind} change of {period} ({_g(change)}%)"
+        basis = f"{_short(observed[ref_key])}*{factor}: value of {ref_period} and the reported {kind} change of {period} ({_short(change)}%)"
+        return key, value, basis
     return None
 
 
 def _derive_series(out: pd.DataFrame, grp: pd.DataFrame) -> list[dict[str, Any]]:
     """Derive the values of one series in place in ``out``; return the rows of periods it lacks."""
     index = {(str(r.period), str(r.freq)): i for i, r in zip(grp.index, grp.itertuples(), strict=True)}
-    observed = {key: _fv(out.at[i, "value"]) for key, i in index.items() if not out.at[i, "derived"] and not math.isnan(_fv(out.at[i, "value"]))}
+    values = {key: _as_float(out.at[i, "value"]) for key, i in index.items() if not out.at[i, "derived"]}
+    observed = {key: v for key, v in values.items() if not math.isnan(v)}
     done: set[tuple[str, str]] = set()
     new_rows: list[dict[str, Any]] = []
     for kind, col, months in _CHANGES:
         if col not in out.columns:
             continue
         for key, i in sorted(index.items(), key=lambda kv: period_sort_key(*kv[0])):
-            change = _fv(out.at[i, col])
+            change = _as_float(out.at[i, col])
             if math.isnan(change) or change <= -100:
                 continue
             found = _derivation(key, change, kind, months, observed, done)
@@ -248,7 +251,7 @@ def _changes(grp: pd.DataFrame, keys: list[str], obs: dict[str, float], freq: st
                 continue
             ref_key = shift_period(key, freq, months)
             ref = obs.get(ref_key) if ref_key is not None else None
-            reported = _fv(grp[col].iat[pos])
+            reported = _as_float(grp[col].iat[pos])
             if cur is not None and ref is not None and ref > 0:
                 target[pos] = (cur / ref - 1) * 100
                 basis_list[pos] = "computed"
