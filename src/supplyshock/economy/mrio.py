@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from supplyshock.economy._types import FloatArray
 from supplyshock.errors import DataError
 
 __all__ = [
@@ -41,8 +42,6 @@ __all__ = [
     "from_pymrio",
     "load_default_mrio",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Relative tolerance of the row balance check ``sum(Z, axis=1) + sum(Y, axis=1) == x``.
 DEFAULT_BALANCE_RTOL = 0.01
