@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from supplyshock import load_scenario
-from supplyshock.analysis.ensembles import run_ensemble
+from supplyshock.analysis.chunks import run_ensemble
 from supplyshock.scenario.uncertainty import Uncertain
 
 

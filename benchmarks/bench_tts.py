@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.analysis.tts import Node, TTSModel, network_nodes, time_to_survive
-from supplyshock.network import SCHEMA, SupplyNetwork, load_network
+from supplyshock.network import SupplyNetwork, load_network
 
 _MODEL: TTSModel | None = None
 
@@ -107,14 +107,7 @@ def synthetic_network(families: int, countries: int = 40, seed: int = 0) -> Supp
         "prices": [],
         "parameters": [{"name": "utilisation", "value": 0.85, "unit": "share", "description": "synthetic"}],
     }
-    frames = {}
-    for name, (cols, numeric) in SCHEMA.items():
-        rows = [{"basis": "assumption", "source": "synthetic", **r} for r in tables[name]]
-        df = pd.DataFrame(rows, columns=list(dict.fromkeys([*cols, *(rows[0].keys() if rows else [])])))
-        for col in [*numeric, *(["value"] if name == "parameters" else [])]:
-            df[col] = df[col].astype(float)
-        frames[name] = df
-    return SupplyNetwork(f"synthetic-{families}", frames)
+    return SupplyNetwork.from_records(f"synthetic-{families}", tables)
 
 
 def _init(net: SupplyNetwork) -> None:

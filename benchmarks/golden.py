@@ -50,9 +50,9 @@ def _results() -> dict[str, xr.Dataset]:
     from supplyshock.economy import ARIOModel, critical_supplier_shock, synthetic_mrio
 
     try:
-        from supplyshock.analysis.ensembles import run_ensemble
-    except ImportError:  # after the redesign
-        from supplyshock.analysis.ensemble import run_ensemble  # type: ignore[no-redef]
+        from supplyshock.analysis.chunks import run_ensemble
+    except ImportError:  # before the redesign
+        from supplyshock.analysis.ensembles import run_ensemble  # type: ignore[no-redef]
 
     out: dict[str, xr.Dataset] = {}
     for name in _scenarios():
@@ -66,13 +66,24 @@ def _results() -> dict[str, xr.Dataset]:
     )
     print("ensemble (vectorised and chunked)", file=sys.stderr)
     out["ensemble-vectorised"] = ss.run(sc, members=6)
-    out["ensemble-chunked"] = run_ensemble(sc, members=6, chunk_size=4, workers=1)
+    out["ensemble-chunked"] = _legacy_names(run_ensemble(sc, members=6, chunk_size=4, workers=1))
     print("economy", file=sys.stderr)
     out["economy-coupled"] = economic_impact(out["scenario-cn-2025-april-controls"])
     case = synthetic_mrio(20, 50, seed=42)
     res = ARIOModel(case.mrio).run(365, shocks=[critical_supplier_shock(case)])
     out["economy-synthetic"] = res.to_dataset()
     return out
+
+
+def _legacy_names(ens: xr.Dataset) -> xr.Dataset:
+    """Variables saved before the redesign, derived from today's (same numbers, other layout)."""
+    if "flow_china_magnet_exports" in ens and "china_magnet_exports_t" not in ens:
+        daily = ens["flow_china_magnet_exports"].sel(china_magnet_exports_column="total")
+        monthly = daily.resample(time="MS").sum().rename(time="month")
+        ens = ens.assign(china_magnet_exports_t=monthly.transpose("member", "month"))
+    if "short_count" in ens and "shortfall_probability" not in ens:
+        ens = ens.assign(shortfall_probability=ens["short_count"] / ens.sizes["member"])
+    return ens
 
 
 def _with_uncertain(sc):  # type: ignore[no-untyped-def]

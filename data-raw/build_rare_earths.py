@@ -558,7 +558,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     out = mrio.loc["TOTAL_OUTPUT"]
     s_wiod = "WIOD 2013 release, 2011 table aggregated to 8 regions x 7 sectors (Timmer et al. 2015, Rev. Int. Econ. 23(3)) [shared mrio/wiod2013_2011_8reg_7sec.csv]"
     dep = param(
-        "magnet_dependence_share",
+        "value_dependence_share",
         1.0,
         "share",
         "assumption",
@@ -585,7 +585,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                     "price_year": 2011,
                     "basis": "derived",
                     "source": f"derived: gross output of WIOD {reg}|{m} ({gross / 1e6:.0f} USD m, 2011) x {c}'s share of {reg} magnet use ({w_c:.3f}) "
-                    f"x magnet_dependence_share / magnet use of the sectors mapped to {m} [{s_wiod}]",
+                    f"x value_dependence_share / magnet use of the sectors mapped to {m} [{s_wiod}]",
                 }
             )
 
@@ -754,7 +754,9 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "country": c,
             "name": n,
             "mrio_region": m,
-            "source": "ISO 3166-1 alpha-3 where one exists; MML, EUR, ROW are supplyshock aggregates; mrio_region maps to the WIOD 2013 aggregated regions",
+            "market": "china" if c == "CHN" else "outside_china",
+            "source": "ISO 3166-1 alpha-3 where one exists; MML, EUR, ROW are supplyshock aggregates; mrio_region maps to the WIOD 2013 aggregated regions; "
+            "market: definition (China, the controlling country, is one price market, the rest of the world the other)",
         }
         for c, n, m in COUNTRIES
     ]

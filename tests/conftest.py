@@ -25,6 +25,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)
+def _runtime_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run in every test checks the engine's invariants each day (mass balance, no
+    negative stocks or flows, capacity and permission limits): one fixture, not by hand."""
+    from supplyshock.engine.guards import ENV_VAR
+
+    monkeypatch.setenv(ENV_VAR, "1")
+
+
+@pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test writes into the user's home directory (run store, default outputs)."""
     home = tmp_path_factory.mktemp("supplyshock-home")

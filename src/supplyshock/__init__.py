@@ -10,8 +10,7 @@ Examples
 >>> money = ss.economic_impact(ds)  # lost output and value added through the MRIO
 """
 
-__version__ = "0.1.0"
-
+from supplyshock._version import __version__
 from supplyshock.analysis.economy import economic_impact
 from supplyshock.analysis.summary import summarise
 from supplyshock.engine import run, run_scenario

@@ -21,12 +21,17 @@ class ScenarioError(SupplyShockError, ValueError):
 
 
 class ConsistencyError(SupplyShockError, ValueError):
-    """Inputs are individually valid but inconsistent with each other."""
+    """Inputs are individually valid but inconsistent with each other (e.g. a setting that
+    does not apply to the scenario, a run compared with one on another dataset)."""
 
 
 class StoreError(SupplyShockError):
     """The run store cannot be read or written."""
 
 
-class InvariantError(SupplyShockError, AssertionError):
-    """An internal invariant (mass balance, non-negativity, ...) was violated: a bug."""
+class InvariantError(AssertionError):
+    """An internal invariant (mass balance, non-negativity, ...) was violated: a bug in supplyshock.
+
+    Not a :class:`SupplyShockError`: no input can legitimately cause it, so the command line
+    reports it as a bug to file (with what to attach), never as a one-line input error.
+    """

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import pytest
 
-from supplyshock.network import SCHEMA, SupplyNetwork
+from supplyshock.network import SupplyNetwork
 
 Rows = list[dict[str, Any]]
 
@@ -41,14 +40,9 @@ def build_network(
         "prices": [],
         "parameters": [{"name": "utilisation", "value": 1.0, "unit": "share", "description": "test"}],
     }
-    frames: dict[str, pd.DataFrame] = {}
-    for name, (cols, numeric) in SCHEMA.items():
-        rows = [{"basis": "assumption", "source": "test", **r} for r in tables[name]]
-        df = pd.DataFrame(rows, columns=list(dict.fromkeys([*cols, *(rows[0].keys() if rows else [])])))
-        for col in [*numeric, *(["value"] if name == "parameters" else [])]:
-            df[col] = df[col].astype(float)
-        frames[name] = df
-    return SupplyNetwork("test", frames)
+    for name in ("recipes", "facilities", "trade", "demand", "values", "stocks", "strategic_stocks", "parameters"):
+        tables[name] = [{"basis": "assumption", "source": "test", **r} for r in tables[name]]
+    return SupplyNetwork.from_records("test", tables)
 
 
 @pytest.fixture

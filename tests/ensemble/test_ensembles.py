@@ -15,9 +15,10 @@ import xarray as xr
 from click.testing import CliRunner
 
 from supplyshock import load_scenario, run
-from supplyshock.analysis.ensemble import member_metrics, metric_bands, shortfall_probability
-from supplyshock.analysis.ensembles import EnsembleError, run_ensemble
+from supplyshock.analysis.bands import member_metrics, metric_bands, shortfall_probability
+from supplyshock.analysis.chunks import EnsembleError, run_ensemble
 from supplyshock.cli import main
+from supplyshock.testing import BATCH_ATOL, BATCH_RTOL
 
 
 def test_members_differ_and_metrics_match_a_full_run(uncertain_file: Path) -> None:
@@ -28,20 +29,22 @@ def test_members_differ_and_metrics_match_a_full_run(uncertain_file: Path) -> No
     assert pv["approval_scale"].nunique() == 24
     mm = member_metrics(full)
     ens = run_ensemble(sc, chunk_size=7)
+    # one definition of the metrics: the full run's replay and the chunks' online accumulation
+    # agree (within BATCH_RTOL: the chunks have another batch shape)
     for name in ("cumulative_shortfall_t", "lost_output_usd", "peak_shortfall_pct"):
-        np.testing.assert_array_equal(mm[name].values, ens[name].values)
+        np.testing.assert_allclose(mm[name].values, ens[name].values, rtol=BATCH_RTOL, atol=BATCH_ATOL)
     np.testing.assert_array_equal(np.isnan(mm["days_to_first_shortfall"].values), np.isnan(ens["days_to_first_shortfall"].values))
     prob_full = shortfall_probability(full)
-    np.testing.assert_allclose(prob_full.values, ens["shortfall_probability"].values)
+    np.testing.assert_allclose(prob_full.values, shortfall_probability(ens).values)
     # probability of a shortfall by a date never falls
-    assert (np.diff(ens["shortfall_probability"].values, axis=0) >= 0).all()
+    assert (np.diff(shortfall_probability(ens).values, axis=0) >= 0).all()
 
 
 def test_chunk_size_does_not_change_results(uncertain_file: Path) -> None:
     sc = load_scenario(uncertain_file)
     a = run_ensemble(sc, chunk_size=24)
     b = run_ensemble(sc, chunk_size=5)
-    xr.testing.assert_identical(a, b)
+    xr.testing.assert_allclose(a.drop_attrs(), b.drop_attrs(), rtol=BATCH_RTOL, atol=BATCH_ATOL)
 
 
 def test_bands_are_ordered(uncertain_file: Path) -> None:
@@ -59,7 +62,7 @@ def test_ray_backend_matches_local(uncertain_file: Path) -> None:
     sc = load_scenario(uncertain_file)
     local = run_ensemble(sc, chunk_size=8)
     remote = run_ensemble(sc, chunk_size=8, backend="ray")
-    xr.testing.assert_identical(local, remote)
+    xr.testing.assert_identical(local.drop_attrs(), remote.drop_attrs())  # same chunks: bit-identical
 
 
 def test_unreachable_ray_cluster_is_a_clear_error(uncertain_file: Path) -> None:
@@ -138,7 +141,7 @@ def test_killed_run_resumes_without_duplicates(uncertain_file: Path, tmp_path: P
     with xr.open_dataset(out / "ensemble.nc", engine="h5netcdf") as f:
         resumed = f.load()
     fresh = run_ensemble(load_scenario(uncertain_file), members=80, chunk_size=4)
-    for name in ("cumulative_shortfall_t", "lost_output_usd", "shortfall_probability"):
+    for name in ("cumulative_shortfall_t", "lost_output_usd", "short_count"):
         np.testing.assert_array_equal(resumed[name].values, fresh[name].values)
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from supplyshock import load_scenario
-from supplyshock.analysis.ensembles import EnsembleError
+from supplyshock.analysis.backends import EnsembleError
 from supplyshock.analysis.sensitivity import sensitivity
 from supplyshock.analysis.sweep import load_sweep, run_sweep
 from supplyshock.cli import main

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 import supplyshock as ss
 from supplyshock.scenario import Scenario
+from supplyshock.testing import assert_mass_balanced, assert_nonnegative, strategies
 
 NET = ss.load_network("rare-earths")
 COUNTRIES = list(NET.countries)
@@ -21,125 +21,12 @@ SECTORS = list(NET.sectors)
 START = dt.date(2025, 1, 1)
 HORIZON = 90
 
-dates = st.integers(0, HORIZON - 1).map(lambda d: START + dt.timedelta(days=d))
 shares = st.floats(0.0, 1.0, allow_nan=False)
-subsets = lambda xs: st.lists(st.sampled_from(xs), min_size=1, max_size=len(xs), unique=True)  # noqa: E731
-destinations = st.one_of(st.just("all"), subsets(COUNTRIES))
 
 
-@st.composite
-def control_base(draw: st.DrawFn) -> dict[str, Any]:
-    start = draw(dates)
-    ev: dict[str, Any] = {
-        "exporter": draw(st.sampled_from(COUNTRIES)),
-        "products": draw(subsets(PRODUCTS)),
-        "destinations": draw(destinations),
-        "start": start.isoformat(),
-        "coverage": draw(shares),
-    }
-    if draw(st.booleans()):
-        ev["end"] = (start + dt.timedelta(days=draw(st.integers(1, 120)))).isoformat()
-    if draw(st.booleans()):
-        ev["announced"] = (start - dt.timedelta(days=draw(st.integers(0, 30)))).isoformat()
-    return ev
-
-
-@st.composite
-def export_ban(draw: st.DrawFn) -> dict[str, Any]:
-    return {"type": "export_ban", **draw(control_base())}
-
-
-@st.composite
-def licence(draw: st.DrawFn) -> dict[str, Any]:
-    ev = {"type": "licence", **draw(control_base()), "delay_days": draw(st.integers(0, 80))}
-    if draw(st.booleans()):
-        ev["approval"] = draw(shares)
-    else:
-        steps = sorted(draw(st.lists(dates, min_size=1, max_size=3)))
-        ev["approval"] = [{"from": d.isoformat(), "share": draw(shares)} for d in steps]
-    if draw(st.booleans()):
-        ev["whitelist"] = [
-            {
-                "importer": draw(st.sampled_from(COUNTRIES)),
-                "share_of_demand": draw(shares),
-                "from": draw(dates).isoformat(),
-                "approval": draw(shares),
-                "delay_days": draw(st.integers(0, 30)),
-            }
-        ]
-    return ev
-
-
-@st.composite
-def quota(draw: st.DrawFn) -> dict[str, Any]:
-    ev = {"type": "quota", **draw(control_base())}
-    if draw(st.booleans()):
-        ev["share_of_baseline"] = draw(shares)
-    else:
-        ev["tonnes_per_year"] = draw(st.floats(0, 100_000))
-    return ev
-
-
-@st.composite
-def stockpile_release(draw: st.DrawFn) -> dict[str, Any]:
-    return {
-        "type": "stockpile_release",
-        "country": draw(st.sampled_from(COUNTRIES)),
-        "product": draw(st.sampled_from(PRODUCTS)),
-        "start": draw(dates).isoformat(),
-        "days": draw(st.integers(1, 120)),
-        "share_of_stockpile": draw(shares),
-    }
-
-
-@st.composite
-def capacity_change(draw: st.DrawFn) -> dict[str, Any]:
-    country = draw(st.sampled_from(COUNTRIES))
-    process = draw(st.sampled_from(PROCESSES))
-    cap = float(NET.capacity[COUNTRIES.index(country), PROCESSES.index(process)])
-    # removals may exceed the existing capacity (test_capacity_removal_beyond_existing)
-    tonnes = draw(st.floats(-1.5 * cap - 1_000, 50_000))
-    return {
-        "type": "capacity_change",
-        "country": country,
-        "process": process,
-        "tonnes_per_year": tonnes,
-        "decided": draw(dates).isoformat(),
-        "lead_time_days": draw(st.integers(0, 60)),
-        "ramp_days": draw(st.integers(0, 60)),
-    }
-
-
-@st.composite
-def substitution(draw: st.DrawFn) -> dict[str, Any]:
-    return {
-        "type": "substitution",
-        "countries": draw(st.one_of(st.just("all"), subsets(COUNTRIES))),
-        "sectors": draw(st.one_of(st.just("all"), subsets(SECTORS))),
-        "reduction": draw(shares),
-        "start": draw(dates).isoformat(),
-        "ramp_days": draw(st.integers(0, 120)),
-    }
-
-
-events = st.one_of(export_ban(), licence(), quota(), stockpile_release(), capacity_change(), substitution())
-
-
-@st.composite
-def scenarios(draw: st.DrawFn) -> Scenario:
-    evs = draw(st.lists(events, min_size=1, max_size=3))
-    data = {
-        "name": "random",
-        "start": START.isoformat(),
-        "horizon_days": HORIZON,
-        "events": evs,
-        "allocation": draw(st.sampled_from(["pro_rata", "domestic_first"])),
-    }
-    note(repr(data))
-    sc, problems = ss.scenario.validate_text(__import__("yaml").safe_dump(data), "random.yaml")
-    assert not problems, [str(p) for p in problems]
-    assert sc is not None
-    return sc
+def scenarios() -> st.SearchStrategy[Scenario]:
+    """Random valid scenarios on the rare-earths dataset (the public strategy of supplyshock.testing)."""
+    return strategies.scenarios(NET, horizon=HORIZON)
 
 
 NONNEG = (
@@ -280,3 +167,24 @@ def test_unstable_time_constants_are_rejected() -> None:
     ds = ss.run(sc, network=NET, params={"expectation_days": 2.0, "inventory_adjustment_days": 2.0}, check=True)
     assert float(abs(ds["trade"] - ds["link_baseline_t"] / 365.0).max()) < 1e-6
     assert float(ds["shortfall"].max()) < 1e-6
+
+
+@given(data=st.data())
+def test_random_networks_and_scenarios_keep_the_invariants(data: st.DataObject) -> None:
+    """Any balanced network, any valid scenario: mass balance, no negatives, deliveries <= demand."""
+    net = data.draw(strategies.networks())
+    sc = data.draw(strategies.scenarios(net, horizon=60))
+    ds = ss.run(sc, network=net, check=True)
+    assert_mass_balanced(ds)
+    assert_nonnegative(ds)
+    assert (ds["delivered"] <= ds["demand"] * (1 + 1e-12) + 1e-12).all()
+
+
+@given(net=strategies.networks(min_cover_days=1.0))
+def test_random_networks_stay_on_the_baseline_without_events(net: ss.SupplyNetwork) -> None:
+    """With at least a day of cover everywhere (without stock even the baseline reroutes)."""
+    sc = Scenario.model_validate({"name": "b", "dataset": net.name, "start": START.isoformat(), "horizon_days": 60})
+    ds = ss.run(sc, network=net, check=True)
+    base = ds["link_baseline_t"] / 365.0
+    assert float(abs(ds["trade"] - base).max()) <= 1e-6 * max(1.0, float(base.max()))
+    assert float(ds["shortfall"].max()) <= 1e-6 * max(1.0, float(ds["demand"].max()))

@@ -13,7 +13,8 @@ import pytest
 
 import supplyshock as ss
 from supplyshock.errors import DataError
-from supplyshock.network import BALANCE_TOLERANCE, SCHEMA, SupplyNetwork
+from supplyshock.network import BALANCE_TOLERANCE, SupplyNetwork
+from supplyshock.schema import TABLES
 
 BASES = {"reported", "derived", "assumption", "definition"}
 EMBEDDED = Path(str(resources.files("supplyshock") / "data" / "rare_earths"))
@@ -57,7 +58,7 @@ def test_embedded_dataset_loads(network: SupplyNetwork) -> None:
     assert {"CHN", "USA", "JPN", "DEU"} <= set(network.countries)
     assert "ndfeb_magnet" in network.products
     assert network.link_flow0.size == len(network.tables["trade"])
-    assert set(network.tables) == set(SCHEMA)
+    assert set(network.tables) == set(TABLES)
 
 
 def test_every_row_has_a_source(network: SupplyNetwork) -> None:

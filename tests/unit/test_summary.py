@@ -1,4 +1,4 @@
-"""Headline figures: who runs short, when, by how much; China's monthly exports; price peaks."""
+"""Headline figures: who runs short, when, by how much; the dataset's headline flow by month; price peaks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 import supplyshock as ss
-from supplyshock.analysis.summary import china_exports_monthly, price_peaks
+from supplyshock.analysis.summary import headline_monthly, price_peaks
 from supplyshock.scenario import Scenario
 
 COLUMNS = {"days_to_first_shortfall", "first_shortfall_date", "peak_shortfall_pct", "cumulative_shortfall_t", "lost_output_usd"}
@@ -72,8 +72,9 @@ def test_summary_member_and_median(embargo: xr.Dataset) -> None:
     assert a == pytest.approx(float(sf.sum()))
 
 
-def test_china_exports_monthly_baseline(base: xr.Dataset) -> None:
-    df = china_exports_monthly(base)
+def test_headline_flow_monthly_baseline(base: xr.Dataset) -> None:
+    df = headline_monthly(base)  # the dataset's headline: China's magnet exports
+    assert df.attrs["label"] == "China's magnet exports"
     assert [str(p) for p in df.index] == ["2025-01", "2025-02", "2025-03"]
     np.testing.assert_allclose(df["total"], df["baseline"], rtol=1e-6)
     np.testing.assert_allclose(df["change_pct"], 0, atol=1e-4)
@@ -81,8 +82,8 @@ def test_china_exports_monthly_baseline(base: xr.Dataset) -> None:
     assert "USA" in df.columns
 
 
-def test_china_exports_monthly_embargo(embargo: xr.Dataset) -> None:
-    df = china_exports_monthly(embargo)
+def test_headline_flow_monthly_embargo(embargo: xr.Dataset) -> None:
+    df = headline_monthly(embargo)
     assert (df["total"] == 0).all()
     np.testing.assert_allclose(df["change_pct"], -100)
 

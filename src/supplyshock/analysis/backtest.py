@@ -29,12 +29,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy.optimize import least_squares
 
 from supplyshock.engine.run import run_scenario
 from supplyshock.errors import ScenarioError, SupplyShockError
+from supplyshock.safeyaml import load_yaml_file
 from supplyshock.scenario import Scenario, load_scenario
 
 __all__ = ["BacktestResult", "BacktestSpec", "SeriesSpec", "builtin_backtests", "load_backtest", "run_backtest"]
@@ -98,16 +98,14 @@ def load_backtest(name_or_path: str | Path) -> BacktestSpec:
     """Read a backtest spec (a built-in name or a YAML file)."""
     builtins = builtin_backtests()
     path = Path(builtins.get(str(name_or_path), Path(name_or_path)))
+    if not path.exists():
+        raise BacktestError(f"{name_or_path}: no such file and not a built-in backtest; built-ins: {', '.join(sorted(builtins))}")
+    data = load_yaml_file(path, what="backtest spec", error=BacktestError)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         spec = BacktestSpec.model_validate(data)
         # scenario and observed files named relative to the spec's folder
         updates = {k: str(path.parent / getattr(spec, k)) for k in ("scenario", "observed") if (path.parent / getattr(spec, k)).is_file()}
         return spec.model_copy(update=updates)
-    except (OSError, yaml.YAMLError) as exc:
-        raise BacktestError(
-            f"{name_or_path}: cannot read the backtest spec ({' '.join(str(exc).split())}); built-ins: {', '.join(sorted(builtins))}"
-        ) from None
     except ValidationError as exc:
         msgs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise BacktestError(f"{name_or_path}: {msgs}") from None

@@ -12,7 +12,7 @@ import pandas as pd
 
 from supplyshock.network import SupplyNetwork
 from supplyshock.scenario import Scenario
-from supplyshock.scenario.models import Agreement
+from supplyshock.scenario.events import Agreement
 
 __all__ = ["check_commitments", "commitment_table"]
 

@@ -22,34 +22,13 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 
-from supplyshock.analysis.ensembles import EnsembleError, run_ensemble
+from supplyshock.analysis.chunks import EnsembleError, run_ensemble
+from supplyshock.analysis.metrics import TOTALS, member_totals
 from supplyshock.scenario import Scenario
 from supplyshock.scenario.uncertainty import uniform_to_values
 
-__all__ = ["OUTPUTS", "output_values", "sensitivity"]
-
-#: Headline outputs analysed, reduced per member.
-OUTPUTS = {
-    "total_shortfall_t": "cumulative end-use shortfall, all regions and sectors (t)",
-    "total_lost_output_usd": "lost output, all regions and sectors (USD)",
-    "worst_peak_shortfall_pct": "largest peak shortfall of any region-sector (% of demand)",
-    "regions_short": "number of region-sectors that run short",
-}
-
-
-def output_values(ens: xr.Dataset) -> pd.DataFrame:
-    """Headline outputs per member from :func:`run_ensemble` results."""
-    return pd.DataFrame(
-        {
-            "total_shortfall_t": ens["cumulative_shortfall_t"].sum(("country", "sector")).values,
-            "total_lost_output_usd": ens["lost_output_usd"].sum(("country", "sector")).values,
-            "worst_peak_shortfall_pct": ens["peak_shortfall_pct"].max(("country", "sector")).values,
-            "regions_short": ens["days_to_first_shortfall"].notnull().sum(("country", "sector")).values,
-        },
-        index=pd.Index(ens["member"].values, name="member"),
-    )
+__all__ = ["sensitivity"]
 
 
 def sensitivity(
@@ -105,16 +84,17 @@ def sensitivity(
     values = uniform_to_values(unit, list(scenario.uncertain), [])
     plain = scenario.model_copy(update={"uncertain": [], "correlation": []})
     ens = run_ensemble(plain, members=unit.shape[0], params=values, chunk_size=chunk_size, backend=backend, progress=progress)
-    outputs = output_values(ens)
+    outputs = member_totals(ens)
     rows = []
-    for out in OUTPUTS:
+    for out in TOTALS:
         y = outputs[out].to_numpy(dtype=float)
         if np.allclose(y, y[0]):
             for nm in names:
                 rows.append({"output": out, "parameter": nm, "note": "output does not vary"})
             continue
         if method == "sobol":
-            res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=s)
+            # a Generator, not the int: SALib's `if seed:` would treat seed 0 as "no seed"
+            res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=np.random.default_rng(s))
             for i, nm in enumerate(names):
                 rows.append(
                     {
@@ -127,7 +107,7 @@ def sensitivity(
                     }
                 )
         else:
-            res = morris_analyze.analyze(problem, unit, y, num_levels=4, seed=s)
+            res = morris_analyze.analyze(problem, unit, y, num_levels=4, seed=np.random.default_rng(s))
             for i, nm in enumerate(names):
                 rows.append(
                     {"output": out, "parameter": nm, "mu_star": res["mu_star"][i], "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i]}

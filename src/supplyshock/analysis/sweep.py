@@ -35,11 +35,13 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from supplyshock.analysis.ensembles import EnsembleError, run_ensemble
-from supplyshock.analysis.sensitivity import OUTPUTS, output_values
-from supplyshock.engine.simulate import BEHAVIOUR_PARAMETERS
+from supplyshock.analysis.backends import map_jobs
+from supplyshock.analysis.chunks import run_ensemble
+from supplyshock.analysis.metrics import TOTALS, member_totals
 from supplyshock.errors import ScenarioError
+from supplyshock.safeyaml import load_yaml_file
 from supplyshock.scenario import Scenario, load_scenario, validate_text
+from supplyshock.schema import engine_parameters
 
 __all__ = ["Axis", "SweepSpec", "load_sweep", "point_scenario", "run_sweep"]
 
@@ -75,10 +77,7 @@ class SweepSpec(BaseModel):
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep spec file."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, ValueError) as exc:
-        raise ScenarioError(f"{p}: cannot read the sweep spec: {' '.join(str(exc).split())}") from None
+    data = load_yaml_file(p, what="sweep spec", error=ScenarioError)
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
@@ -99,7 +98,7 @@ def point_scenario(base: Scenario, axes: list[Axis], values: tuple[Any, ...]) ->
     for axis, value in zip(axes, values, strict=True):
         parts = axis.path.split(".")
         if parts[0] == "engine" and len(parts) == 2:
-            if parts[1] not in BEHAVIOUR_PARAMETERS:
+            if parts[1] not in engine_parameters():
                 raise ScenarioError(f"axis {axis.name}: unknown engine parameter {parts[1]!r}")
             engine[parts[1]] = float(value)
         elif parts[0] == "parameters" and len(parts) == 2:
@@ -170,46 +169,22 @@ def run_sweep(
         if progress:
             progress(count, total)
 
-    if backend == "local":
-        for point, sc, engine in todo:
-            record(point, _point_metrics(sc.model_dump_json(by_alias=True), engine, spec.members))
-    elif backend == "ray":
-        try:
-            import ray
-        except ImportError:
-            raise EnsembleError("the ray backend needs Ray: pip install 'supplyshock[ray]'") from None
-        from supplyshock.analysis.ensembles import _check_reachable
-
-        if ray_address and ray_address != "auto":
-            _check_reachable(ray_address)
-        started = not ray.is_initialized()
-        if started:
-            if ray_address:
-                ray.init(address=ray_address, ignore_reinit_error=True, log_to_driver=False)
-            else:
-                ray.init(ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)
-        try:
-            remote = ray.remote(_point_metrics)
-            pending = {remote.remote(sc.model_dump_json(by_alias=True), engine, spec.members): point for point, sc, engine in todo}
-            while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1)
-                for ref in ready:
-                    record(pending.pop(ref), ray.get(ref))
-        finally:
-            if started and not ray_address:
-                ray.shutdown()
-    else:
-        raise EnsembleError(f"unknown backend {backend!r}; use 'local' or 'ray'")
+    jobs = [(sc.model_dump_json(by_alias=True), engine, spec.members) for _point, sc, engine in todo]
+    map_jobs(_point_job, jobs, lambda i, metrics: record(todo[i][0], metrics), backend=backend, ray_address=ray_address, workers=1)
     out = store.sweep_points(spec.sweep_id)
     return out[[*names, *[c for c in out.columns if c not in names]]]
+
+
+def _point_job(job: tuple[str, dict[str, float], int]) -> dict[str, float]:
+    return _point_metrics(*job)
 
 
 def _point_metrics(scenario_json: str, engine: dict[str, float], members: int) -> dict[str, float]:
     sc = Scenario.model_validate_json(scenario_json)
     ens = run_ensemble(sc, members=members, params=engine or None, chunk_size=max(members, 1))
-    vals = output_values(ens)
+    vals = member_totals(ens)
     out: dict[str, float] = {}
-    for name in OUTPUTS:
+    for name in TOTALS:
         v = vals[name].to_numpy(dtype=float)
         out[name] = float(np.median(v))
         if members > 1:

@@ -56,9 +56,9 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from supplyshock.analysis.risk import MissingInputError
-from supplyshock.engine.compile import Links, build_links
+from supplyshock.engine import initial_stocks
 from supplyshock.errors import DataError, InvariantError
-from supplyshock.network import SupplyNetwork
+from supplyshock.network import Links, SupplyNetwork, build_links
 
 __all__ = [
     "DAYS_PER_YEAR",
@@ -236,12 +236,10 @@ class TTSModel:
         B = (use - make + ship_out - ship_in).tocsr()
         # exports net of own output (no re-export), on rows of nodes with outbound links
         Bo = (ship_out - make).tocsr()
-        # stocks
-        act0 = net.activity0 / DAYS_PER_YEAR
-        cons0 = np.einsum("cj,cjp->cp", act0, net.recipe_in)
+        # stocks: the engine's initial stocks (one definition, shared)
+        cons0 = net.consumption0 / DAYS_PER_YEAR
         fd0 = net.final_demand0 / DAYS_PER_YEAR
-        exp0 = net.exports0 / DAYS_PER_YEAR
-        stock = net.cover_days * (cons0 + fd0 + exp0)
+        stock = initial_stocks(net, lk)
         if strategic:
             stock = stock + net.strategic_days * (cons0 + fd0)
         if in_transit:
@@ -637,8 +635,9 @@ def simulated_tts(
         Columns ``node``, ``country``, ``sector``, ``sim_first_shortfall_day`` (days of
         full supply before the first short day; NaN: never within the horizon).
     """
+    from supplyshock.analysis.metrics import member_metrics
     from supplyshock.engine.run import run_scenario
-    from supplyshock.scenario.models import Scenario
+    from supplyshock.scenario import Scenario
 
     start_d = dt.date.fromisoformat(start) if isinstance(start, str) else start
     nodes = list(nodes) if nodes is not None else network_nodes(net)
@@ -655,18 +654,14 @@ def simulated_tts(
             }
         )
         ds = run_scenario(sc, net, members=1, record=("demand", "shortfall"))
-        demand = ds["demand"].to_numpy()[0, 0]  # (T, C, S)
-        short = ds["shortfall"].to_numpy()[0, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            is_short = np.where(demand > 0, short / np.where(demand > 0, demand, 1.0), 0.0) > threshold
+        first = member_metrics(ds, threshold=threshold)["days_to_first_shortfall"].values[0]  # (C, S), NaN: never
         for c, s in dem:
-            hit = np.flatnonzero(is_short[:, c, s])
             rows.append(
                 {
                     "node": n.label,
                     "country": net.countries[c],
                     "sector": net.sectors[s],
-                    "sim_first_shortfall_day": float(hit[0]) if hit.size else np.nan,
+                    "sim_first_shortfall_day": float(first[c, s]),
                 }
             )
         if progress is not None:

@@ -1,87 +1,45 @@
-"""Run a scenario and return one labelled :class:`xarray.Dataset`."""
+"""Run a scenario: compile it, simulate it, label the results (one :class:`xarray.Dataset`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from supplyshock.engine.compile import build_links, compile_policy
-from supplyshock.engine.simulate import NODE_VARS, RECORDABLE, SECTOR_VARS, Trajectories, simulate
-from supplyshock.network import SupplyNetwork, load_network
-from supplyshock.scenario import Scenario, apply_overrides, load_scenario, scenario_sha256
-from supplyshock.scenario.uncertainty import sample
+from supplyshock.engine.results import RECORDABLE, to_dataset
+from supplyshock.engine.simulate import Observer, Trajectories, simulate
+from supplyshock.network import Links, SupplyNetwork, build_links, load_network
+from supplyshock.scenario import Policy, Scenario, apply_overrides, compile_policy, load_scenario, scenario_sha256
+from supplyshock.scenario.uncertainty import draw_members
 
-__all__ = ["member_parameters", "run", "run_scenario", "to_dataset"]
-
-UNITS = {
-    "inventory": ("t", "Closing commercial stock"),
-    "production": ("t", "Output of processes"),
-    "process_use": ("t", "Inputs consumed by processes"),
-    "imports": ("t", "Shipments arriving"),
-    "exports": ("t", "Shipments leaving"),
-    "final_use": ("t", "Deliveries to end-use sectors"),
-    "release": ("t", "Strategic stock released into the commercial stock"),
-    "demand": ("t", "End-use demand after substitution"),
-    "delivered": ("t", "End-use deliveries"),
-    "shortfall": ("t", "End-use demand not met"),
-    "lost_output": ("USD", "Shortfall x value of output per tonne (USD at the price year of values.csv)"),
-    "trade": ("t", "Shipments on each link (by shipping day)"),
-    "price_index": ("1", "Price relative to baseline, per market and product"),
-}
+__all__ = ["Prepared", "member_values", "prepare", "run", "run_scenario"]
 
 
-def to_dataset(traj: Trajectories, net: SupplyNetwork, scenario: Scenario, dates: np.ndarray) -> xr.Dataset:
-    """Label engine arrays: every dimension always present, units in attributes."""
-    from supplyshock import __version__
+@dataclass(frozen=True)
+class Prepared:
+    """A scenario made ready to simulate: its network (overrides applied), links and policy."""
 
-    coords = {
-        "scenario": [scenario.name],
-        "member": np.arange(traj.members),
-        "time": dates.astype("datetime64[ns]"),
-        "country": net.countries,
-        "product": net.products,
-        "sector": net.sectors,
-        "link": np.arange(traj.links.n),
-        "market": ["china", "outside_china"],
-        "link_exporter": ("link", [net.countries[i] for i in traj.links.exporter]),
-        "link_importer": ("link", [net.countries[i] for i in traj.links.importer]),
-        "link_product": ("link", [net.products[i] for i in traj.links.product]),
-        "link_baseline_t": ("link", traj.links.flow0),
-    }
-    data_vars = {}
-    for name, arr in traj.arrays.items():
-        dims: tuple[str, ...]
-        if name in NODE_VARS:
-            dims = ("scenario", "member", "time", "country", "product")
-        elif name in SECTOR_VARS:
-            dims = ("scenario", "member", "time", "country", "sector")
-        elif name == "trade":
-            dims = ("scenario", "member", "time", "link")
-        else:
-            dims = ("scenario", "member", "time", "market", "product")
-        units, desc = UNITS[name]
-        data_vars[name] = xr.Variable(dims, arr[None], attrs={"units": units, "description": desc})
-    ds = xr.Dataset(data_vars, coords=coords)
-    ds["value_per_t"] = xr.Variable(("country", "sector"), net.value_per_t, attrs={"units": "USD/t"})
-    ds["price0"] = xr.Variable(("product",), net.price0, attrs={"units": "USD/t", "description": "2024 price, NaN where no source"})
-    ds.attrs.update(
-        {
-            "supplyshock_version": __version__,
-            "scenario_name": scenario.name,
-            "scenario_sha256": scenario_sha256(scenario),
-            "dataset": scenario.dataset,
-            "seed": int(scenario.seed),
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "scenario_yaml": scenario.model_dump_json(by_alias=True),
-            "start": scenario.start.isoformat(),
-            "horizon_days": int(scenario.horizon_days),
-        }
-    )
-    return ds
+    scenario: Scenario
+    network: SupplyNetwork
+    links: Links
+    policy: Policy
+
+
+def prepare(scenario: Scenario, network: SupplyNetwork | None = None) -> Prepared:
+    """Apply the scenario's overrides to its dataset, build the links, compile the policy."""
+    net = apply_overrides(network or load_network(scenario.dataset), scenario)
+    links = build_links(net)
+    return Prepared(scenario, net, links, compile_policy(net, scenario, links))
+
+
+def member_values(scenario: Scenario, members: int, params: Mapping[str, np.ndarray | float] | None = None) -> dict[str, np.ndarray]:
+    """Per-member parameter values: the scenario's draws, replaced by ``params`` where given."""
+    drawn = draw_members(scenario.uncertain, scenario.correlation, members, seed=scenario.seed, method=scenario.sampler)
+    drawn.update({k: np.broadcast_to(np.asarray(v, dtype=float), (members,)).copy() for k, v in (params or {}).items()})
+    return drawn
 
 
 def run_scenario(
@@ -91,8 +49,9 @@ def run_scenario(
     members: int | None = None,
     params: Mapping[str, np.ndarray | float] | None = None,
     record: tuple[str, ...] = RECORDABLE,
+    observers: Sequence[Observer] = (),
     progress: Callable[[int], None] | None = None,
-    check: bool = False,
+    check: bool | None = None,
 ) -> xr.Dataset:
     """Run a validated :class:`Scenario` and return the labelled results.
 
@@ -104,48 +63,51 @@ def run_scenario(
     members : int, optional
         Ensemble size; defaults to ``scenario.members``.
     params : mapping, optional
-        Engine parameters per member (see :data:`supplyshock.engine.BEHAVIOUR_PARAMETERS`).
-    record, progress, check
+        Engine parameters per member (replace the scenario's draws).
+    record, observers, progress, check
         As in :func:`supplyshock.engine.simulate`.
     """
-    net = apply_overrides(network or load_network(scenario.dataset), scenario)
-    links = build_links(net)
-    policy = compile_policy(net, scenario, links)
+    prep = prepare(scenario, network)
     n = members or scenario.members
-    drawn = member_parameters(scenario, n)
-    drawn.update({k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in (params or {}).items()})
+    values = member_values(scenario, n, params)
     traj = simulate(
-        net,
-        links,
-        policy,
+        prep.network,
+        prep.links,
+        prep.policy,
         members=n,
-        params=drawn,
+        params=values,
         allocation=scenario.allocation,
         record=record,
+        observers=observers,
         progress=progress,
         check=check,
     )
-    ds = to_dataset(traj, net, scenario, policy.dates)
-    if drawn:
-        names = sorted(drawn)
+    return label(traj, prep, values)
+
+
+def label(traj: Trajectories, prep: Prepared, values: Mapping[str, np.ndarray]) -> xr.Dataset:
+    """The labelled Dataset of a finished simulation (with each member's parameter values)."""
+    sc = prep.scenario
+    ds = to_dataset(
+        traj.arrays,
+        traj.setup,
+        prep.network,
+        scenario_name=sc.name,
+        scenario_json=sc.model_dump_json(by_alias=True),
+        scenario_sha256=scenario_sha256(sc),
+        dataset=sc.dataset,
+        seed=sc.seed,
+        start=sc.start,
+    )
+    if values:
+        names = sorted(values)
         ds["parameter_value"] = xr.Variable(
             ("member", "parameter"),
-            np.stack([drawn[k] for k in names], axis=1),
+            np.stack([values[k] for k in names], axis=1),
             attrs={"description": "Engine parameter values of each member (sampled or given)"},
         )
         ds = ds.assign_coords(parameter=names)
     return ds
-
-
-def member_parameters(scenario: Scenario, members: int) -> dict[str, np.ndarray]:
-    """The scenario's uncertain parameters sampled for ``members`` members (seeded).
-
-    Members are drawn all at once, so member i has the same values whatever the chunking
-    of a later run.
-    """
-    if not scenario.uncertain:
-        return {}
-    return sample(scenario.uncertain, scenario.correlation, members, seed=scenario.seed, method=scenario.sampler)
 
 
 def run(
@@ -155,7 +117,7 @@ def run(
     members: int | None = None,
     params: Mapping[str, np.ndarray | float] | None = None,
     progress: Callable[[int], None] | None = None,
-    check: bool = False,
+    check: bool | None = None,
 ) -> xr.Dataset:
     """Run a built-in scenario by name, a scenario file, or a :class:`Scenario`.
 

@@ -9,7 +9,6 @@ raises :class:`~supplyshock.errors.ScenarioError` listing them.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -17,26 +16,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from supplyshock.errors import ScenarioError
 from supplyshock.network import SupplyNetwork
-from supplyshock.scenario.models import (
-    Agreement,
-    CapacityChange,
-    Quota,
-    Scenario,
-    StockpileRelease,
-    Substitution,
-    Tariff,
-    _Control,
-)
-from supplyshock.scenario.uncertainty import MINIMUM, POSITIVE, sample
+from supplyshock.safeyaml import MAX_FILE_BYTES, YamlProblem, parse_yaml, read_text_file
+from supplyshock.scenario.events import EVENT_TYPES
+from supplyshock.scenario.events.base import CheckContext
+from supplyshock.scenario.model import Scenario
+from supplyshock.scenario.uncertainty import sample
+from supplyshock.schema import PARAMETERS
 
 __all__ = ["Problem", "builtin_scenarios", "load_scenario", "scenario_text", "validate_file", "validate_text"]
-
-MAX_FILE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -63,34 +54,22 @@ def builtin_scenarios() -> dict[str, Path]:
 
 
 def scenario_text(name_or_path: str | Path) -> tuple[str, str]:
-    """Return (label, text) of a built-in scenario name or a file path."""
+    """Return (label, text) of a built-in scenario name or a file path.
+
+    Raises
+    ------
+    ScenarioError
+        No such file (and no such built-in), a folder or a device, a file too large or
+        not UTF-8.
+    """
     builtins = builtin_scenarios()
     if isinstance(name_or_path, str) and name_or_path in builtins:
         path = builtins[name_or_path]
     else:
         path = Path(name_or_path)
-        if not path.is_file():
+        if not path.exists():
             raise ScenarioError(f"{name_or_path}: no such file and not a built-in scenario; built-ins: {', '.join(sorted(builtins))}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ScenarioError(f"{path}: file larger than {MAX_FILE_BYTES} bytes; a scenario is a short YAML file")
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not UTF-8 text; save the scenario as UTF-8 YAML") from None
-
-
-def _line_index(node: yaml.Node | None, prefix: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    """Map key paths to line numbers (1-based) of a composed YAML document."""
-    if node is None:
-        return
-    out.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            out[(*prefix, k.value)] = k.start_mark.line + 1
-            _line_index(v, (*prefix, k.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _line_index(v, (*prefix, i), out)
+    return str(path), read_text_file(path, what="scenario", error=ScenarioError, max_bytes=MAX_FILE_BYTES)
 
 
 def _line_for(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
@@ -114,28 +93,22 @@ _HINTS = {
     "greater_than_equal": "use a larger value",
     "date_from_datetime_parsing": "write dates as YYYY-MM-DD",
     "date_parsing": "write dates as YYYY-MM-DD",
-    "union_tag_invalid": "type must be one of export_ban, licence, quota, tariff, agreement, stockpile_release, capacity_change, substitution",
+    "union_tag_invalid": "type must be one of " + ", ".join(EVENT_TYPES),
     "union_tag_not_found": "every event needs a 'type'",
 }
 
 
-def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem]]:
+def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem], dict[tuple[Any, ...], int]]:
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        msg = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(label, "", line, f"not valid YAML: {msg}", "check indentation and quoting")]
-    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
-        return None, [Problem(label, "", None, f"not valid YAML: {exc}", "write dates as YYYY-MM-DD with a real day")]
+        doc = parse_yaml(text)
+    except YamlProblem as exc:
+        return None, [Problem(label, "", exc.line, exc.message, exc.hint)], {}
+    data = doc.data
     if not isinstance(data, dict):
-        return None, [Problem(label, "", 1, "a scenario must be a YAML mapping (name: ..., start: ..., events: [...])")]
-    lines: dict[tuple[Any, ...], int] = {}
-    _line_index(node, (), lines)
+        return None, [Problem(label, "", 1, "a scenario must be a YAML mapping (name: ..., start: ..., events: [...])")], {}
+    lines = doc.line_index()
     try:
-        return Scenario.model_validate(data), []
+        return Scenario.model_validate(data), [], lines
     except ValidationError as exc:
         problems = []
         seen: set[str] = set()
@@ -155,37 +128,18 @@ def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem]]:
                 continue
             seen.add(key)
             problems.append(Problem(label, key, _line_for(lines, clean), msg, _HINTS.get(err["type"], "")))
-        return None, problems
+        return None, problems, lines
 
 
 _UNION_MEMBER = re.compile(r"^(constrained-|function-|list\[|dict\[|float$|int$|str$|bool$|date$)")
-_TAGS = {"export_ban", "licence", "quota", "tariff", "agreement", "stockpile_release", "capacity_change", "substitution"}
+_TAGS = set(EVENT_TYPES)
 
 
 def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[tuple[Any, ...], int]) -> list[Problem]:
     problems: list[Problem] = []
-    countries, products = set(net.countries), set(net.products)
-    processes, sectors = set(net.processes), set(net.sectors)
-    end = s.end
 
     def add(loc: tuple[Any, ...], msg: str, hint: str = "") -> None:
         problems.append(Problem(label, _key_path(loc), _line_for(lines, loc), msg, hint))
-
-    def codes(loc: tuple[Any, ...], values: Any, known: set[str], what: str) -> None:
-        if values == "all":
-            return
-        for i, v in enumerate([values] if isinstance(values, str) else values):
-            if v not in known:
-                plural = {"country": "countries", "process": "processes"}.get(what, what + "s")
-                add((*loc, i) if not isinstance(values, str) else loc, f"unknown {what} {v!r}", f"known {plural}: {', '.join(sorted(known))}")
-
-    def in_horizon(loc: tuple[Any, ...], d: dt.date | None, what: str = "date") -> None:
-        if d is not None and not (s.start <= d < end):
-            add(
-                loc,
-                f"{what} {d} is outside the horizon {s.start} .. {end - dt.timedelta(days=1)}",
-                "move the date inside the horizon or change start/horizon_days",
-            )
 
     ids = {e.id: e for e in s.events if e.id}
     seen_ids: set[str] = set()
@@ -194,60 +148,28 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
             if ev.id in seen_ids:
                 add(("events", i, "id"), f"event id {ev.id!r} is used twice", "give every event its own id")
             seen_ids.add(ev.id)
-        loc: tuple[Any, ...] = ("events", i)
-        if isinstance(ev, _Control):
-            codes((*loc, "exporter"), ev.exporter, countries, "country")
-            codes((*loc, "products"), ev.products, products, "product")
-            codes((*loc, "destinations"), ev.destinations, countries, "country")
-            in_horizon((*loc, "start"), ev.start, "start")
-            if isinstance(ev, Quota) and ev.share_of_baseline is None and ev.tonnes_per_year == 0:
-                pass
-            wl = getattr(ev, "whitelist", [])
-            for k, w in enumerate(wl):
-                codes((*loc, "whitelist", k, "importer"), w.importer, countries, "country")
-        elif isinstance(ev, Tariff):
-            codes((*loc, "exporter"), ev.exporter, countries, "country")
-            codes((*loc, "importer"), ev.importer, countries, "country")
-            codes((*loc, "products"), ev.products, products, "product")
-            in_horizon((*loc, "start"), ev.start, "start")
-        elif isinstance(ev, Agreement):
-            in_horizon((*loc, "date"), ev.date)
-            codes((*loc, "parties"), ev.parties, countries, "country")
-            for k, ch in enumerate(ev.changes):
-                target = ids.get(ch.event)
-                if not isinstance(target, _Control):
-                    add((*loc, "changes", k, "event"), f"no control with id {ch.event!r}", "give the control an 'id' and refer to it here")
-            for k, tc in enumerate(ev.tariff_changes):
-                if not isinstance(ids.get(str(tc.get("event"))), Tariff):
-                    add((*loc, "tariff_changes", k, "event"), f"no tariff with id {tc.get('event')!r}")
-                rate = tc.get("rate")
-                if not isinstance(rate, int | float) or rate < 0:
-                    add((*loc, "tariff_changes", k, "rate"), f"rate {rate!r} must be a number >= 0")
-            for k, cm in enumerate(ev.commitments):
-                codes((*loc, "commitments", k, "exporter"), cm.exporter, countries, "country")
-                codes((*loc, "commitments", k, "importer"), cm.importer, countries, "country")
-                codes((*loc, "commitments", k, "product"), cm.product, products, "product")
-        elif isinstance(ev, StockpileRelease):
-            codes((*loc, "country"), ev.country, countries, "country")
-            codes((*loc, "product"), ev.product, products, "product")
-            in_horizon((*loc, "start"), ev.start, "start")
-        elif isinstance(ev, CapacityChange):
-            codes((*loc, "country"), ev.country, countries, "country")
-            codes((*loc, "process"), ev.process, processes, "process")
-            in_horizon((*loc, "decided"), ev.decided, "decided")
-        elif isinstance(ev, Substitution):
-            codes((*loc, "countries"), ev.countries, countries, "country")
-            codes((*loc, "sectors"), ev.sectors, sectors, "sector")
-            in_horizon((*loc, "start"), ev.start, "start")
+        prefix: tuple[Any, ...] = ("events", i)
+        ctx = CheckContext(
+            countries=set(net.countries),
+            products=set(net.products),
+            processes=set(net.processes),
+            sectors=set(net.sectors),
+            start=s.start,
+            end=s.end,
+            events_by_id=ids,
+            report=lambda loc, msg, hint, prefix=prefix: add((*prefix, *loc), msg, hint),  # type: ignore[misc]
+        )
+        ev.check(ctx)
     for name, value in s.parameters.items():
-        if name not in net.params:
-            add(("parameters", name), f"unknown parameter {name!r}", f"known: {', '.join(sorted(net.params))}")
-        elif name in MINIMUM and value < MINIMUM[name]:
-            add(("parameters", name), f"{name} = {value} must be >= {MINIMUM[name]} (numerical stability)")
-        elif name in POSITIVE and value <= 0:
-            add(("parameters", name), f"{name} = {value} must be > 0")
-        elif value < 0:
-            add(("parameters", name), f"{name} = {value} must be >= 0")
+        spec = PARAMETERS.get(name)
+        if spec is None and name not in net.params:
+            known = sorted(set(PARAMETERS) | set(net.params))
+            add(("parameters", name), f"unknown parameter {name!r}", f"known: {', '.join(known)}")
+            continue
+        problem = spec.check(value) if spec is not None else (f"{name} = {value:g} must be >= 0" if value < 0 else None)
+        if problem:
+            bounds = f"allowed: {spec.bounds_text}" if spec is not None else "allowed: >= 0"
+            add(("parameters", name), problem, bounds)
     if s.uncertain:
         try:
             sample(s.uncertain, s.correlation, 2, seed=s.seed, method="random")
@@ -256,18 +178,26 @@ def _reference_checks(s: Scenario, net: SupplyNetwork, label: str, lines: dict[t
     return problems
 
 
-def validate_text(text: str, label: str = "<scenario>") -> tuple[Scenario | None, list[Problem]]:
-    """Validate scenario text; return the scenario (None if invalid) and all problems."""
+def validate_text(text: str, label: str = "<scenario>", *, network: SupplyNetwork | None = None) -> tuple[Scenario | None, list[Problem]]:
+    """Validate scenario text; return the scenario (None if invalid) and all problems.
+
+    Parameters
+    ----------
+    text : str
+        The scenario YAML.
+    label : str
+        Its name in messages (a file name).
+    network : SupplyNetwork, optional
+        Check references against this network instead of the scenario's ``dataset``.
+    """
     from supplyshock.errors import DataError
     from supplyshock.network import load_network
 
-    scenario, problems = _parse(text, label)
+    scenario, problems, lines = _parse(text, label)
     if scenario is None:
         return None, problems
-    lines: dict[tuple[Any, ...], int] = {}
-    _line_index(yaml.compose(text), (), lines)
     try:
-        net = load_network(scenario.dataset)
+        net = network if network is not None else load_network(scenario.dataset)
     except DataError as exc:
         return None, [Problem(label, "dataset", _line_for(lines, ("dataset",)), str(exc))]
     problems = _reference_checks(scenario, net, label, lines)

@@ -1,7 +1,7 @@
 """Uncertain parameters: distributions, correlation and seeded sampling.
 
-A scenario's ``uncertain`` list declares engine parameters (see
-``supplyshock.engine.BEHAVIOUR_PARAMETERS``) with a distribution each; ``correlation``
+A scenario's ``uncertain`` list declares parameters (those the schema marks as possibly
+uncertain, :func:`supplyshock.schema.uncertain_parameters`) with a distribution each; ``correlation``
 gives rank correlations between pairs. :func:`sample` draws ``n`` members with a Latin
 hypercube or a scrambled Sobol sequence (``scipy.stats.qmc``), imposes the correlation
 with a Gaussian copula, and maps each column through the inverse CDF of its (truncated)
@@ -25,45 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 from scipy.stats import qmc
 
-__all__ = ["Correlation", "Uncertain", "sample", "uniform_to_values"]
+from supplyshock.schema import PARAMETERS, uncertain_parameters
 
-#: Engine parameters a scenario may declare uncertain.
-UNCERTAIN_PARAMETERS = (
-    "approval_scale",
-    "delay_scale",
-    "cover_scale",
-    "licence_coverage_scale",
-    "licence_phase_in_days",
-    "switching_lag_days",
-    "substitution_rate_per_year",
-    "substitution_price_threshold",
-    "substitution_max",
-    "price_flexibility",
-    "price_adjustment_days",
-    "price_index_max",
-    "inventory_adjustment_days",
-    "production_adjustment_days",
-    "trade_elasticity",
-    "tariff_demand_elasticity",
-    "utilisation",
-    "expectation_days",
-)
-#: Parameters that must stay strictly positive.
-POSITIVE = {
-    "switching_lag_days",
-    "price_flexibility",
-    "price_adjustment_days",
-    "inventory_adjustment_days",
-    "production_adjustment_days",
-    "utilisation",
-    "expectation_days",
-    "price_index_max",
-}
-
-
-#: Lower bounds below which the daily model is numerically unstable (smoothing and
-#: adjustment faster than the one-day step).
-MINIMUM = {"expectation_days": 2.0, "inventory_adjustment_days": 2.0, "production_adjustment_days": 2.0, "price_adjustment_days": 1.0}
+__all__ = ["Correlation", "Uncertain", "draw_members", "sample", "uniform_to_values"]
 
 
 class Uncertain(BaseModel):
@@ -76,20 +40,26 @@ class Uncertain(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    dist: Literal["uniform", "triangular", "normal", "lognormal", "choice"]
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: Annotated[float, Field(gt=0)] | None = None
-    values: list[float] | None = None
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    name: str = Field(description="A parameter the parameter table marks 'may be uncertain' (each at most once).")
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "choice"] = Field(
+        description="`uniform` (low, high), `triangular` (low, mode, high), `normal` (mean, sd), "
+        "`lognormal` (mean, sd of the logarithm), `choice` (values, optional weights)."
+    )
+    low: float | None = Field(default=None, description="Lower bound (optional for normal and lognormal: truncates).")
+    high: float | None = Field(default=None, description="Upper bound (optional for normal and lognormal: truncates); above `low`.")
+    mode: float | None = Field(default=None, description="Peak of `triangular`, within [low, high].")
+    mean: float | None = Field(default=None, description="Mean of `normal`, or of the logarithm for `lognormal`.")
+    sd: Annotated[float, Field(gt=0)] | None = Field(default=None, description="Standard deviation (of the logarithm for `lognormal`), > 0.")
+    values: list[float] | None = Field(default=None, description="Outcomes of `choice`.")
+    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, description="Relative weights of the `choice` outcomes (equal if omitted; same length as values, sum > 0)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Uncertain:
-        if self.name not in UNCERTAIN_PARAMETERS:
-            raise ValueError(f"unknown parameter {self.name!r}; uncertain parameters: {', '.join(UNCERTAIN_PARAMETERS)}")
+        names = uncertain_parameters()
+        if self.name not in names:
+            raise ValueError(f"unknown parameter {self.name!r}; uncertain parameters: {', '.join(names)}")
         need = {
             "uniform": ("low", "high"),
             "triangular": ("low", "mode", "high"),
@@ -114,29 +84,34 @@ class Uncertain(BaseModel):
             lo, hi = self._cdf_bounds()
             if hi - lo < 1e-9:
                 raise ValueError("the bounds [low, high] hold no probability mass of this distribution")
-        lo_val = self.low if self.low is not None else (min(self.values) if self.values else None)
-        if self.name in POSITIVE and self.dist in ("uniform", "triangular", "choice") and lo_val is not None and lo_val <= 0:
-            raise ValueError(f"{self.name} must be > 0; raise low")
-        if self.name in MINIMUM and (lo_val is None or lo_val < MINIMUM[self.name]):
-            raise ValueError(f"{self.name} must be >= {MINIMUM[self.name]}; give a low bound of at least that")
-        if self.name in POSITIVE and self.dist == "normal" and (self.low is None or self.low <= 0):
-            raise ValueError(f"{self.name} must be > 0: give a normal distribution a low bound > 0")
-        if (
-            self.name
-            in {
-                "approval_scale",
-                "cover_scale",
-                "delay_scale",
-                "trade_elasticity",
-                "substitution_rate_per_year",
-                "substitution_max",
-                "substitution_price_threshold",
-            }
-            and self.dist == "normal"
-            and (self.low is None or self.low < 0)
-        ):
-            raise ValueError(f"{self.name} must be >= 0: give a normal distribution a low bound >= 0")
+        self._check_range()
         return self
+
+    def _check_range(self) -> None:
+        """Every value the distribution can draw must lie in the parameter's allowed range."""
+        spec = PARAMETERS[self.name]
+        lowest: float | None
+        highest: float | None
+        if self.dist == "choice":
+            assert self.values is not None
+            lowest, highest = min(self.values), max(self.values)
+        else:
+            lowest, highest = self.low, self.high
+        if spec.minimum is not None:
+            if lowest is None and self.dist == "lognormal":
+                if spec.minimum > 0:  # lognormal draws are > 0, which is not enough here
+                    raise ValueError(f"{self.name} must be {spec.bounds_text}: give the lognormal distribution a low bound")
+            elif lowest is None:
+                raise ValueError(f"{self.name} must be {spec.bounds_text}: give the {self.dist} distribution a low bound")
+            else:
+                problem = spec.check(lowest)
+                if problem and (spec.maximum is None or lowest <= spec.maximum):
+                    raise ValueError(f"{problem}; raise low")
+        if spec.maximum is not None:
+            if highest is None:
+                raise ValueError(f"{self.name} must be {spec.bounds_text}: give the {self.dist} distribution a high bound")
+            if highest > spec.maximum:
+                raise ValueError(f"{self.name} must be {spec.bounds_text}; lower high to at most {spec.maximum:g}")
 
     def _frozen(self) -> stats.rv_continuous | None:
         if self.dist == "normal":
@@ -178,9 +153,9 @@ class Correlation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    a: str
-    b: str
-    rho: Annotated[float, Field(ge=-0.99, le=0.99)]
+    a: str = Field(description="A declared uncertain parameter.")
+    b: str = Field(description="Another declared uncertain parameter.")
+    rho: Annotated[float, Field(ge=-0.99, le=0.99)] = Field(description="Rank (Spearman) correlation in [-0.99, 0.99].")
 
 
 def _unit_sample(n: int, k: int, method: str, seed: int) -> np.ndarray:
@@ -245,3 +220,14 @@ def sample(uncertain: list[Uncertain], correlation: list[Correlation], n: int, *
             if nm not in names:
                 raise ValueError(f"correlation names {nm!r}, which is not an uncertain parameter")
     return uniform_to_values(_unit_sample(n, len(uncertain), method, seed), uncertain, correlation)
+
+
+def draw_members(uncertain: list[Uncertain], correlation: list[Correlation], members: int, *, seed: int, method: str) -> dict[str, np.ndarray]:
+    """A scenario's uncertain parameters for ``members`` members (seeded; empty when none).
+
+    Members are drawn all at once, so member *i* has the same values whatever the
+    chunking or backend of a later run.
+    """
+    if not uncertain:
+        return {}
+    return sample(uncertain, correlation, members, seed=seed, method=method)

@@ -10,30 +10,24 @@ duplicated.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from supplyshock.analysis.summary import SHORTFALL_THRESHOLD
-from supplyshock.engine.compile import build_links, compile_policy
-from supplyshock.engine.run import member_parameters
-from supplyshock.engine.simulate import simulate
-from supplyshock.errors import SupplyShockError
-from supplyshock.network import load_network
-from supplyshock.scenario import Scenario, apply_overrides
+from supplyshock._version import __version__
+from supplyshock.analysis.backends import EnsembleError, map_jobs
+from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD, HeadlineFlow, metrics_observers, observed_metrics
+from supplyshock.atomic import atomic_write
+from supplyshock.engine import member_values, prepare, simulate
+from supplyshock.scenario import Scenario, scenario_sha256
 
 __all__ = ["EnsembleError", "chunk_bounds", "reduce_chunk", "run_ensemble"]
-
-
-class EnsembleError(SupplyShockError):
-    """An ensemble cannot run (bad backend, unreachable cluster, stale work directory)."""
 
 
 @dataclass(frozen=True)
@@ -53,39 +47,25 @@ def chunk_bounds(members: int, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def reduce_chunk(job: _Job) -> xr.Dataset:
-    """Simulate one chunk of members and reduce it to metrics (runs in a worker)."""
+    """Simulate one chunk of members and reduce it to metrics as it runs (runs in a worker)."""
     scenario = Scenario.model_validate_json(job.scenario_json)
-    net = apply_overrides(load_network(scenario.dataset), scenario)
-    links = build_links(net)
-    policy = compile_policy(net, scenario, links)
-    n = job.stop - job.start
+    prep = prepare(scenario)
+    net = prep.network
+    assert net.meta is not None
+    heads = [HeadlineFlow(h.id, h.label, h.exporter, h.product, h.importers) for h in net.meta.headlines]
+    shortfall, flows = metrics_observers(heads, net.countries, net.products, threshold=job.threshold)
     params = {k: v[job.start : job.stop] for k, v in job.params.items()}
-    traj = simulate(net, links, policy, members=n, params=params, allocation=scenario.allocation, record=(), metrics_threshold=job.threshold)
-    a = traj.arrays
-    first = np.where(a["first_shortfall_day"] >= 0, a["first_shortfall_day"], np.nan).astype(float)
-    months = policy.dates.astype("datetime64[M]")
-    umonths, inv = np.unique(months, return_inverse=True)
-    monthly = np.zeros((n, umonths.size))
-    np.add.at(monthly.T, inv, a["china_magnet_exports"].T)
-    member = np.arange(job.start, job.stop)
-    dims_ms = ("member", "country", "sector")
-    ds = xr.Dataset(
-        {
-            "days_to_first_shortfall": (dims_ms, first),
-            "peak_shortfall_pct": (dims_ms, a["peak_shortfall_ratio"] * 100),
-            "cumulative_shortfall_t": (dims_ms, a["cumulative_shortfall"]),
-            "lost_output_usd": (dims_ms, a["cumulative_lost_output"]),
-            "short_count": (("time", "country", "sector"), a["short_count"]),
-            "china_magnet_exports_t": (("member", "month"), monthly),
-        },
-        coords={
-            "member": member,
-            "country": net.countries,
-            "sector": net.sectors,
-            "time": policy.dates.astype("datetime64[ns]"),
-            "month": umonths.astype("datetime64[ns]"),
-        },
+    simulate(
+        net,
+        prep.links,
+        prep.policy,
+        members=job.stop - job.start,
+        params=params,
+        allocation=scenario.allocation,
+        record=(),
+        observers=(shortfall, flows),
     )
+    ds = observed_metrics(shortfall, flows, countries=net.countries, sectors=net.sectors, dates=prep.policy.dates, member_start=job.start)
     if params:
         names = sorted(params)
         ds["parameter_value"] = (("member", "parameter"), np.stack([params[k] for k in names], axis=1))
@@ -104,19 +84,29 @@ def _run_key(scenario: Scenario, members: int, chunk_size: int, params: Mapping[
 
 
 def _write_atomic(ds: xr.Dataset, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    ds.to_netcdf(tmp, engine="h5netcdf")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
 def _combine(parts: list[xr.Dataset], members: int, scenario: Scenario) -> xr.Dataset:
     member_vars = [v for v in parts[0].data_vars if "member" in parts[0][v].dims]
     out = xr.concat([p[member_vars] for p in parts], dim="member")
     out["short_count"] = sum((p["short_count"] for p in parts[1:]), parts[0]["short_count"])
-    out["shortfall_probability"] = out["short_count"] / members
-    out["shortfall_probability"].attrs = {"units": "1", "description": "share of members short on or before the date"}
+    out["short_count"].attrs = parts[0]["short_count"].attrs
+    out["has_demand"] = parts[0]["has_demand"]
     out.attrs.update(
-        {"scenario_name": scenario.name, "members": members, "seed": scenario.seed, "scenario_yaml": scenario.model_dump_json(by_alias=True)}
+        {
+            "supplyshock_version": __version__,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "scenario_sha256": scenario_sha256(scenario),
+            "scenario_name": scenario.name,
+            "members": members,
+            "seed": scenario.seed,
+            "scenario_json": scenario.model_dump_json(by_alias=True),
+            "headlines_json": parts[0].attrs.get("headlines_json", "[]"),
+            "dataset": scenario.dataset,
+            "start": scenario.start.isoformat(),
+            "horizon_days": scenario.horizon_days,
+        }
     )
     if out.sizes["member"] != members or not np.array_equal(out["member"].values, np.arange(members)):
         raise EnsembleError("chunks do not cover every member exactly once; delete the work directory and rerun")
@@ -163,13 +153,13 @@ def run_ensemble(
     -------
     Dataset
         ``days_to_first_shortfall``, ``peak_shortfall_pct``, ``cumulative_shortfall_t``,
-        ``lost_output_usd`` on (member, country, sector); ``china_magnet_exports_t`` on
-        (member, month); ``shortfall_probability`` on (time, country, sector);
-        ``parameter_value`` on (member, parameter) when parameters vary.
+        ``lost_output_usd`` on (member, country, sector); ``short_count`` on (time,
+        country, sector); ``flow_<id>`` per headline flow of the dataset; ``parameter_value``
+        on (member, parameter) when parameters vary (see
+        :func:`supplyshock.analysis.metrics.member_metrics`).
     """
     n = int(members or scenario.members)
-    drawn = member_parameters(scenario, n)
-    drawn.update({k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in (params or {}).items()})
+    drawn = member_values(scenario, n, params)
     bounds = chunk_bounds(n, chunk_size)
     key = _run_key(scenario, n, chunk_size, drawn, threshold)
     scen_json = scenario.model_dump_json(by_alias=True)
@@ -209,70 +199,5 @@ def run_ensemble(
         if progress:
             progress(done, len(jobs))
 
-    if backend == "local":
-        n_workers = min(workers or os.cpu_count() or 1, len(todo))
-        if n_workers <= 1:
-            for i in todo:
-                finish(i, reduce_chunk(jobs[i]))
-        else:
-            import multiprocessing as mp
-            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-            with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("fork")) as pool:
-                running = {pool.submit(reduce_chunk, jobs[i]): i for i in todo}
-                while running:
-                    ready, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for fut in ready:
-                        finish(running.pop(fut), fut.result())
-    elif backend == "ray":
-        _run_ray(jobs, todo, finish, ray_address)
-    else:
-        raise EnsembleError(f"unknown backend {backend!r}; use 'local' or 'ray'")
+    map_jobs(reduce_chunk, jobs, finish, todo=todo, backend=backend, ray_address=ray_address, workers=workers)
     return _combine([parts[i] for i in range(len(jobs))], n, scenario)
-
-
-def _check_reachable(address: str, timeout: float = 3.0) -> None:
-    """Fail fast (instead of Ray's long retries) when nothing listens at host:port."""
-    import socket
-
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
-            return
-    except (OSError, ValueError) as exc:
-        raise EnsembleError(
-            f"cannot reach the Ray cluster at {address!r} ({exc}); start it with `ray start --head` or drop --ray-address to start a local cluster"
-        ) from None
-
-
-def _run_ray(jobs: list[_Job], todo: list[int], finish: Callable[[int, xr.Dataset], None], address: str | None) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise EnsembleError("the ray backend needs Ray: pip install 'supplyshock[ray]'") from None
-    started_here = False
-    if address and address != "auto" and not address.startswith("ray://"):
-        _check_reachable(address)
-    if not ray.is_initialized():
-        try:
-            if address:
-                ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-            else:
-                ray.init(ignore_reinit_error=True, log_to_driver=False, include_dashboard=False, num_cpus=os.cpu_count())
-        except Exception as exc:  # ray raises ConnectionError, RuntimeError, ... depending on the failure
-            raise EnsembleError(
-                f"cannot connect to the Ray cluster at {address!r}: {str(exc).splitlines()[0]}; "
-                "start it with `ray start --head` or drop --ray-address for a local cluster"
-            ) from None
-        started_here = True
-    try:
-        remote = ray.remote(reduce_chunk)
-        pending: dict[Any, int] = {remote.remote(jobs[i]): i for i in todo}
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
-            for ref in ready:
-                i = pending.pop(ref)
-                finish(i, ray.get(ref))
-    finally:
-        if started_here and address is None:
-            ray.shutdown()

@@ -3,16 +3,12 @@
 A :class:`SupplyNetwork` holds the tables of a dataset (pandas DataFrames, each row with
 a ``source``) and the numpy arrays the engine works on. It is validated on construction;
 every problem is reported with the file, the row and the field, and how to fix it.
-
-The embedded default is ``rare-earths`` (2024 baseline); a user's own dataset is a folder
-with the same CSV files (see ``docs/data.md``).
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,92 +16,23 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.errors import DataError
+from supplyshock.network.tables import DatasetMeta, dataset_dir, frames_from_records, read_meta, read_tables
+from supplyshock.schema import PARAMETERS, TABLES
 
-__all__ = ["BALANCE_TOLERANCE", "DATASETS", "SupplyNetwork", "list_datasets", "load_network"]
+__all__ = ["BALANCE_TOLERANCE", "SupplyNetwork", "load_network"]
 
 #: Relative tolerance of the baseline balance check (of each node's throughput).
 BALANCE_TOLERANCE = 1e-6
-
-DATASETS = {"rare-earths": "rare_earths"}
-
-# file -> (required columns, numeric columns that must be >= 0)
-SCHEMA: dict[str, tuple[list[str], list[str]]] = {
-    "countries": (["country", "name", "mrio_region", "source"], []),
-    "products": (["product", "stage", "name", "unit", "source"], []),
-    "sectors": (["sector", "name", "mrio_sector", "product", "source"], []),
-    "recipes": (["process", "product", "role", "quantity", "basis", "source"], ["quantity"]),
-    "recipe_overrides": (["country", "process", "product", "quantity", "basis", "source"], ["quantity"]),
-    "facilities": (
-        ["country", "process", "output_t", "capacity_t", "basis", "source", "capacity_source"],
-        ["output_t", "capacity_t"],
-    ),
-    "trade": (
-        ["exporter", "importer", "product", "flow_t", "transit_days", "basis", "source"],
-        ["flow_t", "transit_days"],
-    ),
-    "demand": (["country", "sector", "product", "demand_t", "basis", "source"], ["demand_t"]),
-    "values": (["country", "sector", "value_usd_per_t", "basis", "source"], ["value_usd_per_t"]),
-    "stocks": (["country", "product", "cover_days", "basis", "source"], ["cover_days"]),
-    "strategic_stocks": (["country", "product", "cover_days", "basis", "source"], ["cover_days"]),
-    "prices": (["product", "price_usd_per_t", "basis", "source"], ["price_usd_per_t"]),
-    "parameters": (["name", "value", "unit", "basis", "source", "description"], []),
-}
-#: Parameters whose value is a share and must lie in [0, 1].
-SHARE_PARAMETERS = {"utilisation", "magnet_dependence_share"}
+#: ``capacity_source`` prefix of facilities whose capacity follows the ``utilisation`` parameter.
 UTILISATION_DERIVED = "derived: output / utilisation"
+#: ``source`` prefix of stock rows that follow a dataset parameter.
+PARAMETER_ROW = "assumption: parameter "
+#: The single market of a dataset that declares none.
+WORLD_MARKET = "world"
 
 
-def list_datasets() -> list[str]:
-    """Names of the datasets embedded in the package."""
-    return sorted(DATASETS)
-
-
-def _dataset_dir(name_or_path: str | Path) -> Path:
-    if isinstance(name_or_path, str) and name_or_path in DATASETS:
-        return Path(str(resources.files("supplyshock") / "data" / DATASETS[name_or_path]))
-    path = Path(name_or_path)
-    if not path.is_dir():
-        raise DataError(
-            f"dataset {str(name_or_path)!r}: not an embedded dataset ({', '.join(list_datasets())}) "
-            "nor a folder of CSV tables; pass one of those names or a folder path"
-        )
-    return path
-
-
-def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    tables: dict[str, pd.DataFrame] = {}
-    for name, (required, numeric) in SCHEMA.items():
-        path = folder / f"{name}.csv"
-        optional = name in {"recipe_overrides", "strategic_stocks", "prices", "values"}
-        if not path.exists():
-            if optional:
-                tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in required})
-                continue
-            raise DataError(f"{path}: missing; every dataset needs {name}.csv (columns {', '.join(required)})")
-        try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise DataError(f"{path}: cannot be read as CSV ({exc}); fix the file's quoting or encoding") from None
-        missing = [c for c in required if c not in df.columns]
-        if missing:
-            raise DataError(f"{path}: missing column(s) {', '.join(missing)}; required: {', '.join(required)}")
-        for col in [*numeric, *(["value"] if name == "parameters" else [])]:
-            values = pd.to_numeric(df[col], errors="coerce")
-            bad = values.isna() | ~np.isfinite(values)
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"{path}: line {i + 2}, field {col!r}: {df[col].iloc[i]!r} is not a number; write a plain number")
-            if col in numeric and (values < 0).any():
-                i = int(np.flatnonzero((values < 0).to_numpy())[0])
-                raise DataError(f"{path}: line {i + 2}, field {col!r}: {values.iloc[i]} is negative; quantities, capacities and days must be >= 0")
-            df[col] = values.astype(float)
-        empty_source = df["source"].str.strip() == ""
-        if empty_source.any():
-            i = int(np.flatnonzero(empty_source.to_numpy())[0])
-            raise DataError(f"{path}: line {i + 2}, field 'source' is empty; every figure needs a source")
-        df.attrs["path"] = str(path)
-        tables[name] = df
-    return tables
+def _where(df: pd.DataFrame, name: str) -> str:
+    return str(df.attrs.get("path", name))
 
 
 def _rows(df: pd.DataFrame) -> list[Any]:
@@ -113,11 +40,22 @@ def _rows(df: pd.DataFrame) -> list[Any]:
     return list(df.itertuples(index=False))
 
 
+def _first(mask: pd.Series | np.ndarray) -> int:
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
 def _check_codes(df: pd.DataFrame, col: str, allowed: list[str], what: str) -> None:
     unknown = ~df[col].isin(allowed)
     if unknown.any():
-        i = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise DataError(f"{df.attrs.get('path', '?')}: line {i + 2}, field {col!r}: unknown {what} {df[col].iloc[i]!r}; known: {', '.join(allowed)}")
+        i = _first(unknown)
+        raise DataError(f"{_where(df, col)}: line {i + 2}, field {col!r}: unknown {what} {df[col].iloc[i]!r}; known: {', '.join(allowed)}")
+
+
+def _check_duplicates(df: pd.DataFrame, name: str, cols: list[str]) -> None:
+    dup = df.duplicated(cols)
+    if dup.any():
+        i = _first(dup)
+        raise DataError(f"{_where(df, name)}: line {i + 2}: duplicate row for {', '.join(str(df[c].iloc[i]) for c in cols)}; merge the rows into one")
 
 
 @dataclass
@@ -130,18 +68,24 @@ class SupplyNetwork:
         Dataset name or folder.
     tables : dict of DataFrame
         The raw tables, one per CSV file, each with a ``source`` column.
-    countries, products, processes, sectors : list of str
+    meta : DatasetMeta
+        Title, base year and the flows a summary headlines (``dataset.yaml``).
+    countries, products, processes, sectors, markets : list of str
         Labels of each dimension, in array order.
     """
 
     name: str
     tables: dict[str, pd.DataFrame]
+    meta: DatasetMeta | None = None
     countries: list[str] = field(init=False)
     products: list[str] = field(init=False)
     processes: list[str] = field(init=False)
     sectors: list[str] = field(init=False)
+    markets: list[str] = field(init=False)
     params: dict[str, float] = field(init=False)
+    country_market: np.ndarray = field(init=False, repr=False)
     capacity: np.ndarray = field(init=False, repr=False)
+    capacity_derived: np.ndarray = field(init=False, repr=False)
     activity0: np.ndarray = field(init=False, repr=False)
     recipe_in: np.ndarray = field(init=False, repr=False)
     recipe_out: np.ndarray = field(init=False, repr=False)
@@ -158,10 +102,24 @@ class SupplyNetwork:
     price0: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._build()
+        if self.meta is None:
+            self.meta = DatasetMeta(name=self.name)
+        self._labels()
+        self._check_references()
+        self._parameters()
+        self._recipes()
+        self._facilities()
+        self._links_and_demand()
+        self._stocks_values_prices()
+        self._check_headlines()
+
+    @classmethod
+    def from_records(cls, name: str, records: dict[str, list[dict[str, Any]]], *, meta: DatasetMeta | None = None) -> SupplyNetwork:
+        """Build a network from lists of row dicts per table (tests, examples, benchmarks)."""
+        return cls(name, frames_from_records(records, source=f"{name}: constructed in code"), meta=meta)
 
     # ------------------------------------------------------------------ construction
-    def _build(self) -> None:
+    def _labels(self) -> None:
         t = self.tables
         self.countries = list(t["countries"]["country"])
         self.products = list(t["products"]["product"])
@@ -169,13 +127,21 @@ class SupplyNetwork:
         for name, col in [("countries", "country"), ("products", "product"), ("sectors", "sector")]:
             dup = t[name][col].duplicated()
             if dup.any():
-                i = int(np.flatnonzero(dup.to_numpy())[0])
-                raise DataError(f"{t[name].attrs.get('path', name)}: line {i + 2}: duplicate {col} {t[name][col].iloc[i]!r}")
+                i = _first(dup)
+                raise DataError(f"{_where(t[name], name)}: line {i + 2}: duplicate {col} {t[name][col].iloc[i]!r}")
+        if "market" in t["countries"].columns and (t["countries"]["market"].astype(str).str.strip() != "").all():
+            mk = [str(m) for m in t["countries"]["market"]]
+        else:
+            mk = [WORLD_MARKET] * len(self.countries)
+        self.markets = list(dict.fromkeys(mk))
+        self.country_market = np.array([self.markets.index(m) for m in mk], dtype=np.int64)
+
+    def _check_references(self) -> None:
+        t = self.tables
         _check_codes(t["recipes"], "product", self.products, "product")
         roles = ~t["recipes"]["role"].isin(["input", "output"])
         if roles.any():
-            i = int(np.flatnonzero(roles.to_numpy())[0])
-            raise DataError(f"{t['recipes'].attrs.get('path')}: line {i + 2}, field 'role': must be 'input' or 'output'")
+            raise DataError(f"{_where(t['recipes'], 'recipes')}: line {_first(roles) + 2}, field 'role': must be 'input' or 'output'")
         self.processes = list(dict.fromkeys(t["recipes"]["process"]))
         for name in ("facilities", "recipe_overrides"):
             _check_codes(t[name], "country", self.countries, "country")
@@ -193,42 +159,36 @@ class SupplyNetwork:
             _check_codes(t[name], "country", self.countries, "country")
             _check_codes(t[name], "product", self.products, "product")
         _check_codes(t["prices"], "product", self.products, "product")
-
-        self.params = {str(k): float(v) for k, v in zip(t["parameters"]["name"], t["parameters"]["value"], strict=True)}
-        for name in sorted(SHARE_PARAMETERS & set(self.params)):
-            if not 0 < self.params[name] <= 1:
-                line = int(np.flatnonzero((t["parameters"]["name"] == name).to_numpy())[0]) + 2
-                raise DataError(
-                    f"{t['parameters'].attrs.get('path', 'parameters')}: line {line}, field 'value': parameter {name!r} = "
-                    f"{self.params[name]} is a share and must lie in (0, 1]"
-                )
-        for key in ("facilities", "trade", "demand", "stocks"):
-            cols = {
-                "facilities": ["country", "process"],
-                "trade": ["exporter", "importer", "product"],
-                "demand": ["country", "sector"],
-                "stocks": ["country", "product"],
-            }[key]
-            dup = t[key].duplicated(cols)
-            if dup.any():
-                i = int(np.flatnonzero(dup.to_numpy())[0])
-                raise DataError(
-                    f"{t[key].attrs.get('path', key)}: line {i + 2}: duplicate row for "
-                    f"{', '.join(str(t[key][c].iloc[i]) for c in cols)}; merge the rows into one"
-                )
+        for name in ("facilities", "trade", "demand", "stocks"):
+            _check_duplicates(t[name], name, list(TABLES[name].key))
         self_links = t["trade"]["exporter"] == t["trade"]["importer"]
         if self_links.any():
-            i = int(np.flatnonzero(self_links.to_numpy())[0])
-            raise DataError(f"{t['trade'].attrs.get('path')}: line {i + 2}: exporter equals importer; domestic use is not trade")
+            raise DataError(f"{_where(t['trade'], 'trade')}: line {_first(self_links) + 2}: exporter equals importer; domestic use is not trade")
 
-        C, P, J, S = len(self.countries), len(self.products), len(self.processes), len(self.sectors)
-        ci = {c: i for i, c in enumerate(self.countries)}
+    def _parameters(self) -> None:
+        """Dataset parameter values: declared ones checked against the schema's bounds."""
+        df = self.tables["parameters"]
+        self.params = {str(k): float(v) for k, v in zip(df["name"], df["value"], strict=True)}
+        for name, value in self.params.items():
+            spec = PARAMETERS.get(name)
+            problem = spec.check(value) if spec is not None else (f"{name} = {value:g} must be >= 0" if value < 0 else None)
+            if problem:
+                line = _first(df["name"] == name) + 2
+                raise DataError(f"{_where(df, 'parameters')}: line {line}, field 'value': {problem}")
+
+    def param(self, name: str) -> float:
+        """A parameter's value: the dataset's, else the schema default."""
+        if name in self.params:
+            return self.params[name]
+        return PARAMETERS[name].default
+
+    def _recipes(self) -> None:
+        t = self.tables
+        C, P, J = len(self.countries), len(self.products), len(self.processes)
         pi = {p: i for i, p in enumerate(self.products)}
         ji = {j: i for i, j in enumerate(self.processes)}
-        si = {s: i for i, s in enumerate(self.sectors)}
-
-        rin = np.zeros((J, P))
-        rout = np.zeros((J, P))
+        ci = {c: i for i, c in enumerate(self.countries)}
+        rin, rout = np.zeros((J, P)), np.zeros((J, P))
         for row in _rows(t["recipes"]):
             (rin if row.role == "input" else rout)[ji[row.process], pi[row.product]] = float(row.quantity)
         for j, proc in enumerate(self.processes):
@@ -248,8 +208,14 @@ class SupplyNetwork:
                     "process's recipe; override only quantities that recipes.csv defines"
                 )
 
-        util = self.params.get("utilisation", 1.0)
+    def _facilities(self) -> None:
+        t = self.tables
+        C, J = len(self.countries), len(self.processes)
+        ci = {c: i for i, c in enumerate(self.countries)}
+        ji = {j: i for i, j in enumerate(self.processes)}
+        util = self.param("utilisation")
         self.capacity = np.zeros((C, J))
+        self.capacity_derived = np.zeros((C, J), dtype=bool)
         self.activity0 = np.zeros((C, J))
         for row in _rows(t["facilities"]):
             c, j = ci[row.country], ji[row.process]
@@ -257,20 +223,26 @@ class SupplyNetwork:
             cap = float(row.capacity_t)
             if str(row.capacity_source).startswith(UTILISATION_DERIVED):
                 cap = float(row.output_t) / util
+                self.capacity_derived[c, j] = float(row.output_t) > 0
             if cap + 1e-9 < float(row.output_t):
                 raise DataError(
-                    f"{t['facilities'].attrs.get('path', 'facilities')}: {row.country}/{row.process}: output "
+                    f"{_where(t['facilities'], 'facilities')}: {row.country}/{row.process}: output "
                     f"{row.output_t} exceeds capacity {cap}; raise capacity_t or lower output_t"
                 )
             self.capacity[c, j] = cap
 
+    def _links_and_demand(self) -> None:
+        t = self.tables
+        C, S = len(self.countries), len(self.sectors)
+        ci = {c: i for i, c in enumerate(self.countries)}
+        pi = {p: i for i, p in enumerate(self.products)}
+        si = {s: i for i, s in enumerate(self.sectors)}
         tr = t["trade"]
         self.link_exporter = tr["exporter"].map(ci).to_numpy(dtype=np.int64)
         self.link_importer = tr["importer"].map(ci).to_numpy(dtype=np.int64)
         self.link_product = tr["product"].map(pi).to_numpy(dtype=np.int64)
         self.link_flow0 = tr["flow_t"].to_numpy(dtype=float)
         self.link_transit = np.rint(tr["transit_days"].to_numpy(dtype=float)).astype(np.int64)
-
         self.demand0 = np.zeros((C, S))
         self.sector_product = np.array([pi[p] for p in t["sectors"]["product"]], dtype=np.int64)
         for row in _rows(t["demand"]):
@@ -280,17 +252,24 @@ class SupplyNetwork:
                     f"product in sectors.csv ({self.products[self.sector_product[si[row.sector]]]!r})"
                 )
             self.demand0[ci[row.country], si[row.sector]] = float(row.demand_t)
+
+    def _stocks_values_prices(self) -> None:
+        t = self.tables
+        C, P, S = len(self.countries), len(self.products), len(self.sectors)
+        ci = {c: i for i, c in enumerate(self.countries)}
+        pi = {p: i for i, p in enumerate(self.products)}
+        si = {s: i for i, s in enumerate(self.sectors)}
         self.value_per_t = np.zeros((C, S))
         for row in _rows(t["values"]):
             self.value_per_t[ci[row.country], si[row.sector]] = float(row.value_usd_per_t)
-        self.value_per_t *= self.params.get("magnet_dependence_share", 1.0)
+        self.value_per_t *= self.param("value_dependence_share")
         self.cover_days = np.zeros((C, P))
         for row in _rows(t["stocks"]):
             days = float(row.cover_days)
             src = str(row.source)
-            if src.startswith("assumption: parameter ") and str(row.basis) != "override":
+            if src.startswith(PARAMETER_ROW) and str(row.basis) != "override":
                 # rows set from a parameter follow it, so overriding the parameter changes them
-                days = self.params.get(src.removeprefix("assumption: parameter ").split()[0], days)
+                days = self.params.get(src.removeprefix(PARAMETER_ROW).split()[0], days)
             self.cover_days[ci[row.country], pi[row.product]] = days
         self.strategic_days = np.zeros((C, P))
         for row in _rows(t["strategic_stocks"]):
@@ -298,6 +277,15 @@ class SupplyNetwork:
         self.price0 = np.full(P, np.nan)
         for row in _rows(t["prices"]):
             self.price0[pi[row.product]] = float(row.price_usd_per_t)
+
+    def _check_headlines(self) -> None:
+        assert self.meta is not None
+        for h in self.meta.headlines:
+            for code in (h.exporter, *h.importers):
+                if code not in self.countries:
+                    raise DataError(f"{self.name}: dataset.yaml headline {h.id!r}: unknown country {code!r}")
+            if h.product not in self.products:
+                raise DataError(f"{self.name}: dataset.yaml headline {h.id!r}: unknown product {h.product!r}")
 
     # ------------------------------------------------------------------ derived baseline
     @property
@@ -354,7 +342,8 @@ class SupplyNetwork:
             },
             index=idx,
         )
-        df["relative"] = np.where(through.ravel() > 0, np.abs(resid.ravel()) / np.where(through.ravel() > 0, through.ravel(), 1), 0.0)
+        flat = through.ravel()
+        df["relative"] = np.where(flat > 0, np.abs(resid.ravel()) / np.where(flat > 0, flat, 1), 0.0)
         df["ok"] = df["relative"] <= BALANCE_TOLERANCE
         return df[(df[["production", "imports", "process_use", "final_use", "exports"]] != 0).any(axis=1)]
 
@@ -382,7 +371,9 @@ class SupplyNetwork:
         overrides : list of dict
             Each item ``{"table": name, "match": {col: value, ...}, "set": {col: value}}``;
             ``match`` must select at least one row. For ``parameters`` the short form
-            ``{"table": "parameters", "match": {"name": "utilisation"}, "set": {"value": 0.8}}``.
+            ``{"table": "parameters", "match": {"name": "utilisation"}, "set": {"value": 0.8}}``;
+            a declared parameter the dataset does not list yet is added with its schema unit
+            and description.
         origin : str
             Where the overrides come from, for error messages.
         """
@@ -390,65 +381,80 @@ class SupplyNetwork:
         for k, v in self.tables.items():
             tables[k].attrs = copy.deepcopy(v.attrs)
         for n, item in enumerate(overrides):
-            where = f"{origin}[{n}]"
-            name = item.get("table")
-            if name not in tables:
-                raise DataError(f"{where}.table: unknown table {name!r}; known: {', '.join(SCHEMA)}")
-            df = tables[name]
-            mask: Any = pd.Series(True, index=df.index)
-            for col, val in dict(item.get("match", {})).items():
-                if col not in df.columns:
-                    raise DataError(f"{where}.match.{col}: table {name!r} has no column {col!r}")
-                if pd.api.types.is_numeric_dtype(df[col]):
-                    try:
-                        mask &= np.isclose(df[col].astype(float), float(val))
-                    except (TypeError, ValueError):
-                        raise DataError(f"{where}.match.{col}: {val!r} is not a number") from None
-                else:
-                    mask &= df[col].astype(str) == str(val)
-            if not mask.any():
-                raise DataError(f"{where}.match: no row of {name!r} matches {item.get('match')}; check the codes")
-            for col, val in dict(item.get("set", {})).items():
-                if col not in df.columns or col == "source":
-                    raise DataError(f"{where}.set.{col}: not a settable column of {name!r}")
-                numeric = col in SCHEMA[name][1] or (name == "parameters" and col == "value")
-                if numeric:
-                    try:
-                        fval = float(val)
-                    except (TypeError, ValueError):
-                        raise DataError(f"{where}.set.{col}: {val!r} is not a number") from None
-                    if col in SCHEMA[name][1] and fval < 0:
-                        raise DataError(f"{where}.set.{col}: {fval} is negative; must be >= 0")
-                    df.loc[mask, col] = fval
-                else:
-                    df.loc[mask, col] = val
-            if name == "facilities" and "capacity_t" in dict(item.get("set", {})):
-                df.loc[mask, "capacity_source"] = f"override ({where})"
-            df.loc[mask, "basis"] = "override"
-            df.loc[mask, "source"] = df.loc[mask, "source"].astype(str) + f" [overridden by {where}]"
-        return SupplyNetwork(self.name, tables)
+            _apply_override(tables, item, f"{origin}[{n}]")
+        return SupplyNetwork(self.name, tables, meta=self.meta)
 
     # ------------------------------------------------------------------ presentation
     def sources(self) -> pd.DataFrame:
         """Every figure's table, key, basis and source, one row per figure."""
         rows = []
-        keys = {
-            "facilities": ["country", "process"],
-            "trade": ["exporter", "importer", "product"],
-            "demand": ["country", "sector"],
-            "values": ["country", "sector"],
-            "stocks": ["country", "product"],
-            "strategic_stocks": ["country", "product"],
-            "prices": ["product"],
-            "parameters": ["name"],
-            "recipes": ["process", "product"],
-            "recipe_overrides": ["country", "process", "product"],
-        }
-        for name, cols in keys.items():
-            df = self.tables[name]
-            for rec in df.to_dict("records"):
-                rows.append({"table": name, "key": "/".join(str(rec[c]) for c in cols), "basis": rec.get("basis", ""), "source": rec["source"]})
+        for name, table in TABLES.items():
+            if name in ("countries", "products", "sectors"):
+                continue
+            cols = list(table.key)
+            for rec in self.tables[name].to_dict("records"):
+                rows.append(
+                    {
+                        "table": name,
+                        "key": "/".join(str(rec[c]) for c in cols if c != "role"),
+                        "basis": rec.get("basis", ""),
+                        "source": rec["source"],
+                    }
+                )
         return pd.DataFrame(rows)
+
+
+def _match_mask(df: pd.DataFrame, match: dict[str, Any], name: str, where: str) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    for col, val in match.items():
+        if col not in df.columns:
+            raise DataError(f"{where}.match.{col}: table {name!r} has no column {col!r}")
+        if pd.api.types.is_numeric_dtype(df[col]):
+            try:
+                mask &= np.isclose(df[col].astype(float), float(val))
+            except (TypeError, ValueError):
+                raise DataError(f"{where}.match.{col}: {val!r} is not a number") from None
+        else:
+            mask &= df[col].astype(str) == str(val)
+    return mask
+
+
+def _apply_override(tables: dict[str, pd.DataFrame], item: dict[str, Any], where: str) -> None:
+    name = item.get("table")
+    if name not in tables:
+        raise DataError(f"{where}.table: unknown table {name!r}; known: {', '.join(TABLES)}")
+    df = tables[name]
+    match = dict(item.get("match", {}))
+    mask = _match_mask(df, match, name, where)
+    if not mask.any() and name == "parameters" and set(match) == {"name"} and match["name"] in PARAMETERS:
+        spec = PARAMETERS[match["name"]]
+        extra = {"name": spec.name, "value": spec.default, "unit": spec.unit, "basis": "default", "source": "schema default"}
+        extra["description"] = spec.description
+        df = pd.concat([df, pd.DataFrame([extra])], ignore_index=True)
+        df.attrs = tables[name].attrs
+        tables[name] = df
+        mask = _match_mask(df, match, name, where)
+    if not mask.any():
+        raise DataError(f"{where}.match: no row of {name!r} matches {item.get('match')}; check the codes")
+    table = TABLES[name]
+    numeric = set(table.numeric_columns)
+    for col, val in dict(item.get("set", {})).items():
+        if col not in df.columns or col == "source":
+            raise DataError(f"{where}.set.{col}: not a settable column of {name!r}")
+        if col in numeric:
+            try:
+                fval = float(val)
+            except (TypeError, ValueError):
+                raise DataError(f"{where}.set.{col}: {val!r} is not a number") from None
+            if col in table.nonnegative_columns and fval < 0:
+                raise DataError(f"{where}.set.{col}: {fval} is negative; must be >= 0")
+            df.loc[mask, col] = fval
+        else:
+            df.loc[mask, col] = val
+    if name == "facilities" and "capacity_t" in dict(item.get("set", {})):
+        df.loc[mask, "capacity_source"] = f"override ({where})"
+    df.loc[mask, "basis"] = "override"
+    df.loc[mask, "source"] = df.loc[mask, "source"].astype(str) + f" [overridden by {where}]"
 
 
 def load_network(name_or_path: str | Path = "rare-earths", *, check: bool = True) -> SupplyNetwork:
@@ -467,8 +473,8 @@ def load_network(name_or_path: str | Path = "rare-earths", *, check: bool = True
     >>> "CHN" in net.countries and "ndfeb_magnet" in net.products
     True
     """
-    folder = _dataset_dir(name_or_path)
-    net = SupplyNetwork(str(name_or_path), _read_tables(folder))
+    folder = dataset_dir(name_or_path)
+    net = SupplyNetwork(str(name_or_path), read_tables(folder), meta=read_meta(folder, str(name_or_path)))
     if check:
         net.check()
     return net

@@ -1,4 +1,9 @@
-"""Ensemble statistics: quantile bands of headline metrics and shortfall probabilities."""
+"""Ensemble statistics: quantile bands of the headline metrics and shortfall probabilities.
+
+Works on full results (:func:`supplyshock.run`) and on per-member metrics of chunked
+ensembles (:func:`supplyshock.analysis.chunks.run_ensemble`) alike, through
+:func:`supplyshock.analysis.metrics.member_metrics`.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +13,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from supplyshock.analysis.summary import SHORTFALL_THRESHOLD
+from supplyshock.analysis.metrics import METRICS, SHORTFALL_THRESHOLD, member_metrics
 
 __all__ = ["QUANTILES", "member_metrics", "metric_bands", "shortfall_probability"]
 
 QUANTILES = (0.05, 0.5, 0.95)
-METRICS = ("days_to_first_shortfall", "peak_shortfall_pct", "cumulative_shortfall_t", "lost_output_usd")
-
-
-def _ratio(ds: xr.Dataset) -> xr.DataArray:
-    demand = ds["demand"].isel(scenario=0)
-    return xr.where(demand > 0, ds["shortfall"].isel(scenario=0) / demand.where(demand > 0), 0.0)
-
-
-def member_metrics(ds: xr.Dataset, *, threshold: float = SHORTFALL_THRESHOLD) -> xr.Dataset:
-    """Headline metrics per member, country and sector.
-
-    ``days_to_first_shortfall`` is NaN for a member that never runs short.
-    """
-    ratio = _ratio(ds)
-    short = ratio > threshold
-    first = short.argmax("time").where(short.any("time")).astype(float)
-    return xr.Dataset(
-        {
-            "days_to_first_shortfall": first,
-            "peak_shortfall_pct": ratio.max("time") * 100,
-            "cumulative_shortfall_t": ds["shortfall"].isel(scenario=0).sum("time"),
-            "lost_output_usd": ds["lost_output"].isel(scenario=0).sum("time"),
-        }
-    )
 
 
 def metric_bands(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES, threshold: float = SHORTFALL_THRESHOLD) -> pd.DataFrame:
     """p5, p50, p95 (by default) of each headline metric per (country, sector).
 
     ``ds`` is either full results (:func:`supplyshock.run`) or per-member metrics
-    (:func:`supplyshock.analysis.ensembles.run_ensemble`).
+    (:func:`supplyshock.analysis.chunks.run_ensemble`).
 
     Days to first shortfall are computed over the members that run short (the column
     ``p_short`` gives their share); the other metrics over all members.
@@ -53,7 +34,7 @@ def metric_bands(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES, th
     DataFrame
         Index (country, sector); columns ``<metric>_p5`` ... and ``p_short``.
     """
-    mm = ds if "cumulative_shortfall_t" in ds else member_metrics(ds, threshold=threshold)
+    mm = member_metrics(ds, threshold=threshold)
     cols: dict[str, np.ndarray] = {}
     for name in METRICS:
         with warnings.catch_warnings():
@@ -64,9 +45,7 @@ def metric_bands(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES, th
     cols["p_short"] = mm["days_to_first_shortfall"].notnull().mean("member").values.ravel()
     idx = pd.MultiIndex.from_product([mm["country"].values, mm["sector"].values], names=["country", "sector"])
     out = pd.DataFrame(cols, index=idx)
-    if "demand" in ds:
-        has = (ds["demand"].isel(scenario=0).sum(("member", "time")) > 0).values.ravel()
-        out = out[has]
+    out = out[mm["has_demand"].values.ravel()]
     return out.sort_values(f"lost_output_usd_p{round(quantiles[len(quantiles) // 2] * 100)}", ascending=False)
 
 
@@ -77,10 +56,7 @@ def shortfall_probability(ds: xr.Dataset, *, threshold: float = SHORTFALL_THRESH
     -------
     DataArray on (time, country, sector), values in [0, 1], non-decreasing in time.
     """
-    if "shortfall_probability" in ds:
-        return ds["shortfall_probability"]
-    short = _ratio(ds) > threshold
-    ever = short.astype(int).cumsum("time") > 0
-    out = ever.mean("member")
+    mm = member_metrics(ds, threshold=threshold)
+    out = mm["short_count"] / mm.sizes["member"]
     out.attrs = {"units": "1", "description": "share of members with a shortfall on or before the date"}
     return out

@@ -1,0 +1,178 @@
+"""The result variables (one definition each) and the labelled :class:`xarray.Dataset`.
+
+:data:`VARIABLES` says, for every variable a run can record, its dimensions, unit,
+meaning and how it is read from a day's flows. :class:`Recorder` keeps the chosen ones
+day by day; :func:`to_dataset` labels them: every dimension always present (``scenario``,
+``member``, ``time``, ``country``, ``product``, ``sector``, ``link``, ``market``), units
+in the attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from supplyshock._version import __version__
+from supplyshock.engine.setup import Setup
+from supplyshock.engine.step import DayFlows
+from supplyshock.network import SupplyNetwork
+
+__all__ = ["RECORDABLE", "VARIABLES", "Recorder", "Variable", "to_dataset"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A recordable result variable."""
+
+    grid: str  # "node" (country, product), "sector" (country, sector), "link", "market" (market, product)
+    units: str
+    description: str
+    read: Callable[[DayFlows, Setup], np.ndarray]
+
+
+VARIABLES: dict[str, Variable] = {
+    "inventory": Variable("node", "t", "Closing commercial stock", lambda f, s: f.stock),
+    "production": Variable("node", "t", "Output of processes", lambda f, s: f.produced),
+    "process_use": Variable("node", "t", "Inputs consumed by processes", lambda f, s: f.consumed),
+    "imports": Variable("node", "t", "Shipments arriving", lambda f, s: f.imports),
+    "exports": Variable("node", "t", "Shipments leaving", lambda f, s: f.exports),
+    "final_use": Variable("node", "t", "Deliveries to end-use sectors", lambda f, s: f.delivered_fd),
+    "release": Variable("node", "t", "Strategic stock released into the commercial stock", lambda f, s: f.release),
+    "demand": Variable("sector", "t", "End-use demand after substitution", lambda f, s: f.demand),
+    "delivered": Variable("sector", "t", "End-use deliveries", lambda f, s: f.delivered),
+    "shortfall": Variable("sector", "t", "End-use demand not met", lambda f, s: f.shortfall),
+    "lost_output": Variable(
+        "sector",
+        "USD",
+        "Shortfall x value of output per tonne (USD at the price year of values.csv; an upper bound)",
+        lambda f, s: f.shortfall * s.value_q,
+    ),
+    "trade": Variable("link", "t", "Shipments on each link (by shipping day)", lambda f, s: f.ship),
+    "price_index": Variable("market", "1", "Price relative to baseline, per market and product", lambda f, s: f.price),
+}
+#: Every variable a run can record.
+RECORDABLE = tuple(VARIABLES)
+
+_DIMS = {
+    "node": ("scenario", "member", "time", "country", "product"),
+    "sector": ("scenario", "member", "time", "country", "sector"),
+    "link": ("scenario", "member", "time", "link"),
+    "market": ("scenario", "member", "time", "market", "product"),
+}
+
+
+class Recorder:
+    """Keeps chosen variables day by day (time-major, one contiguous block per day)."""
+
+    def __init__(self, setup: Setup, record: tuple[str, ...]) -> None:
+        unknown = sorted(set(record) - set(VARIABLES))
+        if unknown:
+            raise ValueError(f"unknown result variable(s) {unknown}; recordable: {', '.join(RECORDABLE)}")
+        s = setup
+        size = {"node": s.node_c.size, "sector": s.q_c.size, "link": s.links.n, "market": s.n_markets * s.P}
+        self.setup = s
+        self.arrays = {k: np.zeros((s.days, s.members, size[VARIABLES[k].grid])) for k in record}
+
+    def __call__(self, flows: DayFlows) -> None:
+        """Store one day."""
+        for name, arr in self.arrays.items():
+            arr[flows.day] = VARIABLES[name].read(flows, self.setup)
+
+    def full_grids(self) -> dict[str, np.ndarray]:
+        """Arrays on full grids with (member, time) leading: (M, T, ...)."""
+        s = self.setup
+        T, M, C, P, S = s.days, s.members, s.C, s.P, s.S
+        N, Q = s.node_c.size, s.q_c.size
+        gather_n = np.full(C * P, N)
+        gather_n[s.node_c * P + s.node_p] = np.arange(N)
+        gather_q = np.full(C * S, Q)
+        gather_q[s.q_c * S + s.q_s] = np.arange(Q)
+        out: dict[str, np.ndarray] = {}
+        for name, arr in self.arrays.items():
+            grid = VARIABLES[name].grid
+            if grid in ("node", "sector"):
+                gather, n_cols = (gather_n, P) if grid == "node" else (gather_q, S)
+                ext = np.concatenate([arr, np.zeros((T, M, 1))], axis=2)
+                out[name] = np.take(ext, gather, axis=2).reshape(T, M, C, n_cols).transpose(1, 0, 2, 3)
+            elif grid == "link":
+                out[name] = arr.transpose(1, 0, 2)
+            else:
+                out[name] = arr.reshape(T, M, s.n_markets, P).transpose(1, 0, 2, 3)
+        return out
+
+
+def to_dataset(
+    arrays: dict[str, np.ndarray],
+    setup: Setup,
+    net: SupplyNetwork,
+    *,
+    scenario_name: str,
+    scenario_json: str,
+    scenario_sha256: str,
+    dataset: str,
+    seed: int,
+    start: dt.date,
+) -> xr.Dataset:
+    """Label engine arrays: every dimension always present, units in attributes.
+
+    Besides the recorded variables the Dataset holds what a report needs without running
+    anything: ``value_per_t``, ``price0``, the baseline node flows (``baseline_*``, t/day)
+    and, in the attributes, the dataset's headline flows.
+    """
+    links = setup.links
+    M = setup.members
+    coords = {
+        "scenario": [scenario_name],
+        "member": np.arange(M),
+        "time": setup.policy.dates.astype("datetime64[ns]"),
+        "country": net.countries,
+        "product": net.products,
+        "sector": net.sectors,
+        "link": np.arange(links.n),
+        "market": net.markets,
+        "link_exporter": ("link", [net.countries[i] for i in links.exporter]),
+        "link_importer": ("link", [net.countries[i] for i in links.importer]),
+        "link_product": ("link", [net.products[i] for i in links.product]),
+        "link_baseline_t": ("link", links.flow0),
+        "country_market": ("country", [net.markets[i] for i in net.country_market]),
+    }
+    data_vars = {}
+    for name, arr in arrays.items():
+        var = VARIABLES[name]
+        data_vars[name] = xr.Variable(_DIMS[var.grid], arr[None], attrs={"units": var.units, "description": var.description})
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds["value_per_t"] = xr.Variable(("country", "sector"), net.value_per_t, attrs={"units": "USD/t"})
+    ds["price0"] = xr.Variable(("product",), net.price0, attrs={"units": "USD/t", "description": "baseline price, NaN where no source"})
+    day = 1.0 / 365.0
+    for name, values in (
+        ("baseline_production", net.production0),
+        ("baseline_process_use", net.consumption0),
+        ("baseline_final_use", net.final_demand0),
+    ):
+        ds[name] = xr.Variable(("country", "product"), values * day, attrs={"units": "t/day", "description": "Baseline (2024) daily flow"})
+    assert net.meta is not None
+    ds.attrs.update(
+        {
+            "supplyshock_version": __version__,
+            "scenario_name": scenario_name,
+            "scenario_sha256": scenario_sha256,
+            "dataset": dataset,
+            "seed": int(seed),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "scenario_json": scenario_json,
+            "start": start.isoformat(),
+            "horizon_days": int(setup.days),
+            "headlines_json": json.dumps(
+                [
+                    {"id": h.id, "label": h.label, "exporter": h.exporter, "product": h.product, "importers": list(h.importers)}
+                    for h in net.meta.headlines
+                ]
+            ),
+        }
+    )
+    return ds

@@ -1,0 +1,319 @@
+"""Everything a run holds fixed: the active elements, recipes, baseline flows, parameters.
+
+The state lives on *active* elements only: nodes (country, product) that produce, use,
+trade or stock something; facilities (country, process) with capacity now or later;
+(country, sector) pairs with demand. :class:`Setup` maps them to the full grids of the
+network and holds the baseline quantities and the per-member parameter columns. It is
+built once per run and never changes during the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from supplyshock.network import Links, SupplyNetwork
+from supplyshock.scenario.policy import Policy
+from supplyshock.schema import PARAMETERS, engine_parameters
+
+__all__ = ["DAYS_PER_YEAR", "Segments", "Setup", "build_setup", "initial_stocks", "member_parameters"]
+
+DAYS_PER_YEAR = 365.0
+
+
+class Segments:
+    """Sum link values into nodes: ``x (..., L) -> (..., n)`` by a node index per link.
+
+    Faster than multiplying by a dense incidence matrix: one gather (skipped when the
+    links are already sorted by node) and one ``np.add.reduceat``.
+    """
+
+    def __init__(self, index: np.ndarray, n: int) -> None:
+        self.perm = np.argsort(index, kind="stable")
+        self.nodes, self.starts = np.unique(index[self.perm], return_index=True)
+        self.n = n
+        self.identity = bool(np.array_equal(self.perm, np.arange(index.size)))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        xs = x if self.identity else x[..., self.perm]
+        out = np.zeros((*x.shape[:-1], self.n))
+        if self.nodes.size:
+            out[..., self.nodes] = np.add.reduceat(xs, self.starts, axis=-1)
+        return out
+
+
+def member_parameters(net: SupplyNetwork, params: Mapping[str, np.ndarray | float] | None, members: int) -> dict[str, np.ndarray]:
+    """Every engine parameter as an array of shape (members,).
+
+    Values come from ``params`` (scalars or arrays, per member), else the dataset, else the
+    schema default; each is checked against the schema's bounds.
+
+    Raises
+    ------
+    ValueError
+        Unknown names, wrong shapes, values outside the bounds.
+    """
+    params = dict(params or {})
+    names = engine_parameters()
+    unknown = set(params) - set(names)
+    if unknown:
+        raise ValueError(f"unknown engine parameter(s): {', '.join(sorted(unknown))}")
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        v = np.asarray(params.get(name, net.param(name)), dtype=float)
+        if v.ndim == 0:
+            v = np.full(members, float(v))
+        elif v.shape != (members,):
+            raise ValueError(f"parameter {name!r}: expected shape ({members},), got {v.shape}")
+        bad = [x for x in np.unique(v) if PARAMETERS[name].check(float(x))]
+        if bad:
+            raise ValueError(f"parameter {PARAMETERS[name].check(float(bad[0]))}")
+        out[name] = v
+    return out
+
+
+def initial_stocks(net: SupplyNetwork, links: Links) -> np.ndarray:
+    """Target (and initial) commercial stock per (country, product), t: days of cover x baseline daily outflow.
+
+    The outflow is process use plus end use plus exports at baseline. Shared by the engine
+    and the time-to-survive LP, so both start from the same stocks.
+    """
+    C, P = len(net.countries), len(net.products)
+    exp0 = np.zeros((C, P))
+    np.add.at(exp0, (links.exporter, links.product), links.flow0)
+    outflow = (net.consumption0 + net.final_demand0 + exp0) / DAYS_PER_YEAR
+    return np.asarray(net.cover_days * outflow)
+
+
+@dataclass
+class Setup:
+    """Fixed arrays of a run (see the module docstring); shapes use M members, N nodes,
+    F facilities, Q (country, sector) pairs with demand, L links, K = markets x products."""
+
+    members: int
+    days: int
+    allocation: str
+    links: Links
+    policy: Policy
+    p: dict[str, np.ndarray]
+    # grids
+    C: int
+    P: int
+    S: int
+    n_markets: int
+    node_c: np.ndarray
+    node_p: np.ndarray
+    q_c: np.ndarray
+    q_s: np.ndarray
+    # facilities
+    cap_base: np.ndarray
+    derived_cap: np.ndarray
+    cap_add: np.ndarray
+    rin_f: np.ndarray
+    rout_f: np.ndarray
+    fac_inputs: np.ndarray
+    fac_inmask: np.ndarray
+    main_out: np.ndarray
+    rout_main: np.ndarray
+    proc_share: np.ndarray
+    # demand
+    q_node: np.ndarray
+    demand0: np.ndarray
+    value_q: np.ndarray
+    subst_event: np.ndarray
+    seg_q: Segments
+    # links
+    flow0: np.ndarray
+    node_in: np.ndarray
+    node_out: np.ndarray
+    seg_in: Segments
+    seg_out: Segments
+    sig_const: np.ndarray
+    base_nodes: np.ndarray
+    has_inbound: np.ndarray
+    # baseline and targets
+    prod0: np.ndarray
+    imp0: np.ndarray
+    outflow0: np.ndarray
+    target0: np.ndarray
+    pipe_target: np.ndarray
+    strategic0: np.ndarray
+    release: np.ndarray
+    front: np.ndarray
+    # markets and prices
+    seg_mk: Segments
+    q_price: np.ndarray
+    # policy flags
+    tariffed: np.ndarray
+    any_licence: bool
+    any_whitelist: bool
+    uniform_delay: bool
+    lic_start: np.ndarray
+    phased: bool
+    cap_scale: np.ndarray
+
+    def col(self, name: str) -> np.ndarray:
+        """A member parameter as an (M, 1) column."""
+        return self.p[name][:, None]
+
+
+def _facilities(net: SupplyNetwork, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    fac_mask = (net.capacity > 0) | (np.abs(policy.capacity_add).max(axis=0) > 0)  # (C, J)
+    fac_c, fac_j = np.nonzero(fac_mask)
+    return fac_c, fac_j
+
+
+def _active_nodes(net: SupplyNetwork, links: Links, policy: Policy, fac_c: np.ndarray, fac_j: np.ndarray) -> np.ndarray:
+    C, P, S = len(net.countries), len(net.products), len(net.sectors)
+    node_mask = np.zeros((C, P), bool)
+    node_mask[links.importer, links.product] = True
+    node_mask[links.exporter, links.product] = True
+    node_mask |= net.demand0 @ np.eye(P)[net.sector_product] > 0 if S else False
+    node_mask |= net.strategic_days > 0
+    node_mask |= policy.release.max(axis=0) > 0
+    rin, rout = net.recipe_in, net.recipe_out
+    for f in range(fac_c.size):
+        node_mask[fac_c[f]] |= (rin[fac_c[f], fac_j[f]] > 0) | (rout[fac_c[f], fac_j[f]] > 0)
+    return node_mask
+
+
+def _recipes_on_nodes(net: SupplyNetwork, fac_c: np.ndarray, fac_j: np.ndarray, node_id: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    F, P = fac_c.size, len(net.products)
+    rin, rout = net.recipe_in, net.recipe_out
+    rin_f, rout_f = np.zeros((F, n)), np.zeros((F, n))
+    for f in range(F):
+        c, j = fac_c[f], fac_j[f]
+        for pp in range(P):
+            if rin[c, j, pp] > 0:
+                rin_f[f, node_id[c, pp]] = rin[c, j, pp]
+            if rout[c, j, pp] > 0:
+                rout_f[f, node_id[c, pp]] = rout[c, j, pp]
+    k_in = max(1, int((rin_f > 0).sum(axis=1).max()) if F else 1)
+    fac_inputs = np.zeros((F, k_in), dtype=np.int64)
+    fac_inmask = np.zeros((F, k_in), bool)
+    for f in range(F):
+        idx = np.flatnonzero(rin_f[f] > 0)
+        fac_inputs[f, : idx.size] = idx
+        fac_inmask[f, : idx.size] = True
+    return rin_f, rout_f, fac_inputs, fac_inmask
+
+
+def build_setup(
+    net: SupplyNetwork,
+    links: Links,
+    policy: Policy,
+    *,
+    members: int = 1,
+    params: Mapping[str, np.ndarray | float] | None = None,
+    allocation: str = "pro_rata",
+) -> Setup:
+    """Build the fixed arrays of a run.
+
+    Parameters
+    ----------
+    net, links, policy
+        The network (after overrides), its links and the scenario's daily policy arrays.
+    members : int
+        Ensemble size M.
+    params : mapping, optional
+        Engine parameters per member (see :func:`member_parameters`).
+    allocation : {"pro_rata", "domestic_first"}
+        How a node's stock is shared between its end use and export claims.
+    """
+    M, T = int(members), policy.dates.size
+    p = member_parameters(net, params, M)
+    C, P, S = len(net.countries), len(net.products), len(net.sectors)
+    fac_c, fac_j = _facilities(net, policy)
+    F = fac_c.size
+    node_c, node_p = np.nonzero(_active_nodes(net, links, policy, fac_c, fac_j))
+    N = node_c.size
+    node_id = -np.ones((C, P), dtype=np.int64)
+    node_id[node_c, node_p] = np.arange(N)
+    rin_f, rout_f, fac_inputs, fac_inmask = _recipes_on_nodes(net, fac_c, fac_j, node_id, N)
+    util0 = net.param("utilisation")
+    act0 = net.activity0[fac_c, fac_j] / DAYS_PER_YEAR
+    cap_base = net.capacity[fac_c, fac_j] / DAYS_PER_YEAR
+    derived_cap = net.capacity_derived[fac_c, fac_j]
+    prod0 = act0 @ rout_f
+    cons0 = act0 @ rin_f
+    main_out = np.argmax(rout_f, axis=1) if F else np.zeros(0, dtype=np.int64)
+    rout_main = rout_f[np.arange(F), main_out]
+    prod0_main = prod0[main_out]
+    n_same = np.array([np.sum((main_out == main_out[f]) & (cap_base > 0)) for f in range(F)], dtype=float)
+    proc_share = np.where(prod0_main > 0, act0 * rout_main / np.where(prod0_main > 0, prod0_main, 1.0), 1.0 / np.maximum(n_same, 1.0))
+    q_c, q_s = np.nonzero(net.demand0 > 0)
+    q_node = node_id[q_c, net.sector_product[q_s]]
+    demand0 = net.demand0[q_c, q_s] / DAYS_PER_YEAR
+    seg_q = Segments(q_node, N)
+    fd0 = seg_q(demand0)
+    flow0 = links.flow0 / DAYS_PER_YEAR
+    node_in = node_id[links.importer, links.product]
+    node_out = node_id[links.exporter, links.product]
+    seg_in, seg_out = Segments(node_in, N), Segments(node_out, N)
+    imp0, exp0 = seg_in(flow0), seg_out(flow0)
+    outflow0 = cons0 + fd0 + exp0
+    imp0_l = imp0[node_in]
+    share0 = np.where(imp0_l > 0, flow0 / np.where(imp0_l > 0, imp0_l, 1.0), 0.0)
+    base = links.baseline & (flow0 > 0)
+    users = (cons0 + fd0) > 0
+    K = len(net.markets) * P
+    market = net.country_market[node_c]
+    licence_on = (policy.licence > 0).any(axis=0)
+    return Setup(
+        members=M,
+        days=T,
+        allocation=allocation,
+        links=links,
+        policy=policy,
+        p=p,
+        C=C,
+        P=P,
+        S=S,
+        n_markets=len(net.markets),
+        node_c=node_c,
+        node_p=node_p,
+        q_c=q_c,
+        q_s=q_s,
+        cap_base=cap_base,
+        derived_cap=derived_cap,
+        cap_add=policy.capacity_add[:, fac_c, fac_j] / DAYS_PER_YEAR,
+        rin_f=rin_f,
+        rout_f=rout_f,
+        fac_inputs=fac_inputs,
+        fac_inmask=fac_inmask,
+        main_out=main_out,
+        rout_main=rout_main,
+        proc_share=proc_share,
+        q_node=q_node,
+        demand0=demand0,
+        value_q=net.value_per_t[q_c, q_s],
+        subst_event=policy.substitution[:, q_c, q_s],
+        seg_q=seg_q,
+        flow0=flow0,
+        node_in=node_in,
+        node_out=node_out,
+        seg_in=seg_in,
+        seg_out=seg_out,
+        sig_const=np.broadcast_to(np.where(base, share0, 0.0), (M, links.n)),
+        base_nodes=seg_in(base.astype(float))[node_in] > 0,
+        has_inbound=seg_in(np.ones(links.n)) > 0,
+        prod0=prod0,
+        imp0=imp0,
+        outflow0=outflow0,
+        target0=net.cover_days[node_c, node_p] * outflow0,
+        pipe_target=seg_in(flow0 * (links.transit - 1)),
+        strategic0=net.strategic_days[node_c, node_p] * (cons0 + fd0),
+        release=policy.release[:, node_c, node_p],
+        front=policy.front_loading[:, node_c, node_p],
+        seg_mk=Segments(np.where(users, market * P + node_p, K), K + 1),
+        q_price=net.country_market[q_c].astype(np.int64) * P + net.sector_product[q_s],
+        tariffed=np.abs(policy.tariff).max(axis=1) > 0,
+        any_licence=bool(policy.licence.max() > 0) if policy.licence.size else False,
+        any_whitelist=bool(policy.whitelist.max() > 0) if policy.whitelist.size else False,
+        uniform_delay=bool(np.all(p["delay_scale"] == p["delay_scale"][0])),
+        lic_start=np.where(licence_on, np.argmax(policy.licence > 0, axis=0), T),
+        phased=bool((p["licence_phase_in_days"] > 0).any()),
+        cap_scale=util0 / p["utilisation"][:, None],
+    )
