@@ -121,9 +121,10 @@ class ARIOModel:
     final_demand_response : FinalDemandResponse, optional
         Lets final demand fall with its unmet share (default: fixed final demand).
     dtype : {"float64", "float32"}
-        Working precision of the state. ``float32`` halves memory traffic for large
-        ensembles (results agree with float64 to ~1e-5 relative); BoARIO-compatible mode
-        needs ``float64``.
+        Precision the state and the per-step work arrays are allocated in (the static
+        coefficients stay float64, and so do arrays computed from them). ``float32``
+        results agree with float64 to ~1e-5 relative; BoARIO-compatible mode needs
+        ``float64``.
     blas_threads : int or None
         Threads numpy's BLAS may use while :meth:`run` steps (through ``threadpoolctl``;
         restored afterwards). The per-step matrix products are small, so 1 (default) is
