@@ -20,3 +20,21 @@ def embargo_ds() -> xr.Dataset:
     import supplyshock as ss
 
     return ss.run("cn-magnet-embargo-12m", members=1)
+
+
+@pytest.fixture(scope="session")
+def toy_ds() -> xr.Dataset:
+    """A metal export ban on the toy two-country network, two members (a fraction of a second)."""
+    import supplyshock as ss
+    from supplyshock.testing import TOY, toy_network
+
+    scenario = ss.Scenario.model_validate(
+        {
+            "name": "toy-ban",
+            "dataset": TOY,
+            "start": "2025-01-01",
+            "horizon_days": 120,
+            "events": [{"type": "export_ban", "id": "ban", "exporter": "AAA", "products": ["metal"], "start": "2025-01-10", "end": "2025-03-01"}],
+        }
+    )
+    return ss.run(scenario, network=toy_network(cover_days=5.0), members=2)

@@ -1,4 +1,4 @@
-"""The numbers behind the report: bands, Sankey flows, ranking, events, assumptions."""
+"""The numbers behind the report: bands, Sankey flows, ranking, events, assumptions, headline flows."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from supplyshock.report import ReportError
 from supplyshock.report.data import (
     assumptions,
     band_series,
-    baseline_dataset,
     clean_number,
     headline,
+    headline_flow_tables,
     price_series,
     ranked_shortfalls,
-    sankey_flows,
-    scenario_dict,
-    scenario_events,
+    results_scenario,
+    timeline_events,
 )
+from supplyshock.report.sankey import has_baseline_flows, sankey_flows
 
 
 @pytest.mark.parametrize(
@@ -80,8 +81,10 @@ def test_ranked_shortfalls_match_summarise_and_are_earliest_first(april_ds: xr.D
     assert head["lost_output_usd"] == pytest.approx(float(short["lost_output_usd"].sum()), rel=1e-4)
 
 
-def test_scenario_events_read_the_timeline(april_ds: xr.Dataset) -> None:
-    events = scenario_events(scenario_dict(april_ds))
+def test_timeline_events_are_the_events_own_descriptions(april_ds: xr.Dataset) -> None:
+    scenario = results_scenario(april_ds)
+    assert scenario is not None and scenario.name == "cn-2025-april-controls"
+    events = timeline_events(scenario)
     kinds = [e.kind for e in events]
     assert kinds == ["tariff", "tariff", "licence", "licence", "agreement", "agreement"]
     licence = events[2]
@@ -90,13 +93,20 @@ def test_scenario_events_read_the_timeline(april_ds: xr.Dataset) -> None:
     assert [share for _, share in licence.steps] == [0.028, 0.25, 0.6]
     assert "delay 63 days" in licence.details
     assert events[4].start == events[4].end == "2025-05-14"
+    assert events == [ev.describe(i, scenario.start) for i, ev in enumerate(scenario.events)]
 
 
-def test_scenario_events_of_empty_or_broken_scenarios() -> None:
-    assert scenario_events({}) == []
-    assert scenario_events({"events": ["not a mapping"]}) == []
-    ds = xr.Dataset(attrs={"scenario_yaml": "{not json: [unclosed"})
-    assert scenario_dict(ds) == {}
+def test_timeline_of_missing_or_unreadable_scenarios() -> None:
+    assert timeline_events(None) == []
+    assert results_scenario(xr.Dataset()) is None
+    with pytest.raises(ReportError, match="cannot read"):
+        results_scenario(xr.Dataset(attrs={"scenario_json": "{not json: [unclosed"}))
+    bad_event = '{"name": "x", "start": "2025-01-01", "events": ["not a mapping"]}'
+    with pytest.raises(ReportError, match="events"):
+        results_scenario(xr.Dataset(attrs={"scenario_json": bad_event}))
+    # results saved before the attribute was renamed hold the same JSON as scenario_yaml
+    legacy = results_scenario(xr.Dataset(attrs={"scenario_yaml": '{"name": "old", "start": "2025-01-01"}'}))
+    assert legacy is not None and legacy.name == "old"
 
 
 def test_assumptions_list_dataset_and_scenario_assumptions(april_ds: xr.Dataset) -> None:
@@ -126,16 +136,60 @@ def test_sankey_flows_conserve_what_reaches_sectors(embargo_ds: xr.Dataset) -> N
 
 
 def test_embargo_cuts_flows_to_sectors_against_the_baseline(embargo_ds: xr.Dataset) -> None:
-    base = baseline_dataset(embargo_ds)
-    assert base is not None
-    assert base.sizes["member"] == 1 and base.sizes["time"] == embargo_ds.sizes["time"]
-    assert base.attrs["scenario_name"] == embargo_ds.attrs["scenario_name"]
     shocked = sankey_flows(embargo_ds)["total_t"]
-    baseline = sankey_flows(base)["total_t"]
+    baseline = sankey_flows(embargo_ds, baseline=True)["total_t"]
     assert shocked["use→sector"] < baseline["use→sector"]
-    assert float(base["shortfall"].sum()) == pytest.approx(0.0, abs=1e-6)
+    # in the baseline nobody runs short: every tonne of final use reaches a sector
+    days = embargo_ds.sizes["time"]
+    assert baseline["use→sector"] == pytest.approx(float(embargo_ds["baseline_final_use"].sum()) * days, rel=1e-5)
 
 
-def test_baseline_dataset_needs_a_readable_embedded_scenario() -> None:
-    assert baseline_dataset(xr.Dataset(attrs={})) is None
-    assert baseline_dataset(xr.Dataset(attrs={"scenario_yaml": '{"name": "x", "start": "2025-01-01", "dataset": "/elsewhere"}'})) is None
+def test_baseline_flows_are_those_of_the_scenario_without_events(embargo_ds: xr.Dataset) -> None:
+    """The baseline diagram read from the Dataset equals the diagram of a run without events."""
+    import supplyshock as ss
+
+    scenario = results_scenario(embargo_ds)
+    assert scenario is not None
+    without = ss.run(scenario.model_copy(update={"events": []}), members=1)
+    from_dataset = sankey_flows(embargo_ds, baseline=True)
+    rerun = sankey_flows(without)
+    assert from_dataset["labels"] == rerun["labels"]
+    assert (from_dataset["source"], from_dataset["target"]) == (rerun["source"], rerun["target"])
+    assert from_dataset["value"] == pytest.approx(rerun["value"], rel=1e-5)
+
+
+def test_results_without_baseline_flows_have_no_baseline_diagram(embargo_ds: xr.Dataset) -> None:
+    old = embargo_ds.drop_vars(["baseline_process_use", "baseline_final_use", "link_baseline_t"])
+    assert has_baseline_flows(embargo_ds) and not has_baseline_flows(old)
+    with pytest.raises(ReportError, match="baseline flows"):
+        sankey_flows(old, baseline=True)
+    assert sankey_flows(old)["total_t"] == sankey_flows(embargo_ds)["total_t"]
+
+
+def test_headline_flow_tables_are_the_monthly_headline_flows(april_ds: xr.Dataset) -> None:
+    from supplyshock.analysis.summary import headline_monthly
+
+    (table,) = headline_flow_tables(april_ds)
+    assert table["id"] == "china_magnet_exports" and table["label"] == "China's magnet exports"
+    assert table["columns"] == ["total", "USA", "baseline", "change_pct"]
+    monthly = headline_monthly(april_ds, "china_magnet_exports")
+    assert [r["month"] for r in table["rows"]] == [str(m) for m in monthly.index] and len(table["rows"]) == 12
+    assert [r["values"][0] for r in table["rows"]] == pytest.approx(list(monthly["total"]), rel=1e-5)
+    assert min(r["values"][3] for r in table["rows"]) < -10, "the controls cut China's magnet exports"
+
+
+def test_toy_network_report_data(toy_ds: xr.Dataset) -> None:
+    """The report's numbers on the toy two-country network: its own markets, flows and headline."""
+    assert set(price_series(toy_ds)) == {"inside/ore", "inside/metal", "outside/ore", "outside/metal"}
+    rows = ranked_shortfalls(toy_ds)
+    assert [(r["country"], r["sector"]) for r in rows] == [("BBB", "industry")]
+    (table,) = headline_flow_tables(toy_ds)
+    assert table["columns"] == ["total", "BBB", "baseline", "change_pct"]
+    assert table["rows"][1]["values"][0] == 0.0, "no metal leaves AAA in February: the ban"
+    base = sankey_flows(toy_ds, baseline=True)
+    assert base["columns"] == ["ore", "metal", "use", "sector"]
+    # AAA makes 30 t/yr of metal and exports 10 t/yr: over 120 days BBB gets 10 * 120 / 365 t by trade
+    link = base["labels"].index("metal: AAA"), base["labels"].index("use: BBB")
+    value = dict(zip(zip(base["source"], base["target"], strict=True), base["value"], strict=True))[link]
+    assert value == pytest.approx(10 * 120 / 365, rel=1e-5)
+    assert sankey_flows(toy_ds)["total_t"]["use→sector"] < base["total_t"]["use→sector"]

@@ -11,8 +11,8 @@ import pytest
 import xarray as xr
 from click.testing import CliRunner
 
-from supplyshock.cli_report import report, report_after_run
-from supplyshock.report import ReportError, load_results, render_report, write_report
+from supplyshock.cli.report import report
+from supplyshock.report import ReportError, load_results, render_report, report_for_run, write_report
 from supplyshock.report.data import ranked_shortfalls
 from supplyshock.store import RunStore, save_results
 
@@ -84,13 +84,52 @@ def test_report_tables(report_html: tuple[Path, str], april_ds: xr.Dataset) -> N
 
 def test_report_escapes_text_from_the_scenario(april_ds: xr.Dataset) -> None:
     ds = april_ds.copy()
-    spec = json.loads(ds.attrs["scenario_yaml"])
+    spec = json.loads(ds.attrs["scenario_json"])
     spec["description"] = "<script>alert(1)</script> & </script>"
-    ds.attrs = {**ds.attrs, "scenario_yaml": json.dumps(spec)}
+    ds.attrs = {**ds.attrs, "scenario_json": json.dumps(spec)}
     html = render_report(ds, baseline=False)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "sankey_baseline" not in _figures(html)
+
+
+def test_report_shows_the_headline_flows_by_month(report_html: tuple[Path, str]) -> None:
+    _, html = report_html
+    table = html.split('<table class="headline-flow" id="flow-china_magnet_exports">')[1].split("</table>")[0]
+    assert "China&#39;s magnet exports" in html
+    assert table.count("<tr>") == 1 + 12
+    assert "to United States (t)" in table and "change vs baseline (%)" in table
+
+
+def test_report_reads_the_dataset_only(april_ds: xr.Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering never runs the engine: the baseline flows come from the Dataset."""
+    import importlib
+
+    engine_run = importlib.import_module("supplyshock.engine.run")
+    engine_simulate = importlib.import_module("supplyshock.engine.simulate")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report ran the engine")
+
+    monkeypatch.setattr(engine_run, "simulate", refuse)
+    monkeypatch.setattr(engine_simulate, "simulate", refuse)
+    assert "sankey_baseline" in _figures(render_report(april_ds))
+
+
+def test_report_of_results_without_baseline_flows(embargo_ds: xr.Dataset) -> None:
+    old = embargo_ds.drop_vars(["baseline_process_use", "baseline_final_use", "link_baseline_t"])
+    html = render_report(old)
+    assert "sankey_baseline" not in _figures(html)
+    assert "do not record the baseline flows" in html
+
+
+def test_report_on_the_toy_network(toy_ds: xr.Dataset) -> None:
+    html = render_report(toy_ds, run_id="toy-run")
+    figures = _figures(html)
+    assert list(figures) == FIGURES
+    assert "solid: inside, dotted: outside" in figures["prices"]["layout"]["title"]["text"]
+    assert 'id="flow-aaa_metal_exports"' in html
+    assert [t["name"] for t in figures["timeline"]["data"]] == ["export_ban"]
 
 
 def test_report_without_members_has_no_bands(embargo_ds: xr.Dataset) -> None:
@@ -141,8 +180,8 @@ def test_report_command_with_an_unknown_run(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_report_after_run_writes_into_a_folder(embargo_ds: xr.Dataset, tmp_path: Path) -> None:
-    written = report_after_run(embargo_ds, tmp_path, run_id="r1")
+def test_report_for_run_writes_into_a_folder(embargo_ds: xr.Dataset, tmp_path: Path) -> None:
+    written = report_for_run(embargo_ds, tmp_path, run_id="r1")
     assert written == tmp_path / "report.html"
     assert "r1" in written.read_text(encoding="utf-8")
 

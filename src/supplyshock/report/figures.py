@@ -16,13 +16,9 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from supplyshock.report.data import (
-    ScenarioEvent,
-    band_series,
-    dates_iso,
-    price_series,
-    sankey_flows,
-)
+from supplyshock.report.data import band_series, dates_iso, price_series
+from supplyshock.report.sankey import sankey_flows
+from supplyshock.scenario import EventDescription
 
 __all__ = [
     "PALETTE",
@@ -49,17 +45,11 @@ PALETTE: tuple[str, ...] = (
     "#7F7F7F",
     "#17BECF",
 )
+#: Colours of the Sankey's columns (stages, then use and sector), in chain order.
+STAGE_PALETTE: tuple[str, ...] = ("#8C564B", "#E69F00", "#999999", "#0072B2", "#56B4E9", "#009E73", "#CC79A7", "#7F7F7F")
 #: A plotly figure as plain JSON-ready data: ``{"data": [...], "layout": {...}}``.
 Figure = dict[str, Any]
 
-_STAGE_COLOURS = {
-    "mining": "#8C564B",
-    "separation": "#E69F00",
-    "metal": "#999999",
-    "magnet": "#0072B2",
-    "use": "#009E73",
-    "sector": "#CC79A7",
-}
 _LAYOUT: dict[str, Any] = {
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
@@ -231,28 +221,36 @@ def prices_figure(ds: xr.Dataset, x: Sequence[str]) -> Figure:
     Parameters
     ----------
     ds
-        A results dataset.
+        A results dataset; its markets are named by the dataset.
     x
         ISO dates.
 
     Returns
     -------
     dict
-        A plotly figure; China solid, outside China dotted.
+        A plotly figure; the first market (the exporter's, e.g. China) solid, the others
+        dotted.
     """
     products = [str(p) for p in ds["product"].values]
+    markets = [str(m) for m in ds["market"].values]
     data: list[dict[str, Any]] = []
     for key, s in price_series(ds).items():
         market, product = key.split("/", 1)
         colour = PALETTE[products.index(product) % len(PALETTE)]
-        data.extend(_band_traces(x, key, s, colour, dash="solid" if market == "china" else "dot"))
+        data.extend(_band_traces(x, key, s, colour, dash="solid" if market == markets[0] else "dot"))
     members = int(ds.sizes["member"])
     note = f"median of {members} members, band p5-p95; " if members > 1 else ""
+    styles = f"solid: {_market_name(markets[0])}" + (f", dotted: {', '.join(_market_name(m) for m in markets[1:])}" if len(markets) > 1 else "")
     layout = _layout(
-        title={"text": f"Price index (1 = baseline)<br><sup>{note}solid: China, dotted: outside China</sup>"},
+        title={"text": f"Price index (1 = baseline)<br><sup>{note}{styles}</sup>"},
         yaxis={"title": {"text": "index"}, "rangemode": "normal"},
     )
     return {"data": data, "layout": layout}
+
+
+def _market_name(market: str) -> str:
+    """A market's name for people: ``outside_china`` -> ``outside china``."""
+    return market.replace("_", " ")
 
 
 def sankey_figure(flows: Mapping[str, Any], *, title: str) -> Figure:
@@ -270,7 +268,8 @@ def sankey_figure(flows: Mapping[str, Any], *, title: str) -> Figure:
     dict
         A plotly figure.
     """
-    colours = [_STAGE_COLOURS.get(s, "#7F7F7F") for s in flows["stages"]]
+    columns = list(flows.get("columns") or dict.fromkeys(flows["stages"]))
+    colours = [STAGE_PALETTE[columns.index(s) % len(STAGE_PALETTE)] for s in flows["stages"]]
     trace = {
         "type": "sankey",
         "arrangement": "snap",
@@ -294,13 +293,13 @@ def sankey_figure(flows: Mapping[str, Any], *, title: str) -> Figure:
     return {"data": [trace], "layout": layout}
 
 
-def timeline_figure(events: Sequence[ScenarioEvent], start: str, end: str) -> Figure:
+def timeline_figure(events: Sequence[EventDescription], start: str, end: str) -> Figure:
     """The scenario's events on a timeline: a bar per control, a marker per one-day event.
 
     Parameters
     ----------
     events
-        From :func:`supplyshock.report.data.scenario_events`.
+        From :func:`supplyshock.report.data.timeline_events` (each event's ``describe``).
     start, end
         First simulated day and the first day after the horizon (ISO dates).
 
@@ -373,8 +372,8 @@ def timeline_figure(events: Sequence[ScenarioEvent], start: str, end: str) -> Fi
 def build_figures(
     ds: xr.Dataset,
     *,
-    events: Sequence[ScenarioEvent],
-    baseline: xr.Dataset | None,
+    events: Sequence[EventDescription],
+    baseline: bool,
     names: Mapping[str, str],
 ) -> dict[str, Figure]:
     """All figures of the report, keyed by a stable id, in display order.
@@ -386,14 +385,14 @@ def build_figures(
     events
         The scenario's events.
     baseline
-        The run without events (for the baseline Sankey), or None.
+        Draw the baseline Sankey (from the Dataset's baseline flows).
     names
         Country names by code.
 
     Returns
     -------
     dict
-        ``timeline``, ``sankey_baseline`` (when a baseline is given), ``sankey_shocked``,
+        ``timeline``, ``sankey_baseline`` (when asked for), ``sankey_shocked``,
         ``stocks``, ``shortfall_region``, ``shortfall_sector``, ``lost_output_region``,
         ``lost_output_sector``, ``prices``.
     """
@@ -401,8 +400,10 @@ def build_figures(
     end = (pd.Timestamp(x[-1]) + pd.Timedelta(days=1)).date().isoformat()
     members = int(ds.sizes["member"])
     figs: dict[str, Figure] = {"timeline": timeline_figure(events, x[0], end)}
-    if baseline is not None:
-        figs["sankey_baseline"] = sankey_figure(sankey_flows(baseline, names), title="Baseline flows over the horizon, mines to end uses (t)")
+    if baseline:
+        figs["sankey_baseline"] = sankey_figure(
+            sankey_flows(ds, names, baseline=True), title="Baseline flows over the horizon, mines to end uses (t)"
+        )
     figs["sankey_shocked"] = sankey_figure(
         sankey_flows(ds, names), title="Flows under the scenario over the horizon, mines to end uses (t, median member)"
     )

@@ -60,7 +60,7 @@ def report_for_run(
     run_id
         The run's id, shown in the report.
     baseline
-        Re-run the scenario without events for the baseline Sankey.
+        Show the baseline Sankey (from the Dataset's baseline flows).
 
     Returns
     -------
