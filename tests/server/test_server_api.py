@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 import supplyshock as ss
-from supplyshock.cli_report import serve
+from supplyshock.cli.report import serve
 
 
 def test_health_and_openapi(client: TestClient) -> None:
@@ -128,7 +128,7 @@ def test_summary_matches_the_results_file(finished_run: tuple[TestClient, str, d
     assert set(shortfall[key]) == {"median", "p05", "p95"}
     assert set(summary["series"]) == {"shortfall_region", "lost_output_region", "stocks_final", "prices"}
     # the licence approval was set to a constant 25%
-    scenario = json.loads(ds.attrs["scenario_yaml"])
+    scenario = json.loads(ds.attrs["scenario_json"])
     assert [e["approval"] for e in scenario["events"] if e["type"] == "licence"] == [0.25, 0.25]
     light = client.get(f"/api/runs/{run_id[:15]}/summary", params={"series": "false"}).json()
     assert light["series"] == {} and light["dates"] == [] and light["headline"] == summary["headline"]

@@ -9,7 +9,8 @@ Examples
 ['baseline', 'cn-2010-quota-cut', 'cn-2025-april-controls', 'cn-magnet-embargo-12m']
 """
 
-from supplyshock.server.app import ServerConfig, create_app
+from supplyshock.server.app import create_app
 from supplyshock.server.jobs import JobManager, QueueFull
+from supplyshock.server.state import ServerConfig
 
 __all__ = ["JobManager", "QueueFull", "ServerConfig", "create_app"]

@@ -20,7 +20,7 @@ import yaml
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_BODY_BYTES", "MAX_YAML_NODES", "RUN_ID_PATTERN", "BodySizeLimit", "UnsafeInput", "check_yaml", "inside"]
+__all__ = ["MAX_BODY_BYTES", "MAX_YAML_NODES", "RUN_ID_PATTERN", "BodySizeLimit", "UnsafeInput", "check_run_id", "check_yaml", "contained", "inside"]
 
 #: Largest request body accepted, in bytes.
 MAX_BODY_BYTES = 256 * 1024
@@ -143,6 +143,33 @@ def inside(root: Path, *parts: str) -> Path:
             raise UnsafeInput(f"refused path component {part!r}")
     target = base.joinpath(*parts).resolve()
     if target != base and not target.is_relative_to(base):
+        raise UnsafeInput("refused a path outside the server's data directory")
+    return target
+
+
+def contained(root: Path, path: Path) -> Path:
+    """Resolve a path (e.g. one read from the run store) and check it lies inside ``root``.
+
+    Parameters
+    ----------
+    root
+        The data directory.
+    path
+        An absolute path, or one relative to ``root``.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved path (symbolic links followed).
+
+    Raises
+    ------
+    UnsafeInput
+        When the path lies outside ``root``.
+    """
+    base = root.resolve()
+    target = base.joinpath(path).resolve()
+    if not target.is_relative_to(base):
         raise UnsafeInput("refused a path outside the server's data directory")
     return target
 

@@ -4,27 +4,39 @@ Four settings move the answer most and can be changed from the dashboard:
 
 * ``approval``: the approval share of every licence event (a constant replaces steps);
 * ``delay_days``: the processing delay of every licence event;
-* ``duration_days``: every export control (ban, licence, quota) ends that many days after
-  its start;
+* ``duration_days``: every export control ends that many days after its start;
 * ``cover_scale``: the engine parameter multiplying every country's days of stock cover
-  (passed to :func:`supplyshock.run` as ``params={"cover_scale": x}``).
+  (passed to the run as ``params={"cover_scale": x}``).
+
+Which events are export controls and what a licence's settings are is the event types'
+own knowledge (:attr:`~supplyshock.scenario.events.base.EventModel.controls_exports`,
+:meth:`~supplyshock.scenario.events.LicenceRegime.settings`); nothing here names types.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
+from supplyshock.errors import ConsistencyError
 from supplyshock.scenario import Scenario
+from supplyshock.scenario.events import ExportControl, LicenceRegime
 
-__all__ = ["CONTROL_TYPES", "SettingError", "apply_settings", "key_parameters"]
-
-#: Event types that are export controls (they have start and end).
-CONTROL_TYPES: tuple[str, ...] = ("export_ban", "licence", "quota")
+__all__ = ["SettingError", "apply_settings", "export_controls", "key_parameters", "licences"]
 
 
-class SettingError(ValueError):
+class SettingError(ConsistencyError):
     """A setting does not apply to the scenario (e.g. approval without a licence event)."""
+
+
+def export_controls(scenario: Scenario) -> list[tuple[int, ExportControl]]:
+    """The scenario's export controls (events with ``controls_exports``) with their positions."""
+    return [(i, cast(ExportControl, ev)) for i, ev in enumerate(scenario.events) if ev.controls_exports]
+
+
+def licences(scenario: Scenario) -> list[tuple[int, LicenceRegime]]:
+    """The scenario's licence regimes with their positions."""
+    return [(i, ev) for i, ev in enumerate(scenario.events) if isinstance(ev, LicenceRegime)]
 
 
 def key_parameters(scenario: Scenario) -> dict[str, Any]:
@@ -40,30 +52,29 @@ def key_parameters(scenario: Scenario) -> dict[str, Any]:
     dict
         The fields of :class:`supplyshock.server.models.KeyParameters`: ``approval`` (the
         first licence's share; for steps, the last step's), ``delay_days``,
-        ``duration_days`` (first control; None when open-ended), ``cover_scale`` (1),
-        ``has_controls`` and ``has_licence``.
+        ``duration_days`` (first control; to the end of the horizon when open-ended),
+        ``cover_scale`` (1), ``has_controls`` and ``has_licence``.
     """
-    events = [e.model_dump(by_alias=True) for e in scenario.events]
-    controls = [e for e in events if e["type"] in CONTROL_TYPES]
-    licences = [e for e in events if e["type"] == "licence"]
+    controls = export_controls(scenario)
+    regimes = licences(scenario)
     approval: float | None = None
     delay: float | None = None
-    if licences:
-        raw = licences[0]["approval"]
-        approval = float(raw[-1]["share"]) if isinstance(raw, list) else float(raw)
-        delay = float(licences[0]["delay_days"])
+    if regimes:
+        settings = regimes[0][1].settings()
+        share = settings["approval"]
+        approval = float(share[-1][1]) if isinstance(share, list) else float(share)
+        delay = float(settings["delay_days"])
     duration: int | None = None
     if controls:
-        first = controls[0]
-        end = first.get("end") or scenario.end
-        duration = max(1, (end - first["start"]).days)
+        first = controls[0][1]
+        duration = max(1, ((first.end or scenario.end) - first.start).days)
     return {
         "approval": approval,
         "delay_days": delay,
         "duration_days": duration,
         "cover_scale": 1.0,
         "has_controls": bool(controls),
-        "has_licence": bool(licences),
+        "has_licence": bool(regimes),
     }
 
 
@@ -98,24 +109,24 @@ def apply_settings(
     Raises
     ------
     SettingError
-        When a setting does not apply to the scenario.
+        When a setting does not apply to the scenario (a :class:`ConsistencyError`).
+    pydantic.ValidationError
+        When the new settings make an invalid scenario.
     """
-    spec = scenario.model_dump(by_alias=True)
-    events = spec["events"]
-    licences = [e for e in events if e["type"] == "licence"]
-    controls = [e for e in events if e["type"] in CONTROL_TYPES]
-    if (approval is not None or delay_days is not None) and not licences:
+    regimes = licences(scenario)
+    controls = export_controls(scenario)
+    licence_settings = {k: v for k, v in (("approval", approval), ("delay_days", delay_days)) if v is not None}
+    if licence_settings and not regimes:
         raise SettingError(f"scenario {scenario.name!r} has no licence event, so approval share and delay do not apply")
     if duration_days is not None and not controls:
         raise SettingError(f"scenario {scenario.name!r} has no export control (ban, licence or quota), so duration does not apply")
-    for ev in licences:
-        if approval is not None:
-            ev["approval"] = float(approval)
-        if delay_days is not None:
-            ev["delay_days"] = float(delay_days)
+    spec = scenario.model_dump(by_alias=True)
+    for i, regime in regimes:
+        known = regime.settings()
+        spec["events"][i].update({k: float(v) for k, v in licence_settings.items() if k in known})
     if duration_days is not None:
-        for ev in controls:
-            ev["end"] = ev["start"] + dt.timedelta(days=int(duration_days))
+        for i, control in controls:
+            spec["events"][i]["end"] = control.start + dt.timedelta(days=int(duration_days))
     if members is not None:
         spec["members"] = int(members)
     return Scenario.model_validate(spec)

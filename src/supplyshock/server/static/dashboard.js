@@ -1,101 +1,3 @@
-"""The dashboard page: static HTML and JavaScript served by the app at ``/``.
-
-It loads plotly.js from the server itself (``/static/plotly.min.js``, the bundle of the
-installed plotly package), so it works without internet access. The page lists the
-built-in scenarios, lets the user change the approval share, licence delay, duration of
-the controls and the days of stock cover, starts a run (``POST /api/runs``), follows its
-progress as server-sent events (falling back to polling), then draws the run's summary
-(``GET /api/runs/{run_id}/summary``).
-
-For tests and benchmarks the page exposes its state on ``<body>``: ``data-state``
-(``loading``, ``ready``, ``running``, ``done``, ``error``) and ``data-run-id``; and
-``window.ssTiming`` holds ``performance.now()`` stamps ``requested`` and ``drawn``.
-"""
-
-from __future__ import annotations
-
-__all__ = ["DASHBOARD_HTML"]
-
-DASHBOARD_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>supplyshock dashboard</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; }
-header { background: #0b3d5c; color: white; padding: .8rem 1.5rem; }
-header h1 { margin: 0; font-size: 1.3rem; }
-main { display: grid; grid-template-columns: 20rem 1fr; gap: 1rem; padding: 1rem 1.5rem; }
-aside, section { background: white; border: 1px solid #e3e3e3; border-radius: 6px; padding: .8rem 1rem; }
-label { display: block; margin: .7rem 0 .2rem 0; font-weight: 600; font-size: .9rem; }
-label small { font-weight: normal; color: #555; }
-input[type=range] { width: 100%; }
-select, input[type=number] { width: 100%; padding: .3rem; box-sizing: border-box; }
-button { margin-top: 1rem; width: 100%; padding: .6rem; font-size: 1rem; background: #0072B2; color: white;
-         border: 0; border-radius: 4px; cursor: pointer; }
-button:disabled { background: #9bb; cursor: default; }
-.desc { font-size: .8rem; color: #444; margin: .4rem 0; }
-progress { width: 100%; margin-top: .6rem; }
-#status { font-size: .85rem; margin-top: .3rem; min-height: 1.2em; }
-#status.error { color: #b00020; }
-.kpis { display: flex; flex-wrap: wrap; gap: .8rem; }
-.kpi { border-left: 4px solid #0072B2; padding: .2rem .7rem; min-width: 10rem; }
-.kpi b { display: block; font-size: 1.2rem; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr)); gap: .8rem; margin-top: .8rem; }
-.chart { min-height: 340px; }
-table { border-collapse: collapse; width: 100%; font-size: .82rem; }
-th, td { border-bottom: 1px solid #eee; padding: .2rem .4rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-#links a { margin-right: 1rem; }
-</style>
-</head>
-<body data-state="loading">
-<header><h1>supplyshock: who runs short when exports are restricted</h1></header>
-<main>
-<aside>
-<label for="scenario">Scenario</label>
-<select id="scenario"></select>
-<p class="desc" id="scenario-desc"></p>
-<label for="approval">Approval share <small id="approval-out"></small></label>
-<input type="range" id="approval" min="0" max="100" step="1" value="0">
-<label for="delay">Licence delay, days <small id="delay-out"></small></label>
-<input type="range" id="delay" min="0" max="365" step="1" value="63">
-<label for="duration">Duration of controls, days <small id="duration-out"></small></label>
-<input type="range" id="duration" min="1" max="730" step="1" value="365">
-<label for="cover">Stock days <small id="cover-out"></small></label>
-<input type="range" id="cover" min="10" max="400" step="5" value="100">
-<label for="members">Ensemble members</label>
-<input type="number" id="members" min="1" max="50" value="1">
-<button id="run" disabled>Run</button>
-<progress id="progress" max="1" value="0"></progress>
-<div id="status">Loading scenarios...</div>
-<p id="links"></p>
-</aside>
-<div>
-<section>
-<div class="kpis">
-<div class="kpi"><span>Region-sectors short</span><b id="kpi-short">-</b></div>
-<div class="kpi"><span>First to run short</span><b id="kpi-first">-</b></div>
-<div class="kpi"><span>Peak shortfall</span><b id="kpi-peak">-</b></div>
-<div class="kpi"><span>Lost output</span><b id="kpi-lost">-</b></div>
-</div>
-<div class="charts">
-<div class="chart" id="chart-shortfall"></div>
-<div class="chart" id="chart-lost"></div>
-<div class="chart" id="chart-stocks"></div>
-<div class="chart" id="chart-prices"></div>
-</div>
-</section>
-<section style="margin-top: 1rem">
-<h3 style="margin: .2rem 0">Who runs short when</h3>
-<table id="ranked"><thead><tr><th>#</th><th>region</th><th>sector</th><th>first short</th><th>peak %</th><th>lost output (USD m)</th></tr></thead>
-<tbody></tbody></table>
-</section>
-</div>
-</main>
-<script src="/static/plotly.min.js"></script>
-<script>
 "use strict";
 (function () {
   var PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000", "#999999", "#8C564B", "#7F7F7F", "#17BECF"];
@@ -216,11 +118,15 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
       document.querySelector("#ranked tbody").innerHTML = rows.join("") || "<tr><td colspan=6>Nobody runs short.</td></tr>";
       var cfg = {displaylogo: false, responsive: true};
       var note = s.members > 1 ? " (median, p5-p95)" : "";
+      // price keys are "<market>/<last-stage product>"; the first market (the exporter's) is drawn solid
+      var priceKeys = Object.keys(s.series.prices);
+      var firstMarket = priceKeys.length ? priceKeys[0].split("/")[0] : "";
+      var product = priceKeys.length ? priceKeys[0].split("/").slice(1).join("/") : "last-stage product";
       var drawn = [
         Plotly.react("chart-shortfall", bandTraces(s.series.shortfall_region, byIndex), layout("Shortfall by region, t/day" + note, "t/day"), cfg),
         Plotly.react("chart-lost", bandTraces(s.series.lost_output_region, byIndex), layout("Lost output by region to date, USD" + note, "USD"), cfg),
-        Plotly.react("chart-stocks", bandTraces(s.series.stocks_final, byIndex), layout("Magnet stocks by region, t" + note, "t"), cfg),
-        Plotly.react("chart-prices", bandTraces(s.series.prices, byIndex, function (k) { return k.indexOf("china/") === 0 ? "solid" : "dot"; }),
+        Plotly.react("chart-stocks", bandTraces(s.series.stocks_final, byIndex), layout("Stocks of " + product + " by region, t" + note, "t"), cfg),
+        Plotly.react("chart-prices", bandTraces(s.series.prices, byIndex, function (k) { return k.split("/")[0] === firstMarket ? "solid" : "dot"; }),
                      layout("Price index (1 = baseline)" + note, "index"), cfg)
       ];
       return Promise.all(drawn).then(function () {
@@ -240,7 +146,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
   api("/api/scenarios").then(function (list) {
     scenarios = list;
     $("scenario").innerHTML = list.map(function (s) { return '<option value="' + esc(s.name) + '">' + esc(s.name) + "</option>"; }).join("");
-    var preferred = list.find(function (s) { return s.name === "cn-2025-april-controls"; });
+    var wanted = document.body.getAttribute("data-default-scenario");
+    var preferred = list.find(function (s) { return s.name === wanted; });
     if (preferred) { $("scenario").value = preferred.name; }
     fillDefaults();
     $("run").disabled = false;
@@ -248,7 +155,3 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
     setState("ready");
   }).catch(fail);
 })();
-</script>
-</body>
-</html>
-"""

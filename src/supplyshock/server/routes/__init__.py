@@ -1,0 +1,17 @@
+"""The routes of the server, one router per resource.
+
+* :mod:`~supplyshock.server.routes.health`: liveness and the embedded datasets;
+* :mod:`~supplyshock.server.routes.scenarios`: built-in scenarios and validation;
+* :mod:`~supplyshock.server.routes.runs`: run jobs, their progress, recorded runs and their results;
+* :mod:`~supplyshock.server.routes.reports`: a run's HTML report;
+* :mod:`~supplyshock.server.routes.dashboard`: the dashboard page and its static files.
+"""
+
+from fastapi import APIRouter
+
+from supplyshock.server.routes import dashboard, health, reports, runs, scenarios
+
+__all__ = ["ROUTERS"]
+
+#: Every router, in the order the application includes them.
+ROUTERS: tuple[APIRouter, ...] = (dashboard.router, health.router, scenarios.router, runs.router, reports.router)
