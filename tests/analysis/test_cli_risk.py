@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from click.testing import CliRunner
 
-from supplyshock.cli_risk import risk
+from supplyshock.cli.risk import risk
 
 
 def test_indicators_json_ranks_by_sr(tmp_path: Path) -> None:

@@ -76,10 +76,33 @@ def test_run_json(runner: CliRunner, tmp_path: Path) -> None:
     first = payload["summary"][0]
     assert {"country", "sector", "days_to_first_shortfall", "cumulative_shortfall_t", "lost_output_usd"} <= set(first)
     assert first["cumulative_shortfall_t"] > 0
-    months = payload["china_magnet_exports_monthly"]
+    head = payload["headlines"][0]
+    assert head["label"] == "China's magnet exports"
+    months = head["months"]
     assert len(months) == 12
     assert all(v["total"] == 0 for v in months.values())
     assert payload["price_peaks"]
+
+
+def test_chunked_run_is_a_recorded_run(runner: CliRunner, tmp_path: Path) -> None:
+    out, store = tmp_path / "o", tmp_path / "runs.duckdb"
+    args = ["run", "cn-magnet-embargo-12m", "--members", "4", "--chunk-size", "2", "--out", str(out), "--store", str(store)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, _err(result)
+    text = _out(result)
+    assert "quantile bands" in text and "China's magnet exports by month" in text and "Total lost output" in text
+    ids = RUN_ID.findall(text)
+    assert (out / "ensemble.nc").is_file()
+    from supplyshock.store import RunStore
+
+    recorded = RunStore(store).list_runs()
+    assert list(recorded["run_id"]) == [ids[-1]]
+    again = runner.invoke(main, [*args[:-4], "--out", str(tmp_path / "o2"), "--no-store", "--json"])
+    assert again.exit_code == 0, _err(again)
+    payload = json.loads(_out(again))
+    assert payload["chunked"] is True and payload["recorded"] is False and payload["members"] == 4
+    assert payload["price_peaks"] is None and payload["bands"]
+    assert all(row["first_shortfall_date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["first_shortfall_date"]) for row in payload["summary"])
 
 
 def test_run_no_store(runner: CliRunner, tmp_path: Path) -> None:

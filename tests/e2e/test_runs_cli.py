@@ -1,4 +1,4 @@
-"""End-to-end tests of the ``runs`` command group (supplyshock.cli_runs)."""
+"""End-to-end tests of the ``runs`` command group (supplyshock.cli.runs)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 from click.testing import CliRunner, Result
 
-from supplyshock.cli_runs import runs
+from supplyshock.cli.runs import runs
 from supplyshock.store import RunStore, save_results
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from observed_helpers import HEADER, write
 
-from supplyshock.cli_observed import observed
+from supplyshock.cli.observed import observed
 
 
 def test_add_list_show(tmp_path: Path, long_file: Path) -> None:

@@ -1,53 +1,27 @@
 """``supplyshock observed``: add, list and show observed trade series.
 
-The group is registered on the main command line with ``main.add_command(observed)``.
-
 * ``supplyshock observed add FILE [--format auto|long|comtrade|baci] [--store PATH]``
   reads a file (or a shipped name such as ``china-exports-2025``) into the observed
   store and reports the rows added, updated and unchanged.
 * ``supplyshock observed list [--store PATH]`` lists the stored series.
 * ``supplyshock observed show SERIES [--plot out.png] [--store PATH | --file FILE]``
   prints the values and derived statistics of a series and optionally plots it.
-
-A user error prints one line, ``Error: <message>``, on stderr and exits with status 2.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
-from rich.console import Console
-from rich.table import Table
+import pandas as pd
 
-from supplyshock.cli_common import ErrorGroup
+from supplyshock.cli.output import console, group, table
 from supplyshock.observed import FORMATS, ObservedStore, UnknownSeriesError, load_observed, plot_series, series_stats
 
 __all__ = ["observed"]
-
-
-_ObservedGroup = ErrorGroup
-
-
-def _console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
-
-
-def _num(v: Any, fmt: str = "{:,.1f}") -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return fmt.format(float(v))
-
-
-def _text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return str(v)
-
 
 _STORE_OPTION = click.option(
     "--store",
@@ -57,8 +31,36 @@ _STORE_OPTION = click.option(
     help="Observed store file (default: $SUPPLYSHOCK_HOME/observed.duckdb).",
 )
 
+#: Columns of ``observed show``: key -> header (the basis columns have none).
+_SHOW_HEADERS = {
+    "period": "period",
+    "value": "value",
+    "yoy": "y/y %",
+    "yoy_basis": "",
+    "mom": "m/m %",
+    "mom_basis": "",
+    "roll3": "3m vs prev 3m %",
+    "roll3_yoy": "3m y/y %",
+    "lowest": "lowest since",
+    "steepest_yoy": "steepest y/y drop since",
+    "steepest_mom": "steepest m/m drop since",
+}
+_RIGHT: dict[str, Literal["left", "right"]] = dict.fromkeys(("value", "yoy", "mom", "roll3", "roll3_yoy"), "right")
 
-@click.group(cls=_ObservedGroup)
+
+def _num(v: Any, spec: str = ",.1f") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return format(float(v), spec)
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+@group()
 def observed() -> None:
     """Observed trade series: add files, list series, show values and derived statistics."""
 
@@ -83,16 +85,34 @@ def add_cmd(file: str, fmt: str, store_path: Path | None, country_codes: Path | 
 def list_cmd(store_path: Path | None) -> None:
     """List the stored series."""
     store = ObservedStore(store_path)
-    table = store.series()
-    if table.empty:
+    frame = store.series()
+    if frame.empty:
         click.echo(f"no observed series in {store.path}; add a file with: supplyshock observed add FILE")
         return
-    tab = Table(title=f"observed series in {store.path}", title_justify="left")
-    for col in table.columns:
-        tab.add_column(str(col), justify="right" if col in ("periods", "revised") else "left")
-    for row in table.itertuples(index=False):
-        tab.add_row(*[str(v) for v in row])
-    _console().print(tab)
+    justify: dict[str, Literal["left", "right"]] = {c: "right" if c in ("periods", "revised") else "left" for c in map(str, frame.columns)}
+    console().print(table(frame.astype(str), f"observed series in {store.path}", index=False, justify=justify))
+
+
+def _stats_rows(stats: pd.DataFrame) -> pd.DataFrame:
+    """The statistics of a series as the text cells of ``observed show``."""
+    rows = []
+    for r in stats.itertuples(index=False):
+        rows.append(
+            {
+                "period": str(r.period),
+                "value": _num(r.value, ",.6g") + (" *" if r.derived else ""),
+                "yoy": _num(r.yoy_pct),
+                "yoy_basis": _text(r.yoy_basis),
+                "mom": _num(r.mom_pct),
+                "mom_basis": _text(r.mom_basis),
+                "roll3": _num(r.roll3_pct),
+                "roll3_yoy": _num(r.roll3_yoy_pct),
+                "lowest": _text(r.lowest_since) or ("record low" if r.lowest_in_record else ""),
+                "steepest_yoy": _text(r.steepest_yoy_drop_since) or ("steepest on record" if r.steepest_yoy_drop_in_record else ""),
+                "steepest_mom": _text(r.steepest_mom_drop_since) or ("steepest on record" if r.steepest_mom_drop_in_record else ""),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(_SHOW_HEADERS))
 
 
 @observed.command("show")
@@ -114,57 +134,20 @@ def show_cmd(series: str, store_path: Path | None, file: str | None, plot_path: 
         raise UnknownSeriesError(series, sorted(set(df["series"].astype(str))))
     stats = series_stats(df, series, implied=not no_implied)
     unit = str(stats["unit"].iloc[0])
-    tab = Table(title=f"{series} ({unit}) from {where}", title_justify="left")
-    heads = [
-        ("period", "left"),
-        ("value", "right"),
-        ("y/y %", "right"),
-        ("", "left"),
-        ("m/m %", "right"),
-        ("", "left"),
-        ("3m vs prev 3m %", "right"),
-        ("3m y/y %", "right"),
-        ("lowest since", "left"),
-        ("steepest y/y drop since", "left"),
-        ("steepest m/m drop since", "left"),
-    ]
-    for head, justify in heads:
-        tab.add_column(head, justify=justify)  # type: ignore[arg-type]
-    for r in stats.itertuples(index=False):
-        value = _num(r.value, "{:,.6g}") + (" *" if r.derived else "")
-        lowest = _text(r.lowest_since) or ("record low" if r.lowest_in_record else "")
-        s_yoy = _text(r.steepest_yoy_drop_since) or ("steepest on record" if r.steepest_yoy_drop_in_record else "")
-        s_mom = _text(r.steepest_mom_drop_since) or ("steepest on record" if r.steepest_mom_drop_in_record else "")
-        tab.add_row(
-            str(r.period),
-            value,
-            _num(r.yoy_pct),
-            _text(r.yoy_basis),
-            _num(r.mom_pct),
-            _text(r.mom_basis),
-            _num(r.roll3_pct),
-            _num(r.roll3_yoy_pct),
-            lowest,
-            s_yoy,
-            s_mom,
-        )
-    con = _console()
-    con.print(tab)
-    derived = stats[stats["derived"]]
-    for r in derived.itertuples(index=False):
-        con.print(f"* {r.period}: derived, {r.basis}", soft_wrap=True)
+    out = console()
+    out.print(table(_stats_rows(stats), f"{series} ({unit}) from {where}", index=False, headers=_SHOW_HEADERS, justify=_RIGHT))
+    for r in stats[stats["derived"]].itertuples(index=False):
+        out.print(f"* {r.period}: derived, {r.basis}", soft_wrap=True)
     rows = df[df["series"] == series]
-    sources = sorted({str(s) for s in rows["source"] if isinstance(s, str) and s})
-    files = sorted({str(f) for f in rows["file"] if isinstance(f, str) and f})
-    for s in sources:
-        con.print(f"source: {s}", soft_wrap=True)
-    for f in files:
-        con.print(f"file: {f}", soft_wrap=True)
-    con.print(
+    for s in sorted({str(s) for s in rows["source"] if isinstance(s, str) and s}):
+        out.print(f"source: {s}", soft_wrap=True)
+    for f in sorted({str(f) for f in rows["file"] if isinstance(f, str) and f}):
+        out.print(f"file: {f}", soft_wrap=True)
+    out.print(
         "record low / steepest on record: lower (steeper) than every earlier stored value of the series; "
         "'since' dates are relative to the stored data only.",
         soft_wrap=True,
     )
     if plot_path is not None:
         written = plot_series(df, series, plot_path, implied=not no_implied)
-        con.print(f"plot written to {written}")
+        out.print(f"plot written to {written}")

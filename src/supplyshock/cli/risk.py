@@ -1,85 +1,66 @@
 """``supplyshock risk``: supply-risk indicators and time-to-survive, ranked.
 
-The group is registered on the main command line with ``main.add_command(risk)``.
-
 * ``supplyshock risk indicators`` ranks products and elements by the EU supply-risk
   indicator computed from the dataset, with concentration and import reliance.
 * ``supplyshock risk tts`` ranks nodes (facilities, trade links, exporters) by their
   LP time-to-survive, with the performance impact for ``--ttr`` days and, with
   ``--simulate``, the engine's first-shortfall day beside it.
-
-A user error prints one line, ``Error: <message>``, on stderr and exits with status 2.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import os
 from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from supplyshock.cli_common import ErrorGroup
+from supplyshock.cli.options import dataset_option, run_store_option
+from supplyshock.cli.output import console, echo_json, group, progress, records, table
 
 __all__ = ["risk"]
 
-_PIPE_WIDTH = 200
 _SORTS = {"sr": ("sr", False), "hhi": ("hhi", False), "ir": ("ir_eu", False), "hhi_wgi": ("hhi_wgi_gs", False), "product": ("product", True)}
 
-
-_RiskGroup = ErrorGroup
-
-
-def _console() -> Console:
-    console = Console(highlight=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(highlight=False, width=_PIPE_WIDTH)
-    return console
-
-
-def _fmt(v: Any, spec: str) -> str:
-    if isinstance(v, bool | np.bool_):
-        return "yes" if v else ""
-    if isinstance(v, float | np.floating):
-        if math.isnan(v):
-            return "-"
-        if math.isinf(v):
-            return "inf"
-        return format(float(v), spec)
-    return str(v)
-
-
-def _table(df: pd.DataFrame, title: str, formats: dict[str, str]) -> Table:
-    tab = Table(title=title, title_justify="left")
-    for col in df.columns:
-        numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
-        tab.add_column(str(col), justify="right" if numeric else "left")
-    for rec in df.itertuples(index=False):
-        tab.add_row(*[_fmt(v, formats.get(str(c), ",.2f")) for c, v in zip(df.columns, rec, strict=True)])
-    return tab
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = json.loads(df.replace([np.inf, -np.inf], None).to_json(orient="records"))
-    return out
+#: Columns of the supply-risk table, with their headers.
+_EU_COLUMNS = {
+    "product": "product",
+    "material": "element",
+    "stage": "stage",
+    "eu_stage": "EU stage",
+    "hhi": "hhi",
+    "top": "top",
+    "ir_eu": "IR (EU)",
+    "hhi_wgi_gs": "HHI_WGI GS",
+    "hhi_wgi_eu": "HHI_WGI EU",
+    "eol_rir": "EoL_RIR",
+    "si_sr": "SI_SR",
+    "sr": "SR",
+    "sr_published": "SR EU 2023",
+    "missing": "missing",
+}
+#: Columns of the time-to-survive table, with their headers.
+_TTS_COLUMNS = {
+    "node": "node",
+    "stage": "stage",
+    "baseline_t": "baseline t/yr",
+    "tts_days": "TTS (days)",
+    "lost_t": "lost t",
+    "pi_usd": "PI (USD bn)",
+    "rei": "REI",
+    "vulnerable": "TTS < TTR",
+    "sim_first_shortfall_day": "engine: first short day",
+    "first_short": "who",
+}
 
 
-_dataset_opt = click.option("--dataset", default="rare-earths", show_default=True, help="Dataset name or folder.")
-
-
-@click.group(cls=_RiskGroup)
+@group()
 def risk() -> None:
     """Where the chain is fragile: supply-risk indicators and time-to-survive."""
 
 
 @risk.command("indicators")
-@_dataset_opt
+@dataset_option
 @click.option(
     "--sort",
     "sort",
@@ -96,13 +77,7 @@ def risk() -> None:
     default=None,
     help="Also write the tidy table of every indicator (risk_table) to this CSV file.",
 )
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Run store file (default: $SUPPLYSHOCK_HOME/runs.duckdb).",
-)
+@run_store_option
 @click.option("--no-store", is_flag=True, help="Do not record the indicators in the store.")
 def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_path: Path | None, no_store: bool) -> None:
     """Rank products and elements by the EU supply-risk indicator computed from the dataset."""
@@ -128,10 +103,8 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_p
         gov = country_governance(net, inputs).reset_index()
         gov_note = ""
     except MissingInputError as exc:
-        gov = pd.DataFrame()
-        gov_note = str(exc)
-    usgs_msg = ""
-    usgs_partial = pd.DataFrame()
+        gov, gov_note = pd.DataFrame(), str(exc)
+    usgs_msg, usgs_partial = "", pd.DataFrame()
     try:
         usgs_supply_risk(net, inputs)
     except MissingInputError as exc:
@@ -144,63 +117,32 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_p
     if not no_store:
         from supplyshock.store import RunStore
 
-        store = RunStore(store_path) if store_path else RunStore()
-        stored = store.record_analysis("risk-indicators", table_all, dataset=dataset, params={"sort": sort})
+        stored = RunStore(store_path).record_analysis("risk-indicators", table_all, dataset=dataset, params={"sort": sort})
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "dataset": dataset,
-                    "sort": sort,
-                    "eu_supply_risk": _records(eu),
-                    "import_reliance": _records(ir),
-                    "governance": _records(gov) if len(gov) else gov_note,
-                    "usgs_2021": {"error": usgs_msg, "computable_inputs": _records(usgs_partial)},
-                },
-                indent=2,
-            )
+        echo_json(
+            {
+                "dataset": dataset,
+                "sort": sort,
+                "eu_supply_risk": records(eu, index=False),
+                "import_reliance": records(ir, index=False),
+                "governance": records(gov, index=False) if len(gov) else gov_note,
+                "usgs_2021": {"error": usgs_msg, "computable_inputs": records(usgs_partial, index=False)},
+            }
         )
         return
-    con = _console()
+    con = console()
     show = eu.assign(top=[f"{c} {s:.0%}" if isinstance(c, str) and c else "-" for c, s in zip(eu["top_country"], eu["top_share"], strict=True)])
-    show = show[
-        [
-            "product",
-            "material",
-            "stage",
-            "eu_stage",
-            "hhi",
-            "top",
-            "ir_eu",
-            "hhi_wgi_gs",
-            "hhi_wgi_eu",
-            "eol_rir",
-            "si_sr",
-            "sr",
-            "sr_published",
-            "missing",
-        ]
-    ]
-    show = show.rename(
-        columns={
-            "material": "element",
-            "eu_stage": "EU stage",
-            "ir_eu": "IR (EU)",
-            "hhi_wgi_gs": "HHI_WGI GS",
-            "hhi_wgi_eu": "HHI_WGI EU",
-            "eol_rir": "EoL_RIR",
-            "si_sr": "SI_SR",
-            "sr": "SR",
-            "sr_published": "SR EU 2023",
-        }
-    )
+    show = show[list(_EU_COLUMNS)]
     if not show["missing"].astype(bool).any():
         show = show.drop(columns=["missing"])
     con.print(
-        _table(
+        table(
             show,
             f"{dataset}: EU supply risk (Blengini et al. 2017) per product and element, ranked by {sort}",
-            {"hhi": ".3f", "IR (EU)": ".0%", "EoL_RIR": ".0%", "SI_SR": ".2f", "SR": ".2f", "SR EU 2023": ".1f"},
+            index=False,
+            floats=",.2f",
+            formats={"hhi": ".3f", "ir_eu": ".0%", "eol_rir": ".0%", "si_sr": ".2f", "sr": ".2f", "sr_published": ".1f"},
+            headers=_EU_COLUMNS,
         )
     )
     con.print(
@@ -211,10 +153,12 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_p
     )
     irs = ir[["country", "product", "production_t", "imports_t", "exports_t", "import_reliance"]]
     con.print(
-        _table(
+        table(
             irs,
             "Import reliance (imports - exports) / apparent consumption, countries with IR > 0",
-            {"production_t": ",.0f", "imports_t": ",.0f", "exports_t": ",.0f", "import_reliance": ".0%"},
+            index=False,
+            floats=",.2f",
+            formats={"production_t": ",.0f", "imports_t": ",.0f", "exports_t": ",.0f", "import_reliance": ".0%"},
         )
     )
     if gov_note:
@@ -226,7 +170,7 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_p
 
 
 @risk.command("tts")
-@_dataset_opt
+@dataset_option
 @click.option(
     "--ttr",
     type=click.FloatRange(min=0.0),
@@ -244,13 +188,7 @@ def indicators(dataset: str, sort: str, as_json: bool, out: Path | None, store_p
 @click.option("--top", type=click.IntRange(1, 10_000), default=30, show_default=True, help="Rows to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Also write the table to this CSV.")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Run store file (default: $SUPPLYSHOCK_HOME/runs.duckdb).",
-)
+@run_store_option
 @click.option("--no-store", is_flag=True, help="Do not record the table in the store.")
 def tts(
     dataset: str,
@@ -274,79 +212,55 @@ def tts(
     net = load_network(dataset, check=False)
     model = TTSModel(net, strategic=strategic, in_transit=not no_transit, reexport=reexport)
     nodes = network_nodes(net, kinds or ("facility", "link", "exports"))
-    table = time_to_survive(net, nodes, ttr=ttr, model=model)
+    ranked = time_to_survive(net, nodes, ttr=ttr, model=model)
     if simulate:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(
-            TextColumn("[bold]engine runs[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True), disable=as_json
-        ) as bar:
-            task = bar.add_task("simulate", total=len(nodes))
-            cmp = compare_tts(net, nodes, horizon_days=horizon, model=model, progress=lambda k: bar.update(task, completed=k))
-        summ = compare_summary(cmp)
-        table = table.join(summ[["sim_first_shortfall_day", "first_short", "short_region_sectors"]])
+        with progress("engine runs", "nodes", total=len(nodes), disable=as_json) as bar:
+            cmp = compare_tts(net, nodes, horizon_days=horizon, model=model, progress=bar)
+        ranked = ranked.join(compare_summary(cmp)[["sim_first_shortfall_day", "first_short", "short_region_sectors"]])
     if out is not None:
-        table.to_csv(out)
+        ranked.to_csv(out)
+    settings = {"ttr": ttr, "strategic": strategic, "in_transit": not no_transit, "reexport": reexport}
     if not no_store:
         from supplyshock.store import RunStore
 
-        store = RunStore(store_path) if store_path else RunStore()
-        store.record_analysis(
-            "time-to-survive",
-            table.reset_index(),
-            dataset=dataset,
-            params={"ttr": ttr, "strategic": strategic, "in_transit": not no_transit, "reexport": reexport},
-        )
+        RunStore(store_path).record_analysis("time-to-survive", ranked.reset_index(), dataset=dataset, params=settings)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "dataset": dataset,
-                    "ttr_days": ttr,
-                    "strategic": strategic,
-                    "in_transit": not no_transit,
-                    "reexport": reexport,
-                    "nodes": _records(table.reset_index()),
-                },
-                indent=2,
-            )
+        echo_json(
+            {
+                "dataset": dataset,
+                "ttr_days": ttr,
+                **{k: v for k, v in settings.items() if k != "ttr"},
+                "nodes": records(ranked.reset_index(), index=False),
+            }
         )
         return
-    con = _console()
+    _print_tts(ranked, dataset=dataset, ttr=ttr, simulate=simulate, top=top, max_days=model.max_days)
+
+
+def _print_tts(ranked: pd.DataFrame, *, dataset: str, ttr: float | None, simulate: bool, top: int, max_days: float) -> None:
+    """The time-to-survive table and its notes."""
     cols = ["node", "stage", "baseline_t", "tts_days"]
     if ttr is not None:
         cols += ["lost_t", "pi_usd", "rei", "vulnerable"]
     if simulate:
         cols += ["sim_first_shortfall_day", "first_short"]
-    show = (
-        table.reset_index()[cols]
-        .head(top)
-        .rename(
-            columns={
-                "baseline_t": "baseline t/yr",
-                "tts_days": "TTS (days)",
-                "lost_t": "lost t",
-                "pi_usd": "PI (USD bn)",
-                "rei": "REI",
-                "vulnerable": "TTS < TTR",
-                "sim_first_shortfall_day": "engine: first short day",
-                "first_short": "who",
-            }
-        )
-    )
-    if "PI (USD bn)" in show:
-        show["PI (USD bn)"] = show["PI (USD bn)"] / 1e9
-    finite = int(np.isfinite(table["tts_days"]).sum())
+    show = ranked.reset_index()[cols].head(top)
+    if "pi_usd" in show:
+        show["pi_usd"] = show["pi_usd"] / 1e9
+    finite = int(np.isfinite(ranked["tts_days"]).sum())
+    con = console()
     con.print(
-        _table(
+        table(
             show,
-            f"{dataset}: time-to-survive per node, shortest first ({finite} of {len(table)} nodes finite; "
-            f"inf = demand met for {model.max_days:.0f} days)",
-            {"baseline t/yr": ",.0f", "TTS (days)": ",.1f", "lost t": ",.0f", "PI (USD bn)": ",.2f", "REI": ".2f", "engine: first short day": ",.0f"},
+            f"{dataset}: time-to-survive per node, shortest first ({finite} of {len(ranked)} nodes finite; inf = demand met for {max_days:.0f} days)",
+            index=False,
+            floats=",.2f",
+            formats={"baseline_t": ",.0f", "tts_days": ",.1f", "lost_t": ",.0f", "pi_usd": ",.2f", "rei": ".2f", "sim_first_shortfall_day": ",.0f"},
+            headers=_TTS_COLUMNS,
         )
     )
     if ttr is not None:
-        n_vul = int(table["vulnerable"].sum())
+        n_vul = int(ranked["vulnerable"].sum())
         con.print(f"{n_vul} node(s) with TTS < TTR = {ttr:g} days. PI = least value-weighted lost end-use demand over the TTR.")
     else:
         con.print("Give --ttr DAYS for the performance impact and the TTS < TTR flag.")

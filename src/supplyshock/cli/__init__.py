@@ -1,0 +1,55 @@
+"""The ``supplyshock`` command: a thin layer over the Python API.
+
+One module per command group, all built on :mod:`supplyshock.cli.output` (consoles,
+the one table renderer, the one progress bar, JSON, and the one error format):
+
+============================  ================================================
+module                        commands
+============================  ================================================
+:mod:`~supplyshock.cli.run`       ``run``, ``validate``, ``scenarios``
+:mod:`~supplyshock.cli.analyses`  ``sensitivity``, ``sweep``, ``backtest``, ``commitments``
+:mod:`~supplyshock.cli.data`      ``data show|sources|check``
+:mod:`~supplyshock.cli.runs`      ``runs list|show|export|delete``
+:mod:`~supplyshock.cli.observed`  ``observed add|list|show``
+:mod:`~supplyshock.cli.risk`      ``risk indicators|tts``
+:mod:`~supplyshock.cli.report`    ``report``, ``serve``
+============================  ================================================
+
+A user error prints ``Error: <one line>`` on stderr and exits with status 2; a bug
+(:class:`~supplyshock.errors.InvariantError`) exits with status 70 and says what to
+report; a missing optional package names the ``pip install`` command.
+"""
+
+from __future__ import annotations
+
+import click
+
+from supplyshock._version import __version__
+from supplyshock.cli import analyses, data, observed, report, risk, run, runs
+from supplyshock.cli.output import group
+
+__all__ = ["main"]
+
+
+@group(name="supplyshock", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="supplyshock")
+def main() -> None:
+    """Simulate export controls on critical minerals: who runs short, when, by how much, at what cost."""
+
+
+for _command in (
+    run.run,
+    run.validate,
+    run.scenarios,
+    analyses.sensitivity,
+    analyses.sweep,
+    analyses.backtest,
+    analyses.commitments,
+    data.data,
+    runs.runs,
+    observed.observed,
+    risk.risk,
+    report.report,
+    report.serve,
+):
+    main.add_command(_command)

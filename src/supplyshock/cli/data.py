@@ -1,0 +1,77 @@
+"""``supplyshock data``: inspect the embedded datasets (or a folder of your own tables)."""
+
+from __future__ import annotations
+
+import click
+
+from supplyshock.cli.options import dataset_option
+from supplyshock.cli.output import console, group, table
+
+__all__ = ["data"]
+
+
+@group()
+def data() -> None:
+    """Inspect the embedded datasets (or a folder of your own tables)."""
+
+
+@data.command("show")
+@dataset_option
+@click.option("--table", "table_name", default=None, help="Show one table in full.")
+def data_show(dataset: str, table_name: str | None) -> None:
+    """Summarise a dataset: stages, capacities, trade, demand by sector."""
+    from supplyshock.network import load_network
+
+    net = load_network(dataset, check=False)
+    out = console()
+    if table_name:
+        if table_name not in net.tables:
+            raise click.BadParameter(f"unknown table {table_name!r}; tables: {', '.join(net.tables)}", param_hint="--table")
+        df = net.tables[table_name].drop(columns=[c for c in net.tables[table_name].columns if "source" in c])
+        out.print(table(df.set_index(df.columns[0]), f"{dataset}: {table_name}", floats=",.3f"))
+        return
+    out.print(
+        f"{dataset}: {len(net.countries)} countries, {len(net.products)} products, "
+        f"{len(net.processes)} processes, {len(net.sectors)} end-use sectors, {len(net.link_flow0)} trade links",
+    )
+    year = f" ({net.meta.base_year})" if net.meta is not None and net.meta.base_year else ""
+    fac = net.tables["facilities"].pivot_table(index="country", columns="process", values="output_t", aggfunc="sum", fill_value=0.0)
+    out.print(table(fac[[p for p in net.processes if p in fac.columns]], f"Output by stage, t/yr{year}", floats=",.0f"))
+    tr = net.tables["trade"][["exporter", "importer", "product", "flow_t", "transit_days"]]
+    out.print(table(tr.set_index(["exporter", "importer"]), "Trade links, t/yr", floats=",.0f"))
+    dem = net.tables["demand"].pivot_table(index="country", columns="sector", values="demand_t", aggfunc="sum", fill_value=0.0)
+    out.print(table(dem[[s for s in net.sectors if s in dem.columns]], "Demand by end-use sector, t/yr", floats=",.0f"))
+
+
+@data.command("sources")
+@dataset_option
+@click.option("--table", "table_name", default=None, help="Only this table.")
+@click.option("--basis", type=click.Choice(["reported", "derived", "assumption", "definition"]), default=None)
+def data_sources(dataset: str, table_name: str | None, basis: str | None) -> None:
+    """List every figure's source, with its basis (reported, derived, assumption)."""
+    from supplyshock.network import load_network
+
+    src = load_network(dataset, check=False).sources()
+    if table_name:
+        src = src[src["table"] == table_name]
+    if basis:
+        src = src[src["basis"] == basis]
+    for rec in src.to_dict("records"):
+        click.echo(f"{rec['table']}:{rec['key']} [{rec['basis']}] {rec['source']}")
+    counts = src["basis"].value_counts().to_dict()
+    click.echo(f"{len(src)} figures: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+
+
+@data.command("check")
+@dataset_option
+def data_check(dataset: str) -> None:
+    """Check the baseline balance: production + imports = use + exports + stock change."""
+    from supplyshock.network import BALANCE_TOLERANCE, load_network
+
+    net = load_network(dataset, check=False)
+    bal = net.balance()
+    show = bal[["production", "imports", "process_use", "final_use", "exports", "residual"]]
+    console().print(table(show, f"{dataset}: baseline balance per (country, product), t/yr"))
+    if not bal["ok"].all():
+        net.check()  # raises DataError naming each node that does not balance
+    click.echo(f"balanced: {len(bal)} nodes within relative tolerance {BALANCE_TOLERANCE:.0e} (max {bal['relative'].max():.1e})")
