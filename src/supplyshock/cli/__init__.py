@@ -3,17 +3,14 @@
 One module per command group, all built on :mod:`supplyshock.cli.output` (consoles,
 the one table renderer, the one progress bar, JSON, and the one error format):
 
-============================  ================================================
-module                        commands
-============================  ================================================
-:mod:`~supplyshock.cli.run`       ``run``, ``validate``, ``scenarios``
-:mod:`~supplyshock.cli.analyses`  ``sensitivity``, ``sweep``, ``backtest``, ``commitments``
-:mod:`~supplyshock.cli.data`      ``data show|sources|check``
-:mod:`~supplyshock.cli.runs`      ``runs list|show|export|delete``
-:mod:`~supplyshock.cli.observed`  ``observed add|list|show``
-:mod:`~supplyshock.cli.risk`      ``risk indicators|tts``
-:mod:`~supplyshock.cli.report`    ``report``, ``serve``
-============================  ================================================
+- :mod:`~supplyshock.cli.run`: ``run``, ``validate``, ``scenarios``;
+- :mod:`~supplyshock.cli.analyses`: ``sensitivity``, ``sweep``, ``backtest``, ``commitments``;
+- :mod:`~supplyshock.cli.data`: ``data show|sources|check``;
+- :mod:`~supplyshock.cli.runs`: ``runs list|show|export|delete``;
+- :mod:`~supplyshock.cli.observed`: ``observed add|list|show``;
+- :mod:`~supplyshock.cli.risk`: ``risk indicators|tts``;
+- :mod:`~supplyshock.cli.report`: ``report``, ``serve``;
+- :mod:`~supplyshock.cli.options`: the options several groups share.
 
 A user error prints ``Error: <one line>`` on stderr and exits with status 2; a bug
 (:class:`~supplyshock.errors.InvariantError`) exits with status 70 and says what to

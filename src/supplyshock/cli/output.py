@@ -8,15 +8,14 @@ One place for the look of the command line:
 - :func:`progress`: the one progress bar.
 - :func:`records` and :func:`echo_json`: ``--json`` output (``null`` for missing values).
 - :class:`Command` and :class:`Group`: every command and group is one of these, so every
-  command reports errors the same way (see :func:`reported_errors`):
+  command reports errors the same way (:func:`reported_errors`):
 
-  ========================================  =====  ==========================================
-  error                                     exit   printed on stderr
-  ========================================  =====  ==========================================
-  :class:`~supplyshock.errors.SupplyShockError`  2      ``Error: <one line>`` (no traceback)
-  missing optional package (plotly, ...)     2      ``Error: ...`` naming ``pip install 'supplyshock[extra]'``
-  :class:`~supplyshock.errors.InvariantError`    70     a bug report hint; traceback in a temp file
-  ========================================  =====  ==========================================
+  - :class:`~supplyshock.errors.SupplyShockError` (bad input): ``Error: <one line>`` on
+    stderr, exit status 2, no traceback;
+  - a missing optional package (plotly, jinja2, fastapi, uvicorn, ray): ``Error: ...``
+    naming ``pip install 'supplyshock[<extra>]'``, exit status 2;
+  - :class:`~supplyshock.errors.InvariantError` (a bug): what to report, with the
+    traceback written to a file in the temp folder, exit status 70.
 """
 
 from __future__ import annotations
@@ -54,6 +53,7 @@ __all__ = [
     "CommandError",
     "Group",
     "command",
+    "command_line",
     "console",
     "echo_json",
     "err_console",
