@@ -37,8 +37,9 @@ def test_health_and_openapi(client: TestClient) -> None:
 
 
 def test_datasets_and_sources(client: TestClient) -> None:
-    (dataset,) = client.get("/api/datasets").json()
-    assert dataset["name"] == "rare-earths"
+    listed = {d["name"]: d for d in client.get("/api/datasets").json()}
+    assert set(listed) == set(ss.list_datasets())
+    dataset = listed["rare-earths"]
     assert "CHN" in dataset["countries"] and "ndfeb_magnet" in dataset["products"]
     rows = client.get("/api/datasets/rare-earths/sources", params={"basis": "assumption"}).json()
     assert len(rows) == dataset["sources"]["assumption"]

@@ -17,7 +17,7 @@ import xarray as xr
 
 from supplyshock.report.data import ReportError, clean_number, product_stages
 
-__all__ = ["BASELINE_VARIABLES", "FlowTotals", "baseline_totals", "has_baseline_flows", "sankey_flows", "scenario_totals"]
+__all__ = ["BASELINE_VARIABLES", "FlowTotals", "baseline_days", "baseline_totals", "has_baseline_flows", "sankey_flows", "scenario_totals"]
 
 #: What a Dataset holds for the baseline diagram (t/day on (country, product); t/yr per link).
 BASELINE_VARIABLES: tuple[str, ...] = ("baseline_process_use", "baseline_final_use", "link_baseline_t")
@@ -76,6 +76,18 @@ def has_baseline_flows(ds: xr.Dataset) -> bool:
     return all(name in ds.variables for name in BASELINE_VARIABLES)
 
 
+def baseline_days(ds: xr.Dataset) -> float:
+    """Days of baseline flow over the horizon.
+
+    The baseline rates are those of the base year; where the run lets demand grow (and
+    capacities and baseline trade with it, the Dataset's ``growth_level`` per member and
+    day), each day counts by its level (median member).
+    """
+    if "growth_level" in ds.variables:
+        return float(ds["growth_level"].median("member").sum("time"))
+    return float(ds.sizes["time"])
+
+
 def _baseline_delivered(ds: xr.Dataset, final_use: np.ndarray) -> np.ndarray:
     """Baseline deliveries per (country, sector) over the horizon.
 
@@ -84,7 +96,7 @@ def _baseline_delivered(ds: xr.Dataset, final_use: np.ndarray) -> np.ndarray:
     use is split over its sectors in the shares of the run's own demand (which differ from
     the baseline's only where substitution cuts one sector more than another).
     """
-    days = float(ds.sizes["time"])
+    days = baseline_days(ds)
     if "baseline_demand" in ds.variables:
         return np.asarray(ds["baseline_demand"].transpose("country", "sector").values, dtype=float) * days
     demand = _total(ds["demand"].isel(scenario=0).median("member"), ("country", "sector"))
@@ -113,7 +125,7 @@ def baseline_totals(ds: xr.Dataset) -> FlowTotals:
     """
     if not has_baseline_flows(ds):
         raise ReportError(f"these results do not record the baseline flows ({', '.join(BASELINE_VARIABLES)}); run the scenario again")
-    days = float(ds.sizes["time"])
+    days = baseline_days(ds)
     final_use = np.asarray(ds["baseline_final_use"].transpose("country", "product").values, dtype=float) * days
     return FlowTotals(
         process_use=np.asarray(ds["baseline_process_use"].transpose("country", "product").values, dtype=float) * days,
