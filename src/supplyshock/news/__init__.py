@@ -1,0 +1,73 @@
+"""Draft a scenario from a news report: events, observations and claims, each with its source sentence.
+
+Offline and deterministic by default (rules on spaCy's blank English tokenizer, dateparser
+and pycountry; nothing is downloaded). See ``docs/news.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from supplyshock.news.errors import ArticleError, LLMError, NewsError, NoEventError
+from supplyshock.news.model import Claim, DateValue, Draft, DraftEvent, Observation, Sentence
+from supplyshock.news.pipeline import draft_from_text as _rules_draft
+from supplyshock.news.text import Article, read_article, read_articles, text_from_source
+
+__all__ = [
+    "Article",
+    "ArticleError",
+    "Claim",
+    "DateValue",
+    "Draft",
+    "DraftEvent",
+    "LLMError",
+    "NewsError",
+    "NoEventError",
+    "Observation",
+    "Sentence",
+    "draft_file",
+    "draft_from_text",
+    "read_article",
+    "read_articles",
+]
+
+
+def draft_from_text(text: str, date: dt.date, dataset: str | None = None, *, source: str = "<article>") -> Draft:
+    """Draft from pasted text (plain or HTML); the call a server makes.
+
+    Parameters
+    ----------
+    text : str
+        The article.
+    date : datetime.date
+        Its publication date.
+    dataset : str, optional
+        Kept on the draft for :func:`~supplyshock.news.scenario.scenario_from_draft`.
+    source : str
+
+    Returns
+    -------
+    Draft
+        ``draft.to_dict()`` is its JSON form.
+    """
+    article = text_from_source(text, source)
+    draft = _rules_draft(article.text, date, source=source)
+    if dataset:
+        draft.notes.append(f"dataset: {dataset}")
+    return draft
+
+
+def draft_file(path: str | Path, date: dt.date | None = None) -> Draft:
+    """Draft from one article file; ``date`` defaults to a date found in the file.
+
+    Raises
+    ------
+    ArticleError
+        Unreadable input, or no publication date given or found.
+    """
+    article = read_article(path)
+    published = date or article.published
+    if published is None:
+        raise ArticleError(f"{Path(path).name}: no publication date found in the file; pass --date YYYY-MM-DD; nothing was written")
+    return _rules_draft(article.text, published, source=article.label)
