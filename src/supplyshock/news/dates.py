@@ -44,6 +44,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("md", rf"\b(?P<m>{_MONTH})\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s(?P<y>\d{{4}})\b)?(?![\d%])"),
     ("dm", rf"\b(?P<d>\d{{1,2}})\s(?P<m>{_MONTH})(?:,?\s(?P<y>\d{{4}}))?\b"),
     ("my", rf"\b(?P<m>{_MONTH})\s(?P<y>\d{{4}})\b"),
+    ("mly", rf"\b(?:in\s)?(?P<m>{_MONTH_NAMES}) (?:of )?last year\b"),
     ("half", r"\b(?:the\s)?(?P<h>first|second) half of (?P<y>\d{4}|this year|next year|the year)\b"),
     ("rel", r"\b(?P<w>earlier this|later this|late last|early last|late this|early this|last|this|next) (?P<u>week|month|year)\b"),
     (
@@ -235,6 +236,8 @@ def _value(kind: str, m: re.Match[str], sentence: str, published: dt.date, ancho
         return DateValue.of(day) if day else None
     if kind == "my":
         return DateValue(_month_value(int(g["y"]), month_number(g["m"])))
+    if kind == "mly":
+        return DateValue(_month_value(published.year - 1, month_number(g["m"])))
     if kind == "half":
         return _half(published, g["h"], g["y"])
     if kind == "rel":

@@ -295,12 +295,14 @@ def _tariff_materials(mentions: list[Mention]) -> list[str]:
     return [] if any("-" in m.codes for m in mentions) else ["all goods"]
 
 
-def _agreement(p: Parsed, trig: Trigger, ctx: _Context, previous: Parsed | None) -> list[DraftEvent]:
+def _agreement(p: Parsed, trig: Trigger, ctx: _Context, previous: list[Parsed]) -> list[DraftEvent]:
     if re.search(r"\b(?:offtake|supply|purchase|loan|contract|indefinite-quantity|acquisition)\s+(?:agreement|deal)", p.sentence.text, re.I):
         return []
-    parties = list(dict.fromkeys(m.codes[0] for m, _r in p.actors))
-    if len(parties) < 2 and previous is not None:
-        parties = list(dict.fromkeys(parties + [m.codes[0] for m, _r in previous.actors]))
+    parties = list(dict.fromkeys(m.codes[0] for m, r in p.actors if r != "location"))
+    for before in reversed(previous[-2:]):
+        if len(parties) >= 2:
+            break
+        parties = list(dict.fromkeys(parties + [m.codes[0] for m, r in before.actors if r != "location"]))
     if len(parties) < 2:
         return []
     ev = _new("agreement", trig, p)
@@ -388,7 +390,7 @@ def _for_trigger(p: Parsed, trig: Trigger, trigs: list[Trigger]) -> Parsed:
     return Parsed(p.sentence, p.doc, p.actors, p.materials, [d for d in p.dates if mine(d)], p.quotes)
 
 
-def _events_of(p: Parsed, ctx: _Context, previous: Parsed | None) -> list[DraftEvent]:
+def _events_of(p: Parsed, ctx: _Context, previous: list[Parsed]) -> list[DraftEvent]:
     trigs = find_triggers(p.doc)
     white = _whitelist(p, ctx)
     out: list[DraftEvent] = list(white)
@@ -489,7 +491,7 @@ def merge_into(a: DraftEvent, b: DraftEvent) -> None:
     a.sentences = sorted(set(a.sentences) | set(b.sentences))
     a.confidence = min(0.95, max(a.confidence, b.confidence) + 0.05)
     a.notes += [n for n in b.notes if n not in a.notes]
-    a.attributed_to = a.attributed_to if (a.attributed_to == "" or not b.attributed_to) else a.attributed_to
+    a.attributed_to = a.attributed_to or b.attributed_to
 
 
 def _add(ctx: _Context, ev: DraftEvent) -> None:
@@ -610,8 +612,8 @@ def build_events(parsed: list[Parsed], published: dt.date, dateline_country: str
     """
     ctx = _Context(published, dateline_country, main_material(parsed))
     previous: Parsed | None = None
-    for p in parsed:
-        found = _events_of(p, ctx, previous)
+    for k, p in enumerate(parsed):
+        found = _events_of(p, ctx, parsed[max(0, k - 2) : k])
         for ev in found:
             _borrow_date(ev, previous, p, ctx)
             _add(ctx, ev)

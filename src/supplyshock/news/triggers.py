@@ -275,6 +275,8 @@ def _blocked(doc: Doc, trig: Trigger, quotes: list[tuple[int, int]]) -> bool:
     char = doc[trig.start].idx
     if any(a <= char < b for a, b in quotes):
         return True
+    if trig.start > 0 and doc[trig.start - 1].lower_ in ("of", "over", "about") and doc[trig.start].lower_ == "export":
+        return True
     if _NEGATIONS.intersection(_window(doc, trig.start)) or _hedged(doc, trig.start) or (trig.lift and _hedged(doc, trig.end - 1)):
         return True
     if _DENIALS.search(doc[: trig.start].text):
