@@ -10,6 +10,7 @@ the one table renderer, the one progress bar, JSON, and the one error format):
 - :mod:`~supplyshock.cli.observed`: ``observed add|list|show``;
 - :mod:`~supplyshock.cli.risk`: ``risk indicators|tts``;
 - :mod:`~supplyshock.cli.report`: ``report``, ``serve``;
+- :mod:`~supplyshock.cli.draft`: ``draft`` (a draft scenario from a news report);
 - :mod:`~supplyshock.cli.options`: the options several groups share.
 
 A user error prints ``Error: <one line>`` on stderr and exits with status 2; a bug
@@ -22,7 +23,7 @@ from __future__ import annotations
 import click
 
 from supplyshock._version import __version__
-from supplyshock.cli import analyses, data, observed, report, risk, run, runs
+from supplyshock.cli import analyses, data, draft, observed, report, risk, run, runs
 from supplyshock.cli.output import group
 
 __all__ = ["main"]
@@ -48,5 +49,6 @@ for _command in (
     risk.risk,
     report.report,
     report.serve,
+    draft.draft,
 ):
     main.add_command(_command)

@@ -28,6 +28,7 @@ __all__ = [
     "Sentence",
     "draft_file",
     "draft_from_text",
+    "draft_path",
     "read_article",
     "read_articles",
 ]
@@ -71,3 +72,33 @@ def draft_file(path: str | Path, date: dt.date | None = None) -> Draft:
     if published is None:
         raise ArticleError(f"{Path(path).name}: no publication date found in the file; pass --date YYYY-MM-DD; nothing was written")
     return _rules_draft(article.text, published, source=article.label)
+
+
+def draft_path(path: str | Path, date: dt.date | None = None, *, llm: bool = False) -> list[Draft]:
+    """Draft every article of a file or folder (read and checked before anything is drafted).
+
+    Parameters
+    ----------
+    path : str or Path
+        An article file, or a folder of ``.txt``/``.html``/``.htm``/``.md`` files.
+    date : datetime.date, optional
+        Publication date; default: the date each file gives (HTML metadata), else an error.
+    llm : bool
+        Use the language-model backend (:mod:`supplyshock.news.llm`) instead of the rules.
+
+    Raises
+    ------
+    ArticleError
+        An unreadable, empty, oversized or non-English file, or no publication date.
+    LLMError
+        The language-model backend is not configured or fails.
+    """
+    articles = read_articles(path)
+    for a in articles:
+        if (date or a.published) is None:
+            raise ArticleError(f"{a.label}: no publication date found in the file; pass --date YYYY-MM-DD; nothing was written")
+    if llm:
+        from supplyshock.news.llm import draft_with_llm
+
+        return [draft_with_llm(a.text, date or a.published, source=a.label) for a in articles]  # type: ignore[arg-type]
+    return [_rules_draft(a.text, date or a.published, source=a.label) for a in articles]  # type: ignore[arg-type]

@@ -29,16 +29,26 @@ _SPEAKER_ANY = re.compile(
     r"(?P<who>[A-Z][\w.’'-]*(?:\s(?:of\s|the\s)?[A-Z][\w.’'-]*)*)\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+)?"
     r"(?:accused|warned|denied|rejected|argued|urged|threatened|criticised|criticized|complained|pledged|promised|insisted|announced|described)\b"
 )
-_SPEAKER_FIRST = re.compile(rf"^(?:[A-Z][^,]{{0,40}},\s*)?(?P<who>(?:[A-Z][\w.&'’-]*\s?|of\s|the\s|at\s|and\s|\d+\s|[a-z]+\s(?=[A-Z])){{1,12}}|[a-z][a-z ]{{2,30}}?)\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|meanwhile,\s+)?(?:{_VERBS})\b")
+_SPEAKER_FIRST = re.compile(
+    rf"^(?:[A-Z][^,]{{0,40}},\s*)?(?P<who>(?:[A-Z][\w.&'’-]*\s?|of\s|the\s|at\s|and\s|\d+\s|[a-z]+\s(?=[A-Z])){{1,12}}|[a-z][a-z ]{{2,30}}?)"
+    rf"\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|meanwhile,\s+)?(?:{_VERBS})\b"
+)
 _SPEAKER_AFTER = re.compile(r"[,”\"]\s*(?:said|says|added|told reporters|told)\s+(?P<who>(?:the\s|a\s)?[^,.;“”\"]{3,80})")
 _SPEAKER_TAIL = re.compile(rf",\s*(?P<who>(?:the\s|a\s|an\s)?[^,.;“”\"]{{3,80}}?)\s+(?:{_VERBS})(?:\s+on\s+\w+)?\.?$")
 _ACCORDING = re.compile(r"\baccording to (?:a |an |the )?(?P<who>[^,.;]{3,60})", re.I)
-_GROUPS = re.compile(r"\b(traders?|analysts?|economists?|market participants|market sources|sources|officials?|experts?|producers?|spokes(?:man|woman|person))\b", re.I)
+_GROUPS = re.compile(
+    r"\b(traders?|analysts?|economists?|market participants|market sources|sources|officials?|experts?|producers?|spokes(?:man|woman|person))\b", re.I
+)
 _KINDS = [
     ("denial", re.compile(r"\b(?:denied|denies|rejected|dismissed|no ban|never)\b", re.I)),
     ("accusation", re.compile(r"\b(?:accus\w*|violat\w*|bullying|coercion|unfair|responsib\w*|failing to|broke|breaking)\b", re.I)),
     ("threat", re.compile(r"\b(?:threat\w*|warn\w*|fight to the end|countermeasures|take action)\b", re.I)),
-    ("justification", re.compile(r"\b(?:national security|safeguard|to protect|needed to|non-proliferation|conserve|common international practice|because)\b", re.I)),
+    (
+        "justification",
+        re.compile(
+            r"\b(?:national security|safeguard|to protect|needed to|non-proliferation|conserve|common international practice|because)\b", re.I
+        ),
+    ),
     ("forecast", re.compile(r"\b(?:expect\w*|forecast\w*|project\w*|could|may|might|will likely|unlikely|possible|plans?|considering)\b")),
     ("commitment", re.compile(r"\b(?:commitment\w*|committed|pledg\w*|promis\w*|agreed to resume)\b", re.I)),
 ]
@@ -52,7 +62,11 @@ def _speaker(text: str) -> str | None:
             who = " ".join(m.group("who").split())
             if not re.search(r"[A-Z]", who) and not _GROUPS.search(who):
                 continue
-            if who and not who.lower().startswith(("it ", "they", "he ", "she ", "this", "that", "which")) and who.lower() not in ("it", "he", "she", "they"):
+            if (
+                who
+                and not who.lower().startswith(("it ", "they", "he ", "she ", "this", "that", "which"))
+                and who.lower() not in ("it", "he", "she", "they")
+            ):
                 return who
     return None
 

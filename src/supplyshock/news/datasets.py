@@ -51,7 +51,7 @@ class DatasetView:
         if code in members and eu_agg:
             return eu_agg[:1], f"{code} mapped to {eu_agg[0]} ({names[eu_agg[0]]})"
         country = pycountry.countries.get(alpha_3=code)
-        label = getattr(country, "common_name", None) or getattr(country, "name", code)
+        label = str(getattr(country, "common_name", None) or getattr(country, "name", None) or code)
         for c, n in names.items():
             if label.lower() in n.lower():
                 return [c], f"{code} mapped to {c} ({n})"

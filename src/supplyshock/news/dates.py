@@ -32,7 +32,10 @@ __all__ = ["DateMention", "find_dates", "month_number", "parse_full_date"]
 Cue = Literal["effect", "announce", "plain"]
 
 _MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MONTH = r"(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|March|Mar\.|April|Apr\.|May|June|Jun\.|July|Jul\.|Aug(?:ust|\.)|Sept?(?:ember|\.)|Oct(?:ober|\.)|Nov(?:ember|\.)|Dec(?:ember|\.))"
+_MONTH = (
+    r"(?:Jan(?:uary|\.)|Feb(?:ruary|\.)|March|Mar\.|April|Apr\.|May|June|Jun\.|July|Jul\.|Aug(?:ust|\.)|Sept?(?:ember|\.)"
+    r"|Oct(?:ober|\.)|Nov(?:ember|\.)|Dec(?:ember|\.))"
+)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -49,7 +52,8 @@ _PATTERNS: list[tuple[str, str]] = [
     ("rel", r"\b(?P<w>earlier this|later this|late last|early last|late this|early this|last|this|next) (?P<u>week|month|year)\b"),
     (
         "ago",
-        r"\b(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+) (?P<u>day|days|week|weeks|month|months) (?P<dir>earlier|later|ago|before|after)\b",
+        r"\b(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+) (?P<u>day|days|week|weeks|month|months)"
+        r" (?P<dir>earlier|later|ago|before|after)\b",
     ),
     ("wd", r"\b(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"),
     ("mon", rf"\b(?P<pre>(?:last|next|early|late|mid-?|since|in|from|by|until|of|through|to)\s)?(?P<m>{_MONTH_NAMES})\b(?!\s\d)"),
@@ -59,11 +63,13 @@ _COMPILED = [(name, re.compile(pat)) for name, pat in _PATTERNS]
 
 _EFFECT_BEFORE = re.compile(
     r"(?:\bfrom|\bstarting(?: on| from)?|\bstart(?:s|ed|ing)? on|\bas of|\beffective(?: from)?|\bbeginning(?: on)?|\bbegin(?:s|ning)? on"
-    r"|\btook effect(?: on)?|\btakes? effect(?: on)?|\bin force (?:since|from)|\bsince|\bwith effect from|\bfor|\bwas suspended on|\bwere suspended on)\s+(?:the\s+)?$",
+    r"|\btook effect(?: on)?|\btakes? effect(?: on)?|\bin force (?:since|from)|\bsince|\bwith effect from|\bfor"
+    r"|\bwas suspended on|\bwere suspended on)\s+(?:the\s+)?$",
     re.I,
 )
 _ANNOUNCE_BEFORE = re.compile(
-    r"\b(?:said|says|say|announced|announces|told reporters|told|stated|showed|show|reported|reports|clarified|seen|added|confirmed|declared|unveiled|published)"
+    r"\b(?:said|says|say|announced|announces|told reporters|told|stated|showed|show|reported|reports|clarified|seen|added|confirmed"
+    r"|declared|unveiled|published)"
     r"(?:\s+\w+){0,2}\s+(?:on\s+|late\s+|in\s+)?$",
     re.I,
 )

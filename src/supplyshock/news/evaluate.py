@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supplyshock.news.errors import NewsError
 from supplyshock.news.model import DraftEvent
 from supplyshock.safeyaml import load_yaml_file
 
@@ -161,9 +162,9 @@ def score_article(predicted: Iterable[DraftEvent | dict[str, Any]], label: dict[
 
 def load_labels(folder: str | Path) -> list[dict[str, Any]]:
     """The items of ``labels.yaml`` in a folder of the evaluation set."""
-    data = load_yaml_file(Path(folder) / "labels.yaml", what="labels", error=ValueError)
+    data = load_yaml_file(Path(folder) / "labels.yaml", what="labels", error=NewsError)
     if not isinstance(data, list):
-        raise ValueError(f"{folder}/labels.yaml: expected a list of reports")
+        raise NewsError(f"{folder}/labels.yaml: expected a list of reports")
     return data
 
 

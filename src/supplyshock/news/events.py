@@ -13,6 +13,7 @@ noted, with a lower confidence. Events that describe the same measure are merged
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -143,7 +144,10 @@ def _mentions_for(p: Parsed, trig: Trigger, trigs: list[Trigger]) -> list[Mentio
 
 def _materials(mentions: list[Mention], ctx: _Context, ev: DraftEvent, sentence: int, text: str = "") -> None:
     names = [c for m in mentions for c in m.codes if c not in ("*", "-")]
-    if re.search(r"\b(?:technolog(?:y|ies)\s+(?:used\s+)?(?:to|for|of)\b|(?:processing|extraction|separation) technolog)", text, re.I) and ev.type in CONTROLS:
+    if (
+        re.search(r"\b(?:technolog(?:y|ies)\s+(?:used\s+)?(?:to|for|of)\b|(?:processing|extraction|separation) technolog)", text, re.I)
+        and ev.type in CONTROLS
+    ):
         names = ["rare earth technology" if n in ("rare earths", "rare earth magnets") else n for n in names]
     if names:
         ev.materials = prune_generic(list(dict.fromkeys(names)))
@@ -317,17 +321,17 @@ def _split(p: Parsed, trig: Trigger, kind: str, trigs: list[Trigger], ctx: _Cont
     mentions = [m for m in _mentions_for(p, trig, trigs) if not set(m.codes) & {"-"}]
     specific = [m for m in mentions if "*" not in m.codes]
     groups: list[list[Mention]] = []
-    for m in specific:
-        home = next((g for g in groups if related(list(g[0].codes), list(m.codes))), None)
+    for mention in specific:
+        home = next((g for g in groups if related(list(g[0].codes), list(mention.codes))), None)
         if home is None:
-            groups.append([m])
+            groups.append([mention])
         else:
-            home.append(m)
+            home.append(mention)
     if not groups and mentions:
         groups = [mentions[:1]]
     out = []
     for group in groups or [[]]:
-        m = group[0] if group else None
+        m: Mention | None = group[0] if group else None
         ev = _new(kind, trig, p)
         _actor(p, trig, kind, ctx, ev)
         _materials(group, ctx, ev, p.sentence.index)
@@ -429,11 +433,14 @@ def _continue(events: list[DraftEvent], last: DraftEvent | None) -> None:
             ev.actor = last.actor
 
 
-_COVERS = re.compile(r"\b(?:measures?|controls?|rules|restrictions|curbs|ban|licensing)\b[^.]{0,40}?\b(?:cover|covers|covered|apply to|applies to|include|includes)\b", re.I)
+_COVERS = re.compile(
+    r"\b(?:measures?|controls?|rules|restrictions|curbs|ban|licensing)\b[^.]{0,40}?\b(?:cover|covers|covered|apply to|applies to|include|includes)\b",
+    re.I,
+)
 
 
 def _elaborate(p: Parsed, ctx: _Context) -> None:
-    """"The measures cover ... permanent magnets containing them": materials added to the last control."""
+    """ "The measures cover ... permanent magnets containing them": materials added to the last control."""
     if not _COVERS.search(p.sentence.text):
         return
     last = next((e for e in reversed(ctx.events) if e.type in CONTROLS), None)
@@ -564,7 +571,7 @@ def _date_only(p: Parsed, ctx: _Context) -> None:
     if not _EFFECT_ONLY.search(p.sentence.text):
         return
     clauses = [0] + [m.end() for m in re.finditer(r",\s*and\s|;\s", p.sentence.text)] + [len(p.sentence.text) + 1]
-    for a, b in zip(clauses, clauses[1:], strict=False):
+    for a, b in itertools.pairwise(clauses):
         dates = [d.value for d in p.dates if a <= d.start < b and d.value is not None and d.cue in ("effect", "plain")]
         dates += [
             DateValue(ctx.events[-1].announced.value, d.text)

@@ -147,7 +147,7 @@ def numbers(doc: Doc) -> list[Number]:
 
 
 def _unit(doc: Doc, i: int) -> tuple[str, int]:
-    if i < len(doc) and doc[i].text in ("%",) or (i < len(doc) and doc[i].lower_ in ("percent", "pct")):
+    if (i < len(doc) and doc[i].text in ("%",)) or (i < len(doc) and doc[i].lower_ in ("percent", "pct")):
         return "%", i + 1
     if i + 1 < len(doc) and doc[i].lower_ == "per" and doc[i + 1].lower_ == "cent":
         return "%", i + 2

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Claim", "DateValue", "Draft", "DraftEvent", "Observation", "Sentence", "WhitelistDraft", "CommitmentDraft"]
+__all__ = ["Claim", "CommitmentDraft", "DateValue", "Draft", "DraftEvent", "Observation", "Sentence", "WhitelistDraft"]
 
 Precision = Literal["day", "month", "year"]
 

@@ -25,13 +25,42 @@ __all__ = ["find_observations"]
 _SUBJECTS = [
     ("exports", re.compile(r"\b(?:exports?|exported|shipments|shipped)\b", re.I)),
     ("imports", re.compile(r"\b(?:imports?|imported)\b", re.I)),
-    ("production", re.compile(r"\b(?:output|production|produced|produces|produce|supply|supplies|supplied|accounts? for|accounted for|mined|delivered)\b", re.I)),
+    (
+        "production",
+        re.compile(r"\b(?:output|production|produced|produces|produce|supply|supplies|supplied|accounts? for|accounted for|mined|delivered)\b", re.I),
+    ),
     ("price", re.compile(r"\b(?:prices?|assessed|traded|spot|cost)\b", re.I)),
 ]
-_DOWN = {"fell", "fall", "falls", "dropped", "drop", "plunged", "plunge", "slumped", "declined", "down", "decreased", "shrank", "slid", "tumbled", "lower", "below", "sank"}
+_DOWN = {
+    "fell",
+    "fall",
+    "falls",
+    "dropped",
+    "drop",
+    "plunged",
+    "plunge",
+    "slumped",
+    "declined",
+    "down",
+    "decreased",
+    "shrank",
+    "slid",
+    "tumbled",
+    "lower",
+    "below",
+    "sank",
+}
 _UP = {"rose", "rise", "rises", "climbed", "jumped", "surged", "up", "increased", "gained", "higher", "grew", "soared", "above"}
-_YOY = re.compile(r"year-on-year|year on year|from a year (?:earlier|ago|before)|than a year (?:earlier|ago)|y/y|on the year|a year earlier|from the same (?:month|period) (?:last|a) year", re.I)
-_MOM = re.compile(r"month-on-month|over the month|from the previous month|m/m|from (?:January|February|March|April|May|June|July|August|September|October|November|December)\b|a month earlier", re.I)
+_YOY = re.compile(
+    r"year-on-year|year on year|from a year (?:earlier|ago|before)|than a year (?:earlier|ago)|y/y|on the year|a year earlier"
+    r"|from the same (?:month|period) (?:last|a) year",
+    re.I,
+)
+_MOM = re.compile(
+    r"month-on-month|over the month|from the previous month|m/m|a month earlier"
+    r"|from (?:January|February|March|April|May|June|July|August|September|October|November|December)\b",
+    re.I,
+)
 _CURRENCY = re.compile(r"(?P<cur>US\$|A\$|\$|€|£)\s?$|(?P<cur2>yuan|euros?|dollars)\b", re.I)
 _PRICE_UNIT = re.compile(r"^\s*(?:-\s*[\d.,]+\s*)?(?:(?:a|per)\s+|/\s*)(?P<u>tonne|ton|t|kg|lb|pound)\b", re.I)
 _SHARE = re.compile(r"^\s*(?:of (?:the )?(?P<of>world|global|world's|global)[\w\s'’-]{0,30}|of (?:its|their) )", re.I)
@@ -61,15 +90,16 @@ def _period(p: Parsed, n: Number, published: dt.date) -> str | None:
     q = _QUARTER.search(text)
     if q:
         end = _MONTHS[(q.group("m") or q.group("m2")).lower()]
-        return f"{published.year if end <= published.month else published.year - 1}-{end - 2:02d}..{published.year if end <= published.month else published.year - 1}-{end:02d}"
+        qyear = published.year if end <= published.month else published.year - 1
+        return f"{qyear}-{end - 2:02d}..{qyear}-{end:02d}"
     char = p.doc[n.start].idx
     dated = [d for d in p.dates if d.value is not None and not d.immediate]
     bases = [d for d in dated if d.text.lower().startswith("from ") and d.value is not None and d.value.precision == "month"]
     dated = [d for d in dated if d not in bases]
     if not dated:
         if bases and bases[0].value is not None:
-            y, m = (int(x) for x in bases[0].value.value.split("-"))
-            return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
+            year_, month_ = (int(x) for x in bases[0].value.value.split("-"))
+            return f"{year_ + month_ // 12:04d}-{month_ % 12 + 1:02d}"
         return None
     near: DateMention = min(dated, key=lambda d: (abs(d.start - char), d.start < char))
     assert near.value is not None
@@ -124,7 +154,9 @@ def _price_unit(p: Parsed, n: Number) -> str | None:
     if not cur or not unit:
         return None
     c = (cur.group("cur") or cur.group("cur2") or "").lower()
-    code = {"us$": "USD", "$": "USD", "a$": "AUD", "€": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "yuan": "CNY", "dollars": "USD"}.get(c, "USD")
+    code = {"us$": "USD", "$": "USD", "a$": "AUD", "€": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "yuan": "CNY", "dollars": "USD"}.get(
+        c, "USD"
+    )
     u = {"tonne": "t", "ton": "t", "pound": "lb"}.get(unit.group("u").lower(), unit.group("u").lower())
     return f"{code}/{u}"
 
@@ -138,20 +170,23 @@ def _one(p: Parsed, n: Number, published: dt.date, dateline: str | None, main: s
         return None
     reporter, partner = _parties(p, subject, dateline)
     period = _period(p, n, published) or (carry.period if carry else None)
-    base = {"subject": subject, "reporter": reporter, "partner": partner, "materials": _materials(p, n, subject, main),
-            "period": period, "sentence": p.sentence.index, "text": p.sentence.text}
+    materials = _materials(p, n, subject, main)
+
+    def make(value: float | None, unit: str, change: float | None, comparison: str) -> Observation:
+        return Observation(subject, reporter, partner, materials, period, value, unit, change, comparison, p.sentence.index, text=p.sentence.text)
+
     if n.unit == "%":
         change = _change(p.doc, n, p.sentence.text)
         if change is not None:
-            return Observation(**base, value=None, unit="", change_pct=change[0], comparison=change[1])
+            return make(None, "", change[0], change[1])
         share = _SHARE.search(p.doc[n.end :].text)
         if share and subject == "production":
-            return Observation(**base, value=n.value, unit=f"% of world {subject}", change_pct=None, comparison="level")
+            return make(n.value, f"% of world {subject}", None, "level")
         return None
     if n.value >= 1e5 and not n.unit and not price_unit:
         return None
     if n.unit in ("t", "kg") or price_unit:
-        return Observation(**base, value=n.value, unit=price_unit or n.unit, change_pct=None, comparison="level")
+        return make(n.value, price_unit or n.unit, None, "level")
     return None
 
 

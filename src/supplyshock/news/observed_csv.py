@@ -83,7 +83,9 @@ def observation_rows(draft: Draft) -> tuple[list[dict[str, str]], dict[int, str]
             row["unit"] = str(_unit(o))
         if o.change_pct is not None:
             row["yoy_change_pct" if o.comparison == "yoy" else "mom_change_pct"] = f"{o.change_pct:g}"
-        row["source"] = f"{draft.source} (published {draft.published}), sentence {o.sentence}: {' '.join(draft.sentence_text(o.sentence).split())[:200]}"
+        row["source"] = (
+            f"{draft.source} (published {draft.published}), sentence {o.sentence}: {' '.join(draft.sentence_text(o.sentence).split())[:200]}"
+        )
         row["note"] = "drafted by supplyshock draft; " + ("unit assumed, the article gives only a change" if o.value is None else "level as reported")
     return list(rows.values()), left_out
 

@@ -32,7 +32,7 @@ from supplyshock.news.model import DateValue, Draft, DraftEvent
 from supplyshock.news.yamltext import block, comment, scalar
 from supplyshock.scenario import Scenario, validate_text
 
-__all__ = ["Rendered", "ScenarioDraft", "render_events", "scenario_from_draft", "slug"]
+__all__ = ["Rendered", "ScenarioDraft", "event_lines", "lift_matches", "render_events", "scenario_from_draft", "slug"]
 
 _CONTROLS = ("export_ban", "licence", "quota")
 MAX_HORIZON = 3650
@@ -54,7 +54,7 @@ class Rendered:
         """The date that must lie inside the horizon (start, date or decided)."""
         for key in ("start", "date", "decided"):
             if isinstance(self.data.get(key), dt.date):
-                return self.data[key]  # type: ignore[no-any-return]
+                return self.data[key]
         return None
 
 
@@ -194,7 +194,16 @@ def _agreement(view: DatasetView, draft: Draft, ev: DraftEvent, r: Rendered) -> 
         exporter, importer = _one(view, c.exporter, r.notes), _one(view, c.importer, r.notes)
         if not products or exporter is None or importer is None:
             continue
-        items.append({"exporter": exporter, "importer": importer, "product": products[0], "min_share_of_baseline": "TODO", "by": "TODO", "label": c.label[:200]})
+        items.append(
+            {
+                "exporter": exporter,
+                "importer": importer,
+                "product": products[0],
+                "min_share_of_baseline": "TODO",
+                "by": "TODO",
+                "label": c.label[:200],
+            }
+        )
         r.todos.append(f"commitment {exporter}->{importer} {products[0]}: min_share_of_baseline and by are not given; commented out")
     if items:
         r.pending_parts["commitments"] = items
@@ -208,7 +217,9 @@ def _stockpile(view: DatasetView, draft: Draft, ev: DraftEvent, r: Rendered) -> 
         r.notes.append(f"no product of {view.name} for {', '.join(ev.materials)}" if country else "country not in the dataset")
         return
     r.status = "pending"
-    r.data.update({"type": "stockpile_release", "country": country, "product": products[0], "start": _day(ev, draft.published, r.todos), "days": "TODO"})
+    r.data.update(
+        {"type": "stockpile_release", "country": country, "product": products[0], "start": _day(ev, draft.published, r.todos), "days": "TODO"}
+    )
     r.todos.append("days: the article does not say over how many days the stock is released")
     if ev.value is not None:
         r.todos.append(f"share_of_stockpile: the article gives {ev.value:,g} {ev.unit}, not a share of the stockpile; the default 1.0 applies")
@@ -256,20 +267,35 @@ _BUILDERS = {
 }
 
 
+def lift_matches(control: dict[str, Any], kind: str, exporter: str | None, products: set[str], dest: list[str] | str, day: dt.date) -> bool:
+    """True when a lift (type, exporter, products, destinations, date) ends this control.
+
+    Same type and exporter, a shared product, the same destinations (a lift of every
+    destination ends any), a start before the lift and no earlier end.
+    """
+    if control.get("type") != kind or control.get("exporter") != exporter or not products & set(control.get("products") or []):
+        return False
+    cdest = control.get("destinations", "all")
+    if dest != "all" and (cdest == "all" or sorted(cdest) != sorted(dest)):
+        return False
+    start, end = control.get("start"), control.get("end")
+    return isinstance(start, dt.date) and start < day and not (isinstance(end, dt.date) and end <= day)
+
+
 def _apply_lift(ev: DraftEvent, r: Rendered, rendered: list[Rendered], view: DatasetView, published: dt.date) -> None:
     """A lift ends the matching earlier control of the scenario (same type, exporter, a shared product)."""
     products = set(view.products(ev.materials))
     exporter = _one(view, ev.actor, [])
     day = _day(ev, published, r.todos)
-    target = next(
-        (x for x in reversed(rendered) if x.status in ("written", "pending") and x.data.get("type") == ev.type and x.data.get("exporter") == exporter
-         and products & set(x.data.get("products", [])) and isinstance(x.data.get("start"), dt.date) and x.data["start"] < day),
-        None,
-    )
+    dest: list[str] | str = "all" if ev.destinations == "all" else sorted(_codes(view, list(ev.destinations), []))
+    target = next((x for x in reversed(rendered) if lift_matches(x.data, ev.type, exporter, products, dest, day)), None)
     r.status = "lift"
     if target is None:
-        r.notes.append(f"ends a {ev.type} by {ev.actor} on {', '.join(ev.materials)} from {day}; no such control in this scenario (merge with --into one that has it)")
-        r.data.update({"type": ev.type, "lift": True, "exporter": exporter, "products": sorted(products), "date": day})
+        r.notes.append(
+            f"ends a {ev.type} by {ev.actor} on {', '.join(ev.materials)} from {day}; "
+            "no such control in this scenario (merge with --into one that has it)"
+        )
+        r.data.update({"type": ev.type, "lift": True, "exporter": exporter, "products": sorted(products), "destinations": dest, "date": day})
         return
     target.data["end"] = day
     target.notes.append(f"end {day}: lifted (draft event {r.index + 1}, sentence {ev.evidence.get('type')})")
@@ -311,12 +337,12 @@ def _horizon(rendered: list[Rendered], published: dt.date) -> tuple[dt.date, int
     return start, min(span, MAX_HORIZON)
 
 
-def _event_lines(draft: Draft, r: Rendered) -> list[str]:
+def event_lines(draft: Draft, r: Rendered) -> list[str]:
     ev = draft.events[r.index]
     lines = [""]
     lines += comment(f"[{r.index + 1}] {ev.type}{' (lift)' if ev.lift else ''}: confidence {ev.confidence:.2f}", 2)
     for i in ev.sentences:
-        lines += comment(f"sentence {i}: \"{draft.sentence_text(i)}\"", 2)
+        lines += comment(f'sentence {i}: "{draft.sentence_text(i)}"', 2)
     if ev.attributed_to:
         lines += comment(f"reported by {ev.attributed_to}, not stated by the article itself", 2)
     for note in r.notes:
@@ -370,17 +396,24 @@ def scenario_from_draft(draft: Draft, dataset: str | None = None, *, name: str |
     if not any(r.status in ("written", "pending", "lift") for r in rendered):
         raise NoEventError(
             f"{draft.source}: no policy event the {view.name} dataset can hold "
-            f"({len(draft.events)} event(s) found, none mapped; {len(draft.observations)} observation(s), {len(draft.claims)} claim(s)); nothing was written"
+            f"({len(draft.events)} event(s) found, none mapped; {len(draft.observations)} observation(s), "
+            f"{len(draft.claims)} claim(s)); nothing was written"
         )
     scen_name = name or f"draft-{slug(re.sub(r'[.](txt|html?|md)$', '', draft.source))}"
     start, horizon = _horizon(rendered, draft.published)
     description = f"Drafted from {draft.source} (published {draft.published}); check every TODO before running."
     lines = _header(draft, view, scen_name, rendered)
-    lines += [f"name: {scalar(scen_name)}", f"description: {scalar(description)}", f"dataset: {scalar(view.name)}", f"start: {start}", f"horizon_days: {horizon}"]
+    lines += [
+        f"name: {scalar(scen_name)}",
+        f"description: {scalar(description)}",
+        f"dataset: {scalar(view.name)}",
+        f"start: {start}",
+        f"horizon_days: {horizon}",
+    ]
     written = [r for r in rendered if r.status == "written"]
     lines.append("events:" if written else "events: []")
     for r in rendered:
-        lines += _event_lines(draft, r)
+        lines += event_lines(draft, r)
     text = "\n".join(lines) + "\n"
     scenario, problems = validate_text(text, f"{scen_name}.yaml")
     if scenario is None:

@@ -153,7 +153,39 @@ def html_to_text(html: str) -> tuple[str, list[str]]:
 
 
 _STOPWORDS = frozenset(
-    "the of and to in a is that for on with as was at by it from said has have be are its will this an were which not or but".split()
+    {
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "as",
+        "was",
+        "at",
+        "by",
+        "it",
+        "from",
+        "said",
+        "has",
+        "have",
+        "be",
+        "are",
+        "its",
+        "will",
+        "this",
+        "an",
+        "were",
+        "which",
+        "not",
+        "or",
+        "but",
+    }
 )
 
 

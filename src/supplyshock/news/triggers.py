@@ -121,7 +121,7 @@ _PATTERNS: list[tuple[str, bool, bool, list[dict[str, Any]]]] = [
     ("licence", False, False, [{"LOWER": "export"}, {"LOWER": {"IN": _CONTROL_NOUNS}}]),
     ("licence", False, False, [{"LOWER": {"IN": ["controls", "restrictions", "curbs"]}}, {"LOWER": "on"}, _ANY, {"LOWER": {"IN": _EXPORT}}]),
     ("licence", False, False, [{"LOWER": {"IN": _RESTRICT}}, _ANY, {"LOWER": {"IN": _EXPORT}}]),
-    ("licence", False, False, [{"LOWER": {"IN": ["review", "reviews", "scrutiny", "vetting"]}}, _ANY, {"LOWER": {"IN": _EXPORT + ["shipped"]}}]),
+    ("licence", False, False, [{"LOWER": {"IN": ["review", "reviews", "scrutiny", "vetting"]}}, _ANY, {"LOWER": {"IN": [*_EXPORT, "shipped"]}}]),
     ("licence", False, False, [{"LOWER": "without"}, {"LOWER": {"IN": ["permission", "a", "licence", "license", "permit"]}}]),
     ("quota", False, False, [{"LOWER": {"IN": ["quota", "quotas"]}}]),
     ("quota", False, False, [{"LOWER": {"IN": ["allowances", "allocations"]}}]),
