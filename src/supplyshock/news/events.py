@@ -109,6 +109,12 @@ def _actor(p: Parsed, trig: Trigger, kind: str, ctx: _Context, ev: DraftEvent) -
             ev.actor = loc[-1]
             ev.evidence["actor"] = p.sentence.index
             return
+    if kind == "substitution":
+        anyone = [m.codes[0] for m, _r in p.actors]
+        if anyone:
+            ev.actor = anyone[0]
+            ev.evidence["actor"] = p.sentence.index
+            return
     if kind == "capacity_change":
         last = ctx.last_of(("capacity_change",))
         if last is not None and last.actor and p.sentence.index - last.sentences[-1] <= _WINDOW:

@@ -267,7 +267,7 @@ def _hedged(doc: Doc, start: int) -> bool:
     if "would" in words and not _REPORTING.search(doc[:start].text):
         return True
     text = " ".join(reversed(words))
-    return bool(_HEDGES.intersection(words)) or bool(re.search(r"\b(?:expected|had|has|have|need|needs|must) to\b|\bmust\b", text))
+    return bool(_HEDGES.intersection(words)) or bool(re.search(r"\bexpected to\b|\b(?:had|has|have|need|needs) to be\b", text))
 
 
 def _blocked(doc: Doc, trig: Trigger, quotes: list[tuple[int, int]]) -> bool:
@@ -277,7 +277,10 @@ def _blocked(doc: Doc, trig: Trigger, quotes: list[tuple[int, int]]) -> bool:
         return True
     if trig.start > 0 and doc[trig.start - 1].lower_ in ("of", "over", "about") and doc[trig.start].lower_ == "export":
         return True
+    inside = {t.lower_ for t in doc[trig.start : trig.end]}
     if _NEGATIONS.intersection(_window(doc, trig.start)) or _hedged(doc, trig.start) or (trig.lift and _hedged(doc, trig.end - 1)):
+        return True
+    if _HEDGES.intersection(inside) or {"may", "might", "could", "would"} & inside:
         return True
     if _DENIALS.search(doc[: trig.start].text):
         return True
