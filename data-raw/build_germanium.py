@@ -85,14 +85,14 @@ def build(overrides: dict[str, float]) -> Dataset:
 
     # ------------------------------------------------------------------ primary refining (OFR 2024-1057, 2022), held for 2024
     prod = {c: f.get("primary_production", country=c, year="2022", subject="(refinery)") for c in ("CHN", "CAN", "RUS", "BEL", "WLD")}
-    held = "; the 2022 country split (the only one found) is held for 2024 (assumption)"
+    held = "assumption: the 2022 country split (the only one found) is held for 2024; "
     cap_can = f.get("refining_capacity", country="CAN", year="2024")
     ds.facility(
         "CHN",
         "ge_refining",
         prod["CHN"].value,
         "assumption",
-        f"reported for 2022 [{prod['CHN'].src}]{held}; Project Blue gives China 59% of refined output in 2023 "
+        f"{held}reported for 2022 [{prod['CHN'].src}]; Project Blue gives China 59% of refined output in 2023 "
         f"[{f.get('share_of_world_refined', country='CHN', year='2023').src}]",
     )
     ds.facility(
@@ -100,12 +100,12 @@ def build(overrides: dict[str, float]) -> Dataset:
         "ge_refining",
         prod["CAN"].value,
         "assumption",
-        f"reported for 2022 (Teck Trail, zinc-concentrate route) [{prod['CAN'].src}]{held}",
+        f"{held}reported for 2022 (Teck Trail, zinc-concentrate route) [{prod['CAN'].src}]",
         capacity=cap_can.value,
         capacity_source=f"assumption in the facts, range {cap_can.low:g}-{cap_can.high:g} [{cap_can.src}]",
     )
-    ds.facility("RUS", "ge_refining", prod["RUS"].value, "assumption", f"reported for 2022 [{prod['RUS'].src}]{held}")
-    ds.facility("EUR", "ge_refining", prod["BEL"].value, "assumption", f"reported for Belgium (Umicore) for 2022 [{prod['BEL'].src}]{held}")
+    ds.facility("RUS", "ge_refining", prod["RUS"].value, "assumption", f"{held}reported for 2022 [{prod['RUS'].src}]")
+    ds.facility("EUR", "ge_refining", prod["BEL"].value, "assumption", f"{held}reported for Belgium (Umicore) for 2022 [{prod['BEL'].src}]")
 
     # ------------------------------------------------------------------ recycling
     s_cap_rec = "assumption: recycling is limited by the scrap generated, so capacity = baseline output (no spare)"
@@ -115,7 +115,7 @@ def build(overrides: dict[str, float]) -> Dataset:
         "ge_recycling",
         cn_rec.value,
         "assumption",
-        f"reported for 2022 (Chinese industry research) [{cn_rec.src}]{held}",
+        f"{held}reported for 2022 (Chinese industry research) [{cn_rec.src}]",
         capacity=cn_rec.value,
         capacity_source=s_cap_rec,
     )

@@ -327,8 +327,8 @@ class Dataset:
         if key in self._links:
             m = self._links[key]
             m["flow_t"] = r(m["flow_t"] + flow)
-            m["basis"] = "assumption" if "assumption" in (m["basis"], basis) else m["basis"]
-            m["source"] = f"sum of: ({m['source']}) + ({source})"
+            m["basis"] = "assumption" if "assumption" in (m["basis"], basis) else "derived"
+            m["source"] = f"{m['basis']}: sum of ({m['source']}) + ({source})"
             m["note"] = "; ".join(x for x in (m["note"], note) if x)
             return
         t, ts = self.transit(exp, imp)
@@ -353,8 +353,8 @@ class Dataset:
         for d in self.tables["demand"]:
             if d["country"] == country and d["sector"] == sector:
                 d["demand_t"] = r(d["demand_t"] + t)
-                d["source"] = f"sum of: ({d['source']}) + ({source})"
-                d["basis"] = "assumption" if "assumption" in (d["basis"], basis) else d["basis"]
+                d["basis"] = "assumption" if "assumption" in (d["basis"], basis) else "derived"
+                d["source"] = f"{d['basis']}: sum of ({d['source']}) + ({source})"
                 return
         self.tables["demand"].append({"country": country, "sector": sector, "product": product, "demand_t": r(t), "basis": basis, "source": source})
 
