@@ -53,7 +53,9 @@ def test_two_tariffs_in_one_sentence() -> None:
 
 
 def test_tariff_rate_change_keeps_the_new_rate() -> None:
-    d = draft("Under the agreement, the U.S. tariff on imports from China will drop to 30% from 145%, while China will cut its levy on American goods to 10% from 125%.")
+    d = draft(
+        "Under the agreement, the U.S. tariff on imports from China will drop to 30% from 145%, while China will cut its levy on American goods to 10% from 125%."
+    )
     got = sorted((e.actor, e.target, e.value) for e in d.events if e.type == "tariff")
     assert got == [("CHN", "USA", 0.1), ("USA", "CHN", 0.3)]
 
@@ -88,7 +90,9 @@ def test_capacity_change_located_where_the_plant_is() -> None:
 
 
 def test_capacity_with_a_yearly_amount() -> None:
-    d = draft("The first phase of the plant in Estonia, due to be finished in 2025, will be able to make about 2,000 tonnes a year of rare-earth magnets.")
+    d = draft(
+        "The first phase of the plant in Estonia, due to be finished in 2025, will be able to make about 2,000 tonnes a year of rare-earth magnets."
+    )
     ev = only(d, "capacity_change")
     assert (ev.actor, ev.value, ev.unit, ev.date.value if ev.date else None) == ("EST", 2000.0, "t/yr", "2025")
 
@@ -100,7 +104,9 @@ def test_substitution() -> None:
 
 
 def test_generic_material_takes_the_articles_main_material() -> None:
-    d = draft("China restricted rare earth exports to Japan. Beijing's April decision to suspend exports of several critical minerals hurt carmakers.")
+    d = draft(
+        "China restricted rare earth exports to Japan. Beijing's April decision to suspend exports of several critical minerals hurt carmakers."
+    )
     bans = [e for e in d.events if e.type == "export_ban"]
     assert bans and bans[0].materials == ["rare earths"] and any("assumed" in n for n in bans[0].notes)
 
@@ -142,7 +148,9 @@ def test_lift_takes_what_the_lifted_measure_covered() -> None:
 
 
 def test_whitelist_for_named_buyers() -> None:
-    d = draft("Reuters reported that China had granted temporary export licences to suppliers serving the top three US automakers, easing rare earth curbs.")
+    d = draft(
+        "Reuters reported that China had granted temporary export licences to suppliers serving the top three US automakers, easing rare earth curbs."
+    )
     ev = only(d, "licence")
     assert ev.destinations == ["USA"] and ev.whitelist and ev.whitelist[0].importer == "USA"
     assert "automakers" in ev.whitelist[0].label and ev.attributed_to == "Reuters"

@@ -74,6 +74,12 @@ def test_every_dataset_is_reached_by_the_vocabulary(name: str) -> None:
 
 def test_new_mineral_datasets_need_no_code() -> None:
     """A dataset added for a mineral is reached through its product names."""
-    for name, mineral in (("gallium", "gallium"), ("germanium", "germanium"), ("antimony", "antimony"), ("graphite", "graphite"), ("tungsten", "tungsten")):
+    for name, mineral in (
+        ("gallium", "gallium"),
+        ("germanium", "germanium"),
+        ("antimony", "antimony"),
+        ("graphite", "graphite"),
+        ("tungsten", "tungsten"),
+    ):
         if name in list_datasets():
             assert dataset_view(name).products([mineral]), name

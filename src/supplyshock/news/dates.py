@@ -75,7 +75,9 @@ _ANNOUNCE_BEFORE = re.compile(
 )
 _ANNOUNCE_AFTER = re.compile(r"^\s*(?:announced|said|unveiled|declared)\b", re.I)
 _PAST_BEFORE = re.compile(
-    r"\b(?:since|imposed|introduced|took effect|had|was|were|began|started|last|earlier|ago|in force since)\b[^,;]{0,40}$", re.I
+    r"\b(?:since|imposed|introduced|took effect|had|was|were|began|started|last|earlier|ago|in force since|fell|rose|dropped|plunged"
+    r"|climbed|jumped|surged|declined|showed|came|totalled|reached|slid|compared)\b[^,;]{0,40}$",
+    re.I,
 )
 _FUTURE = re.compile(
     r"\b(?:will|shall|is to|are to|due to|set to|to be|starting|from next|next|would"

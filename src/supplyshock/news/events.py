@@ -125,7 +125,8 @@ def _actor(p: Parsed, trig: Trigger, kind: str, ctx: _Context, ev: DraftEvent) -
         ev.actor = subjects[0]
         ev.evidence["actor"] = p.sentence.index
         return
-    ev.actor = ctx.last_actor or ctx.dateline_country
+    place_bound = kind in ("capacity_change", "stockpile_release", "substitution")
+    ev.actor = ctx.last_actor or (ctx.dateline_country if place_bound else None)
     if ev.actor:
         ev.notes.append(f"actor {ev.actor} taken from the {'previous sentences' if ctx.last_actor else 'dateline'}")
         ev.confidence -= 0.1

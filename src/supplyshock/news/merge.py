@@ -28,7 +28,7 @@ from supplyshock.news.output import companion_paths, require_events
 from supplyshock.news.provenance import FORMAT, article_record, sidecar
 from supplyshock.news.scenario import MAX_HORIZON, Rendered, event_lines, lift_matches, render_events
 from supplyshock.safeyaml import YamlProblem, parse_yaml
-from supplyshock.scenario import scenario_text, validate_text
+from supplyshock.scenario import builtin_scenarios, scenario_text, validate_text
 
 __all__ = ["MergeReport", "merge_draft"]
 
@@ -190,7 +190,8 @@ def merge_draft(draft: Draft, into: str | Path, *, out: Path | None = None, wind
     require_events(draft)
     label, text = scenario_text(into)
     target = Path(out) if out is not None else Path(label)
-    if out is None and not Path(label).exists():
+    builtin_dir = {p.resolve().parent for p in builtin_scenarios().values()}
+    if out is None and Path(label).resolve().parent in builtin_dir:
         raise NewsError(f"{into}: a built-in scenario cannot be changed in place; pass --out FILE")
     existing, problems = validate_text(text, label)
     if existing is None:

@@ -270,10 +270,10 @@ _BUILDERS = {
 def lift_matches(control: dict[str, Any], kind: str, exporter: str | None, products: set[str], dest: list[str] | str, day: dt.date) -> bool:
     """True when a lift (type, exporter, products, destinations, date) ends this control.
 
-    Same type and exporter, a shared product, the same destinations (a lift of every
+    Same type and exporter (a lift that names none matches any), a shared product, the same destinations (a lift of every
     destination ends any), a start before the lift and no earlier end.
     """
-    if control.get("type") != kind or control.get("exporter") != exporter or not products & set(control.get("products") or []):
+    if control.get("type") != kind or exporter not in (None, control.get("exporter")) or not products & set(control.get("products") or []):
         return False
     cdest = control.get("destinations", "all")
     if dest != "all" and (cdest == "all" or sorted(cdest) != sorted(dest)):
