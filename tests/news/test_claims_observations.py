@@ -17,7 +17,8 @@ def test_accusation_is_a_claim_by_the_accuser() -> None:
 
 def test_justification_stays_a_claim_beside_the_event() -> None:
     d = draft(
-        "China will require export permits for some graphite products from Dec. 1 to protect national security, the Commerce Ministry said on Friday.",
+        "China will require export permits for some graphite products from Dec. 1 to protect national security, "
+        "the Commerce Ministry said on Friday.",
         dt.date(2023, 10, 20),
     )
     assert [e.type for e in d.events] == ["licence"]

@@ -34,7 +34,8 @@ def test_licence_with_effect_and_announcement_dates() -> None:
 
 def test_quota_with_its_amount_and_period() -> None:
     d = draft(
-        "BEIJING, Dec. 27 - China has set the first round of its rare-earth export quotas for 2012 at 10,546 tonnes, the Commerce Ministry said on Tuesday.",
+        "BEIJING, Dec. 27 - China has set the first round of its rare-earth export quotas for 2012 at 10,546 tonnes, "
+        "the Commerce Ministry said on Tuesday.",
         dt.date(2011, 12, 27),
     )
     ev = only(d, "quota")
@@ -54,7 +55,8 @@ def test_two_tariffs_in_one_sentence() -> None:
 
 def test_tariff_rate_change_keeps_the_new_rate() -> None:
     d = draft(
-        "Under the agreement, the U.S. tariff on imports from China will drop to 30% from 145%, while China will cut its levy on American goods to 10% from 125%."
+        "Under the agreement, the U.S. tariff on imports from China will drop to 30% from 145%, "
+        "while China will cut its levy on American goods to 10% from 125%."
     )
     got = sorted((e.actor, e.target, e.value) for e in d.events if e.type == "tariff")
     assert got == [("CHN", "USA", 0.1), ("USA", "CHN", 0.3)]
