@@ -161,3 +161,33 @@ def test_whitelist_for_named_buyers() -> None:
 def test_legal_cases_are_not_events() -> None:
     d = draft("The EU, the US and Japan filed a complaint at the World Trade Organization over Chinese restrictions on exports of rare earths.")
     assert d.events == []
+
+
+def test_tariff_on_goods_of_a_named_origin() -> None:
+    d = draft(
+        "WASHINGTON, Jan. 10 - The United States will impose a 25% tariff on imports of Chinese graphite from March 1, the White House said on Friday.",
+        dt.date(2025, 1, 10),
+    )
+    ev = only(d, "tariff")
+    assert (ev.actor, ev.target, ev.materials, ev.value) == ("USA", "CHN", ["graphite"], 0.25)
+
+
+def test_industry_words_are_not_materials() -> None:
+    d = draft(
+        "TOKYO, March 3 - Japan will release part of its state stockpile of dysprosium to domestic magnet makers over 90 days starting April 1, "
+        "the trade ministry said on Monday.",
+        dt.date(2025, 3, 3),
+    )
+    ev = only(d, "stockpile_release")
+    assert (ev.actor, ev.materials, ev.date.value if ev.date else None) == ("JPN", ["dysprosium"], "2025-04-01")
+
+
+def test_suspending_a_ban_is_a_lift_and_until_is_not_a_start() -> None:
+    d = draft(
+        "BEIJING, Nov. 9 - China suspended its ban on exports of gallium, germanium and antimony to the United States until November 2026, "
+        "the Commerce Ministry said on Sunday.",
+        dt.date(2025, 11, 9),
+    )
+    ev = only(d, "export_ban")
+    assert ev.lift and ev.destinations == ["USA"] and ev.date is None
+    assert ev.announced is not None and ev.announced.value == "2025-11-09"

@@ -64,8 +64,16 @@ def parse_sentence(sentence: Sentence, published: dt.date, anchor: dt.date | Non
     doc = nlp().make_doc(sentence.text)
     actors = [(m, actor_role(doc, m)) for m in actor_mentions(doc)]
     actors = [(m, r) for m, r in actors if r != "name"]
-    materials = [m for m in material_mentions(doc) if not _in_name(doc, m)]
+    materials = [m for m in material_mentions(doc) if not _in_name(doc, m) and not _industry(doc, m)]
     return Parsed(sentence, doc, actors, materials, find_dates(sentence.text, published, anchor), quoted_spans(sentence.text))
+
+
+_INDUSTRY = {"makers", "maker", "producers", "manufacturers", "users", "buyers", "customers", "miners", "companies", "traders", "industry"}
+
+
+def _industry(doc: Doc, m: Mention) -> bool:
+    """A material word naming an industry ("magnet makers", "lithium miners"), not goods."""
+    return m.end < len(doc) and doc[m.end].lower_ in _INDUSTRY
 
 
 def _in_name(doc: Doc, m: Mention) -> bool:
@@ -172,7 +180,11 @@ def _date_fields(p: Parsed, kind: str) -> tuple[DateValue | None, DateValue | No
     ds = [
         d
         for d in p.dates
-        if d.value is not None and not p.in_quote(d.start) and not re.search(r"No\.\s*\d+\s+of\s*$", p.sentence.text[: d.start + 3])
+        if d.value is not None
+        and not p.in_quote(d.start)
+        and not re.search(r"No\.\s*\d+\s+of\s*$", p.sentence.text[: d.start + 3])
+        and not re.search(r"\b(?:until|till|through)\s+$", p.sentence.text[: d.start])
+        and not d.text.lower().startswith("until")
     ]
     effect = next((d.value for d in ds if d.cue == "effect" and not d.immediate), None)
     immediate = next((d for d in ds if d.immediate), None)

@@ -107,6 +107,8 @@ def actor_role(doc: Doc, m: Mention) -> str:
         return "dest"
     if prev in ("to", "into", "towards", "toward") or (prev == "for" and prev2 == "bound"):
         return "dest"
+    if prev == "of" and prev2 in ("imports", "purchases", "shipments", "goods", "products"):
+        return "source"
     if prev in ("from", "on", "against") or nxt.lower() in _GOODS or m.text.lower().endswith("-origin"):
         return "source"
     if prev in ("in", "at") and nxt.lower() not in _EXPORTS:

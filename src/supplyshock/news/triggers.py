@@ -129,6 +129,12 @@ _PATTERNS: list[tuple[str, bool, bool, list[dict[str, Any]]]] = [
     ("quota", True, False, [{"LOWER": {"IN": _LIFT}}, _ANY, {"LOWER": {"IN": ["quota", "quotas"]}}]),
     ("quota", True, False, [{"LOWER": "no"}, {"LOWER": "longer"}, _ANY, {"LOWER": "limit"}]),
     ("?", True, False, [{"LOWER": {"IN": _MEASURES}}, _ANY, {"LOWER": {"IN": _LIFT_AFTER}}]),
+    (
+        "?",
+        True,
+        False,
+        [{"LOWER": {"IN": [*_LIFT_AFTER, "suspend", "suspends", "suspending", "lifts", "lifting"]}}, _ANY, {"LOWER": {"IN": _MEASURES}}],
+    ),
     ("tariff", False, False, [{"LOWER": {"IN": ["tariff", "tariffs", "duty", "duties", "levy", "levies"]}}]),
     ("agreement", False, False, [{"LOWER": {"IN": ["agreement", "accord", "truce", "pact"]}}]),
     ("agreement", False, False, [{"LOWER": {"IN": ["trade", "a", "the"]}}, {"LOWER": "deal"}]),
