@@ -165,7 +165,8 @@ def test_legal_cases_are_not_events() -> None:
 
 def test_tariff_on_goods_of_a_named_origin() -> None:
     d = draft(
-        "WASHINGTON, Jan. 10 - The United States will impose a 25% tariff on imports of Chinese graphite from March 1, the White House said on Friday.",
+        "WASHINGTON, Jan. 10 - The United States will impose a 25% tariff on imports of Chinese graphite from March 1, "
+        "the White House said on Friday.",
         dt.date(2025, 1, 10),
     )
     ev = only(d, "tariff")
