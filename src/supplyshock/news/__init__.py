@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from supplyshock.news.errors import ArticleError, LLMError, NewsError, NoEventError
 from supplyshock.news.model import Claim, DateValue, Draft, DraftEvent, Observation, Sentence
@@ -29,6 +30,7 @@ __all__ = [
     "draft_file",
     "draft_from_text",
     "draft_path",
+    "preview",
     "read_article",
     "read_articles",
 ]
@@ -44,7 +46,8 @@ def draft_from_text(text: str, date: dt.date, dataset: str | None = None, *, sou
     date : datetime.date
         Its publication date.
     dataset : str, optional
-        Kept on the draft for :func:`~supplyshock.news.scenario.scenario_from_draft`.
+        The dataset the caller means to write the scenario for (noted on the draft; pass it
+        again to :func:`~supplyshock.news.scenario.scenario_from_draft`).
     source : str
 
     Returns
@@ -102,3 +105,46 @@ def draft_path(path: str | Path, date: dt.date | None = None, *, llm: bool = Fal
 
         return [draft_with_llm(a.text, date or a.published, source=a.label) for a in articles]  # type: ignore[arg-type]
     return [_rules_draft(a.text, date or a.published, source=a.label) for a in articles]  # type: ignore[arg-type]
+
+
+def preview(text: str, date: dt.date, dataset: str | None = None, *, source: str = "<article>") -> dict[str, Any]:
+    """Everything a page needs to show a draft, as JSON-ready data (what a server route returns).
+
+    Parameters
+    ----------
+    text : str
+        The pasted article (plain text or HTML).
+    date : datetime.date
+        Its publication date.
+    dataset : str, optional
+    source : str
+
+    Returns
+    -------
+    dict
+        ``draft`` (:meth:`Draft.to_dict`: sentences, events with each field's sentence,
+        claims, observations) and ``scenario`` (``name``, ``dataset``, ``yaml``, and per
+        drafted event its ``status``, ``id``, ``todos`` and ``notes``), or ``scenario: None``
+        and ``message`` when no event can be written.
+
+    Raises
+    ------
+    ArticleError
+        Empty or non-English text.
+    """
+    from supplyshock.news.scenario import scenario_from_draft
+
+    d = draft_from_text(text, date, source=source)
+    out: dict[str, Any] = {"draft": d.to_dict(), "scenario": None, "message": ""}
+    try:
+        sd = scenario_from_draft(d, dataset)
+    except NewsError as exc:
+        out["message"] = str(exc)
+        return out
+    out["scenario"] = {
+        "name": sd.name,
+        "dataset": sd.dataset,
+        "yaml": sd.text,
+        "events": [{"index": r.index, "status": r.status, "id": r.data.get("id"), "todos": r.todos, "notes": r.notes} for r in sd.rendered],
+    }
+    return out
