@@ -167,12 +167,20 @@ def _materials(mentions: list[Mention], ctx: _Context, ev: DraftEvent, sentence:
     if names:
         ev.materials = prune_generic(list(dict.fromkeys(names)))
         ev.evidence["materials"] = sentence
-    elif any("*" in m.codes for m in mentions) and ctx.main_material:
-        ev.materials = [ctx.main_material]
+    elif any("*" in m.codes for m in mentions):
+        _generic_materials(mentions[0].text, ctx, ev, sentence)
+
+
+def _generic_materials(word: str, ctx: _Context, ev: DraftEvent, sentence: int) -> None:
+    """ "The materials", "critical minerals": those of the previous event of the type, else the article's main material."""
+    last = ctx.last_of((ev.type,))
+    if last is not None and last.materials:
+        ev.materials = list(last.materials)
         ev.evidence["materials"] = sentence
-        ev.notes.append(
-            f"materials: the sentence names no material ('{mentions[0].text}'); the article's main material, {ctx.main_material}, is assumed"
-        )
+        ev.notes.append(f"materials: '{word}' taken as those of the previous {ev.type}")
+    elif ctx.main_material:
+        ev.materials = [ctx.main_material]
+        ev.notes.append(f"materials: the sentence names no material ('{word}'); the article's main material, {ctx.main_material}, is assumed")
         ev.confidence -= 0.15
 
 
