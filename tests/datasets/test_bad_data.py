@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from datasets_helpers import MULTI
 
 import supplyshock as ss
-from conftest import MULTI
 from supplyshock.errors import DataError, ScenarioError
 from supplyshock.network.tables import dataset_dir
 

@@ -6,8 +6,7 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import MINERALS, ROOT
+from datasets_helpers import MINERALS, ROOT
 
 
 @pytest.mark.parametrize("folder", sorted(MINERALS.values()))

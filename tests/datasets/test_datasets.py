@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from datasets_helpers import MINERALS, ROOT
 
 import supplyshock as ss
-from conftest import MINERALS, ROOT
 from supplyshock.network.tables import dataset_dir, list_datasets
 
 BASES = {"reported", "derived", "assumption", "definition"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from datasets_helpers import MULTI, SCENARIOS, china_dependence, country_short, day, first_short_day, link_flow, min_cover, run
 
 import supplyshock as ss
-from conftest import MULTI, SCENARIOS, china_dependence, country_short, day, first_short_day, link_flow, min_cover, run
 from supplyshock.analysis.summary import headline_monthly, summarise
 
 SINGLE = [n for n, d in SCENARIOS.items() if len(d) == 1]
