@@ -16,7 +16,7 @@ from supplyshock.errors import DataError
 from supplyshock.network import BALANCE_TOLERANCE, SupplyNetwork
 from supplyshock.schema import TABLES
 
-BASES = {"reported", "derived", "assumption", "definition"}
+BASES = set(ss.schema.BASES)
 EMBEDDED = Path(str(resources.files("supplyshock") / "data" / "rare_earths"))
 
 
@@ -75,7 +75,16 @@ def test_basis_values_are_known(network: SupplyNetwork) -> None:
             bad = set(df["basis"]) - BASES
             assert not bad, f"{name}: unknown basis {bad}"
             seen |= set(df["basis"])
-    assert "reported" in seen
+    assert {"reported", "fitted", "assumption"} <= seen
+
+
+def test_unknown_basis_is_refused_with_file_line_and_choices(folder: Path) -> None:
+    line = _edit(folder, "parameters", 3, "basis", "guess")
+    with pytest.raises(DataError) as exc:
+        ss.load_network(folder)
+    msg = str(exc.value)
+    assert "parameters.csv" in msg and f"line {line}" in msg and "'basis'" in msg
+    assert "'guess'" in msg and "fitted" in msg
 
 
 def test_baseline_balances_for_every_node(network: SupplyNetwork) -> None:

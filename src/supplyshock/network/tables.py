@@ -18,7 +18,7 @@ import pandas as pd
 
 from supplyshock.errors import DataError
 from supplyshock.safeyaml import load_yaml_file
-from supplyshock.schema import TABLES
+from supplyshock.schema import BASES, TABLES
 
 __all__ = [
     "DATASETS",
@@ -32,8 +32,20 @@ __all__ = [
     "write_dataset",
 ]
 
-#: Embedded datasets: name -> folder under ``supplyshock/data``.
-DATASETS = {"rare-earths": "rare_earths"}
+
+def _embedded() -> dict[str, str]:
+    """Embedded datasets: every folder of ``supplyshock/data`` with a ``dataset.yaml``, by its name."""
+    root = Path(str(resources.files("supplyshock") / "data"))
+    out: dict[str, str] = {}
+    for meta in sorted(root.glob("*/dataset.yaml")):
+        data = load_yaml_file(meta, what="dataset metadata", error=DataError)
+        name = str(data.get("name") or meta.parent.name) if isinstance(data, dict) else meta.parent.name
+        out[name] = meta.parent.name
+    return out
+
+
+#: Embedded datasets: name -> folder under ``supplyshock/data`` (found by their ``dataset.yaml``).
+DATASETS = _embedded()
 
 
 def list_datasets() -> list[str]:
@@ -116,18 +128,25 @@ def _check_frame(df: pd.DataFrame, name: str, where: str) -> pd.DataFrame:
     missing = [c for c in table.required_columns if c not in df.columns]
     if missing:
         raise DataError(f"{where}: missing column(s) {', '.join(missing)}; required: {', '.join(table.required_columns)}")
+    required = set(table.required_columns)
     for col in table.numeric_columns:
         if col not in df.columns:
             continue
         values = pd.to_numeric(df[col], errors="coerce")
-        bad = values.isna() | ~np.isfinite(values)
+        blank = df[col].isna() | (df[col].astype(str).str.strip() == "")
+        bad = (values.isna() | ~np.isfinite(values)) & ~(blank & (col not in required))  # optional columns may be left empty
         if bad.any():
             i = _line_of(bad)
             raise DataError(f"{where}: line {i}, field {col!r}: {df[col].iloc[i - 2]!r} is not a number; write a plain number")
-        if col in table.nonnegative_columns and (values < 0).any():
+        if col in table.nonnegative_columns and (values.fillna(0.0) < 0).any():
             i = _line_of(values < 0)
             raise DataError(f"{where}: line {i}, field {col!r}: {values.iloc[i - 2]} is negative; quantities, capacities and days must be >= 0")
         df[col] = values.astype(float)
+    if "basis" in df.columns:
+        unknown = ~df["basis"].astype(str).isin(list(BASES))
+        if unknown.any():
+            i = _line_of(unknown)
+            raise DataError(f"{where}: line {i}, field 'basis': {df['basis'].iloc[i - 2]!r} is not a basis; write one of {', '.join(BASES)}")
     if "source" in df.columns:
         empty = df["source"].astype(str).str.strip() == ""
         if empty.any():

@@ -35,6 +35,7 @@ from supplyshock.report.data import (
 from supplyshock.report.figures import build_figures
 from supplyshock.report.sankey import has_baseline_flows
 from supplyshock.scenario import Scenario
+from supplyshock.schema import BASES
 
 __all__ = ["PLOTLY_CONFIG", "REQUIRED_VARIABLES", "ReportError", "plotly_js", "render_report", "write_report"]
 
@@ -172,7 +173,7 @@ def render_report(ds: xr.Dataset, *, run_id: str | None = None, baseline: bool |
     figures = build_figures(ds, events=events, baseline=has_baseline, names=names)
     figures_json = "{" + ",".join(json.dumps(key) + ":" + _json_for_script(fig) for key, fig in figures.items()) + "}"
     ranked = ranked_shortfalls(ds, names)
-    all_sources = assumptions(ds, basis=("assumption", "derived", "reported", "definition"))
+    all_sources = assumptions(ds, basis=tuple(BASES))
     return _template().render(
         version=__version__,
         plotly_version=plotly.__version__,

@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Literal
 
 __all__ = [
+    "BASES",
     "COLUMNS",
     "PARAMETERS",
     "TABLES",
@@ -176,6 +177,16 @@ def _load_tables() -> tuple[dict[str, Table], list[Column]]:
     }
     return tables, cols
 
+
+#: What a figure's ``basis`` column may say, and what each word means. ``override`` and
+#: ``default`` are set by the code (a scenario's override, a schema default), never in a file.
+BASES: dict[str, str] = {
+    "reported": "taken from the cited source as published",
+    "derived": "computed from reported figures (the source says how)",
+    "fitted": "estimated by a backtest on the observations the source names",
+    "assumption": "no figure found; a stated assumption a scenario may change",
+    "definition": "true by definition (a unit, an identity)",
+}
 
 #: Every parameter the code reads, by name.
 PARAMETERS: dict[str, Parameter] = _load_parameters()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 
 from supplyshock._version import __version__
 from supplyshock.network import list_datasets
+from supplyshock.schema import BASES
 from supplyshock.server import catalogue
 from supplyshock.server.models import DatasetInfo, Health, SourceRow
 from supplyshock.server.problems import ERR
@@ -18,6 +19,9 @@ __all__ = ["NAME_PATTERN", "router"]
 
 #: Names of datasets and scenarios in URLs.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+#: A figure's basis in a query (the vocabulary is the schema's).
+BASIS_PATTERN = "^(" + "|".join(BASES) + ")$"
 
 router = APIRouter()
 
@@ -45,7 +49,7 @@ def datasets() -> list[dict[str, Any]]:
 @router.get("/api/datasets/{name}/sources", response_model=list[SourceRow], tags=["catalogue"], responses={404: ERR, 422: ERR})
 def dataset_sources(
     name: Annotated[str, PathParam(pattern=NAME_PATTERN)],
-    basis: Annotated[Literal["assumption", "derived", "reported", "definition"] | None, Query()] = None,
+    basis: Annotated[str | None, Query(pattern=BASIS_PATTERN, description="One of the bases in schema.BASES.")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[dict[str, Any]]:
     """The source of every figure of a dataset, optionally of one basis only."""
