@@ -34,5 +34,5 @@ def test_tables_read_as_written() -> None:
     iso3 = [*codes.country_names().values(), *codes.numeric_country_codes().values()]
     assert all(re.fullmatch(r"[A-Z]{3}", code) for code in iso3)
     assert codes.numeric_country_codes()[0] == "WLD" and codes.numeric_country_codes()[842] == "USA"
-    assert {unit for unit, _ in codes.units().values()} == {"t", "USD", "USD/kg"}
+    assert {unit for unit, _ in codes.units().values()} == {"t", "USD", "USD/kg", "index"}
     assert codes.units()["usd thousand"] == ("USD", 1e3) and codes.units()["kg"] == ("t", 1e-3)

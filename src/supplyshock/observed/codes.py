@@ -27,7 +27,7 @@ from supplyshock.observed.shipped import observed_data_file
 __all__ = ["country_names", "normalise_country", "normalise_unit", "numeric_country_codes", "units"]
 
 # the units named in the message for an unknown unit (the table has more spellings)
-_UNITS_HINT = "t, tonnes, kg, kt, USD, USD thousand, USD million, USD billion, USD/kg, USD/t"
+_UNITS_HINT = "t, tonnes, kg, kt, USD, USD thousand, USD million, USD billion, USD/kg, USD/t, index"
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -18,7 +18,7 @@ from supplyshock.observed.tidy import ObservedError
 __all__ = ["SHIPPED", "load_series_map", "observed_data_file", "resolve_input", "shipped_path", "to_model_codes"]
 
 #: Shipped observed files, addressable by name in :func:`~supplyshock.observed.load_observed`.
-SHIPPED: dict[str, str] = {"china-exports-2025": "china_exports_monthly_2025.csv"}
+SHIPPED: dict[str, str] = {"china-exports-2025": "china_exports_monthly_2025.csv", "cn-2025-calibration": "cn_2025_calibration.csv"}
 _SERIES_MAP = "series_map.csv"
 
 
