@@ -81,6 +81,36 @@ def r(x: float, nd: int = 9) -> float:
     return round(x, nd)
 
 
+FACTS = ROOT / "data-raw" / "fidelity" / "facts.csv"
+
+
+def fact(index: int) -> tuple[float, float, float, str]:
+    """(value, low, high, source) of a row of data-raw/fidelity/facts.csv (by its 0-based row index)."""
+    rows = list(csv.DictReader(FACTS.read_text(encoding="utf-8").splitlines()))
+    row = rows[index]
+
+    def num(key: str) -> float:
+        return float(row[key]) if row[key].strip() else float("nan")
+
+    src = f"{row['source']} [data-raw/fidelity/facts.csv row {index}: {row['subject']}, {row['metric']}]"
+    return num("value"), num("value_low"), num("value_high"), src
+
+
+ELEMENT_FACTS = ROOT / "data-raw" / "minerals" / "rare_earth_elements" / "facts.csv"
+
+
+def element_fact(index: int) -> tuple[float, float, float, str]:
+    """(value, low, high, source) of a row of data-raw/minerals/rare_earth_elements/facts.csv (0-based)."""
+    rows = list(csv.DictReader(ELEMENT_FACTS.read_text(encoding="utf-8").splitlines()))
+    row = rows[index]
+
+    def num(key: str) -> float:
+        return float(row[key]) if row[key].strip() else float("nan")
+
+    src = f"{row['source']} [data-raw/minerals/rare_earth_elements/facts.csv row {index}: {row['subject']}, {row['metric']}]"
+    return num("value"), num("value_low"), num("value_high"), src
+
+
 def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     sh = Shared(shared_root)
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -468,6 +498,20 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         {"process": "magnet", "product": "dytb_metal", "role": "input", "quantity": dy_in_magnet, "basis": "reported", "source": s_dy},
         {"process": "magnet", "product": "ndfeb_magnet", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
     ]
+    # thrifting potential: only Dy/Tb in magnets can be cut (grain-boundary diffusion, new grades);
+    # the other quantities are set by chemistry (oxide -> metal) or by the magnet itself (NdPr)
+    gbd, gbd_lo, gbd_hi, s_gbd = element_fact(58)
+    _, _, _, s_leaf = fact(18)
+    thrift_dy = r(1 - gbd / 100, 3)
+    for row in recipes:
+        row["thrift_max"] = ""
+        if row["process"] == "magnet" and row["product"] == "dytb_metal":
+            row["thrift_max"] = thrift_dy
+            row["source"] += (
+                f"; thrift_max {thrift_dy}: assumption: magnets with grain-boundary diffusion use {gbd:.0f}% "
+                f"({gbd_lo:.0f}-{gbd_hi:.0f}%) of the Dy/Tb of conventional grades [{s_gbd}]; the 2010-12 crisis cut Dy in a "
+                f"leading EV magnet by 40% [{s_leaf}]: the share still to save is taken as the GBD saving on conventional grades"
+            )
     country_recipe_override = [
         {
             "country": c,
@@ -623,7 +667,9 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                         "product": p,
                         "cover_days": r(mag_inv * days_per_month, 1),
                         "basis": "reported",
-                        "source": f"reported: car makers and suppliers held {mag_inv} months of magnets (2-3) [{s_mag_inv}]",
+                        "source": f"reported: car makers and suppliers held {mag_inv} months of magnets (2-3) [{s_mag_inv}]; "
+                        "applies to process use and exports: the stock for end use is held by the users' cohorts (cohorts.csv) "
+                        "and by traders (parameter market_cover_days)",
                     }
                 )
             elif p == "concentrate":
@@ -646,6 +692,54 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                         "source": f"reported: automakers typically hold {raw_inv:.0f} months of RE raw materials (2-4) [{s_raw_inv}]; applied to oxide and metal stocks outside China",
                     }
                 )
+    # ------------------------------------------------------------------ end users' stocks (cohorts)
+    trader_days, trader_lo, trader_hi, s_trader = fact(184)
+    param(
+        "market_cover_days",
+        15.0,
+        "days",
+        "assumption",
+        f"assumption within the range {trader_lo:.0f}-{trader_hi:.0f} days assumed for traders and distributors "
+        f"(midpoint {trader_days:.0f}) [{s_trader}]; set at the low end so that market plus users' stocks total the "
+        f"reported {mag_inv} months of magnets [{s_mag_inv}]",
+        "Days of end-use demand for magnets held by traders and distributors (the rest sits with the users' cohorts)",
+    )
+    oem, oem_lo, oem_hi, s_oem = fact(157)  # weeks of critical components at automakers (reported)
+    cust, _, _, s_cust = fact(161)  # months of customer stockpiles (reported)
+    ind, _, _, s_ind = fact(190)  # days of magnets at Indian automakers (reported)
+    tier, tier_lo, tier_hi, s_tier = fact(182)  # tier-1/2 motor makers (assumption)
+    defence, def_lo, def_hi, s_def = fact(185)  # defence primes (assumption)
+    cohort_defs = {
+        # sector: [(cohort, share of demand, days along the chain, basis, why)]
+        "*": [
+            ("lean", 0.25, 30.0, "assumption", f"lean chains: about a month [{s_oem}; {s_cust}]"),
+            ("typical", 0.5, 60.0, "reported", f"customer stockpiles of about {cust:.0f} months [{s_cust}]"),
+            ("stocked", 0.25, 90.0, "reported", f"well-stocked users: {ind:.0f} days [{s_ind}]"),
+        ],
+        "ev_traction": [
+            ("oem_jit", 0.25, oem * 7, "reported", f"automakers hold {oem_lo:.0f}-{oem_hi:.0f} weeks of critical components [{s_oem}]"),
+            ("tier_suppliers", 0.5, tier, "assumption", f"tier-1/2 motor makers {tier_lo:.0f}-{tier_hi:.0f} days [{s_tier}]"),
+            ("stocked", 0.25, ind, "reported", f"well-stocked automakers: {ind:.0f} days [{s_ind}]"),
+        ],
+        "defence_aerospace": [
+            ("primes_low", 0.5, def_lo, "assumption", f"defence primes {def_lo:.0f}-{def_hi:.0f} days [{s_def}]"),
+            ("primes_high", 0.5, defence, "assumption", f"defence primes {def_lo:.0f}-{def_hi:.0f} days [{s_def}]"),
+        ],
+    }
+    cohort_defs["other_automotive"] = cohort_defs["ev_traction"]
+    cohorts = [
+        {
+            "country": "*",
+            "sector": sector,
+            "cohort": name,
+            "share_of_demand": share,
+            "cover_days": r(days, 1),
+            "basis": basis,
+            "source": f"{basis}: {why}; shares of demand are an assumption (no split by firm found)",
+        }
+        for sector, rows in cohort_defs.items()
+        for name, share, days, basis, why in rows
+    ]
     jpn_stockpile, s_jpn = sh.get("inventory_leadtimes.csv", "value", metric="stockpile target before 2020 strategy")
     strategic = [
         {
@@ -694,15 +788,17 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         "assumption: qualification of a new magnet supplier takes 24+ months (inventory_leadtimes.csv) but spot buying from qualified alternatives is faster",
         "Time constant over which unfilled orders are redirected to alternative suppliers",
     )
+    fit2010 = "fitted: backtest cn-2010-quota (`supplyshock backtest cn-2010-quota`) on dysprosium oxide prices FOB China, January 2009 to August 2011 (data/backtests/dy_oxide_prices_2009_2013.csv), with a weak prior; scored out of sample on December 2011-2013 (MAPE 30%); grid points within 0.05 of the best objective span"
+    param("price_flexibility", 0.33, "1", "fitted", f"{fit2010} 0.2-0.8", "Price index = cover_ratio ** (-1 / price_flexibility)")
+    param("price_adjustment_days", 22.0, "days", "fitted", f"{fit2010} 1-120 days", "Time constant of price adjustment")
     param(
-        "price_flexibility",
-        0.35,
-        "1",
-        "assumption",
-        "assumption: calibrated in backtests (issue 5)",
-        "Price index = cover_ratio ** (-1 / price_flexibility)",
+        "price_foresight_days",
+        10.0,
+        "days",
+        "fitted",
+        f"{fit2010} 0-120 days",
+        "Horizon over which the market prices the stock it expects at today's flows",
     )
-    param("price_adjustment_days", 20.0, "days", "assumption", "assumption", "Time constant of price adjustment")
     param(
         "substitution_rate_per_year",
         0.10,
@@ -747,6 +843,52 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         "Extra days of cover buyers seek between the announcement and the start of a control or tariff",
     )
     param("expectation_days", 7.0, "days", "assumption", "assumption", "Time constant of the exponential smoothing of expected flows")
+    _smuggled, smug_lo, smug_hi, s_smug = fact(213)
+    param(
+        "leakage_max",
+        0.18,
+        "share",
+        "fitted",
+        f"{fit2010} 0-0.3; consistent with 2011, when rare earths leaving China unrecorded were {smug_lo:.0f}-{smug_hi:.0f}% of recorded exports "
+        f"[{s_smug}] (with the quota refusing about 40% of demand, a fifth to a half of the refused flow)",
+        "Largest share of a controlled flow that reaches buyers outside China through third countries once the price spread is wide",
+    )
+    param(
+        "embedded_supply_max",
+        0.1,
+        "share",
+        "assumption",
+        "assumption (no figure found): buyers outside China can shift to imports of finished motors and parts with Chinese "
+        "magnets inside (not controlled until October 2025); qualification of new parts takes years (inventory_leadtimes.csv: "
+        "over 2 years for automotive magnet suppliers), so only a small share within months; range 0-0.3",
+        "Largest share of end-use demand outside China covered by imports of parts with the magnets embedded",
+    )
+    param(
+        "demand_price_elasticity",
+        0.1,
+        "1",
+        "assumption",
+        "assumption (no numeric elasticity found, data-raw/fidelity/README.md gaps): magnets are a small share of the cost of "
+        "the products that use them, so short-run demand barely responds; range 0-0.3",
+        "Short-run price elasticity of end-use magnet demand",
+    )
+    param(
+        "thrifting_rate_per_year",
+        0.48,
+        "share/yr",
+        "fitted",
+        f"{fit2010} 0.25-1.5; prior 0.5/yr: the 40% cut of Dy in a leading EV magnet took about two years in 2010-12 [{fact(18)[3]}]",
+        "Share of the thrifting potential (recipes.csv thrift_max) realised per year while prices are high",
+    )
+    growth, _, _, s_growth = fact(22)
+    param(
+        "demand_growth_per_year",
+        r(growth / 100, 4),
+        "share/yr",
+        "reported",
+        f"reported: forecast demand growth of rare-earth magnets {growth}%/yr [{s_growth}]",
+        "Growth of magnet demand (and of the chain with it) per year from mid-2024",
+    )
     param("export_cover_days_target", 0.0, "days", "definition", "definition", "reserved")
 
     tables["countries"] = [
@@ -767,10 +909,18 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "name": n,
             "mrio_sector": m,
             "product": "ndfeb_magnet",
-            "source": "definition; mrio_sector is the WIOD aggregated sector whose output depends on the magnets",
+            "priority": 1 if s == "defence_aerospace" else 2,
+            "source": "definition; mrio_sector is the WIOD aggregated sector whose output depends on the magnets"
+            + (
+                "; priority 1 (served first within a country): assumption modelled on rated defence orders taking precedence "
+                "(US Defense Priorities and Allocations System, 15 CFR part 700)"
+                if s == "defence_aerospace"
+                else ""
+            ),
         }
         for s, n, m in SECTORS
     ]
+    tables["cohorts"] = cohorts
     tables["recipes"] = recipes
     tables["recipe_overrides"] = country_recipe_override
     tables["facilities"] = facilities

@@ -122,7 +122,7 @@ def test_unknown_node_and_missing_inputs(two_suppliers: SupplyNetwork, make_netw
 
 def test_default_dataset_every_node(network: SupplyNetwork) -> None:
     nodes = network_nodes(network)
-    tab = time_to_survive(network, nodes, ttr=60.0)
+    tab = time_to_survive(network, nodes, ttr=120.0)  # the market's and users' stocks last about three months
     assert len(tab) == len(nodes) == 20 + 23 + len(np.argwhere(network.exports0 > 0))
     assert (tab["tts_days"] > 0).all()
     # China's magnet plants are the shortest-lived cut; all Chinese stages are finite

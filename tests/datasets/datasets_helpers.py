@@ -36,7 +36,6 @@ SCENARIOS = {
     "cn-2025-feb-minor-metals-licensing": ["minor-metals"],
     "cn-2025-feb-five-metals-licensing": ["tungsten", "minor-metals"],
 }
-MULTI = "multi-dataset scenarios not yet supported"
 
 
 @cache

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from datasets_helpers import MULTI
 
 import supplyshock as ss
 from supplyshock.errors import DataError, ScenarioError
@@ -132,13 +131,11 @@ def test_unknown_dataset_in_a_scenario(tmp_path: Path) -> None:
     assert any("hafnium" in str(p) for p in problems)
 
 
-@pytest.mark.xfail(strict=False, reason=MULTI)
 def test_unknown_dataset_in_a_combined_scenario(tmp_path: Path) -> None:
     _, problems = ss.validate_file(str(_scenario(tmp_path, "[gallium, hafnium]", "[ga_primary]")))
     assert any("hafnium" in str(p) for p in problems)
 
 
-@pytest.mark.xfail(strict=False, reason=MULTI)
 def test_combining_a_dataset_with_itself_names_the_clash(gallium_copy: Path) -> None:
     with pytest.raises(DataError, match="ga_primary"):
         ss.load_network(["gallium", str(gallium_copy)])

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from datasets_helpers import MULTI, SCENARIOS, china_dependence, country_short, day, first_short_day, link_flow, min_cover, run
+from datasets_helpers import SCENARIOS, china_dependence, country_short, day, first_short_day, link_flow, min_cover, run
 
 import supplyshock as ss
 from supplyshock.analysis.summary import headline_monthly, summarise
 
 SINGLE = [n for n, d in SCENARIOS.items() if len(d) == 1]
 COMBINED = [n for n, d in SCENARIOS.items() if len(d) > 1]
-
-
-def _run_or_xfail(name: str):
-    try:
-        return run(name)
-    except Exception as exc:  # the engine may not combine datasets yet
-        pytest.xfail(f"{MULTI}: {type(exc).__name__}: {exc}")
 
 
 # ---------------------------------------------------------------------- end to end
@@ -42,7 +35,6 @@ def test_builtin_runs_end_to_end(name: str) -> None:
     assert all(getattr(e, "source", "") for e in sc.events), "every event names its source"
 
 
-@pytest.mark.xfail(strict=False, reason=MULTI)
 @pytest.mark.parametrize("name", COMBINED)
 def test_combined_builtin_runs_end_to_end(name: str) -> None:
     ds = run(name)
@@ -63,7 +55,7 @@ def test_combined_builtin_runs_end_to_end(name: str) -> None:
 )
 def test_combining_datasets_leaves_each_mineral_unchanged(combined: str, single: str, prefix: str) -> None:
     """The datasets share no product, so a combined run is the single runs side by side."""
-    both = _run_or_xfail(combined)
+    both = run(combined)
     one = run(single)
     sectors = [s for s in one["sector"].values if str(s).startswith(prefix)]
     a = both["shortfall"].isel(scenario=0, member=0).sel(sector=sectors).sum("time").to_pandas()

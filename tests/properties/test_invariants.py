@@ -94,9 +94,9 @@ def test_baseline_identity_under_random_parameters(params: dict[str, list[float]
     sc = Scenario.model_validate({"name": "b", "start": START.isoformat(), "horizon_days": 60})
     ds = ss.run(sc, network=NET, members=3, params={k: np.array(v) for k, v in params.items()}, check=True)
     assert ds.sizes["member"] == 3
-    expected = ds["link_baseline_t"] / 365.0
+    expected = ds["link_baseline_t"] / 365.0 * ds["growth_level"]  # on the (growing) baseline path
     assert float(abs(ds["trade"] - expected).max()) < 1e-6
-    inv = ds["inventory"]
+    inv = ds["inventory"] / ds["growth_level"]
     drift = abs(inv - inv.isel(time=0)).max("time") / np.maximum(1.0, inv.isel(time=0))
     assert float(drift.max()) < 1e-6
     assert float(abs(ds["price_index"] - 1).max()) < 1e-6
@@ -165,7 +165,7 @@ def test_unstable_time_constants_are_rejected() -> None:
     with pytest.raises(ValueError, match="expectation_days"):
         ss.run(sc, network=NET, params={"expectation_days": 1.0})
     ds = ss.run(sc, network=NET, params={"expectation_days": 2.0, "inventory_adjustment_days": 2.0}, check=True)
-    assert float(abs(ds["trade"] - ds["link_baseline_t"] / 365.0).max()) < 1e-6
+    assert float(abs(ds["trade"] - ds["link_baseline_t"] / 365.0 * ds["growth_level"]).max()) < 1e-6
     assert float(ds["shortfall"].max()) < 1e-6
 
 

@@ -18,7 +18,16 @@ START = "2025-01-01"
 USA_MAGNET_T = 7957.57916063  # CHN->USA magnet baseline, t/yr (trade.csv)
 
 
+ISOLATED = {"demand_growth_per_year": 0.0, "leakage_max": 0.0, "embedded_supply_max": 0.0, "demand_price_elasticity": 0.0}
+
+
 def mk(events: list[dict[str, Any]], days: int = 120, **kw: Any) -> Scenario:
+    """A scenario on the rare-earths dataset without demand growth or market responses.
+
+    Each test isolates one mechanism; leakage, embedded supply and demand destruction are
+    tested on their own in test_market_responses.py.
+    """
+    kw.setdefault("parameters", ISOLATED)
     return Scenario.model_validate({"name": "t", "start": START, "horizon_days": days, "events": events, **kw})
 
 
@@ -68,7 +77,8 @@ def test_baseline_dims(baseline365: xr.Dataset) -> None:
 
 def test_baseline_trade_stays_on_baseline(baseline365: xr.Dataset) -> None:
     trade = one(baseline365, "trade")
-    expected = baseline365["link_baseline_t"] / 365.0
+    # the baseline grows with the dataset's demand growth (and stays on that path)
+    expected = baseline365["link_baseline_t"] / 365.0 * baseline365["growth_level"].isel(member=0)
     assert float(abs(trade - expected).max()) < 1e-6
     # candidate links carry nothing at baseline
     cand = (baseline365["link_baseline_t"] == 0).values
@@ -77,7 +87,7 @@ def test_baseline_trade_stays_on_baseline(baseline365: xr.Dataset) -> None:
 
 
 def test_baseline_stocks_constant(baseline365: xr.Dataset) -> None:
-    inv = one(baseline365, "inventory")
+    inv = one(baseline365, "inventory") / baseline365["growth_level"].isel(member=0)
     drift = abs(inv - inv.isel(time=0)).max("time")
     assert float((drift / np.maximum(1.0, inv.isel(time=0))).max()) < 1e-9
     assert float(inv.sel(country="USA", product="ndfeb_magnet").isel(time=0)) > 0
@@ -91,7 +101,8 @@ def test_baseline_prices_and_shortfall(baseline365: xr.Dataset) -> None:
 
 
 def test_baseline_production_matches_dataset(baseline365: xr.Dataset, network: ss.SupplyNetwork) -> None:
-    prod = one(baseline365, "production").values  # (T, C, P), t/day
+    level = baseline365["growth_level"].isel(member=0).values[:, None, None]
+    prod = one(baseline365, "production").values / level  # (T, C, P), t/day at the base-year level
     np.testing.assert_allclose(prod, np.broadcast_to(network.production0 / 365.0, prod.shape), rtol=1e-9, atol=1e-9)
 
 
@@ -127,7 +138,9 @@ def test_members_together_equal_members_separately() -> None:
     unit in the last place on numpy 2.4.6), so only the same shape and seed are bit-identical
     (test_determinism_bitwise).
     """
-    sc = ss.load_scenario("cn-2025-april-controls").model_copy(update={"horizon_days": 200})
+    # Without the scenario's own `uncertain` block: its Latin-hypercube draws depend on the
+    # ensemble size, so only the explicit parameters below may vary between members.
+    sc = ss.load_scenario("cn-2025-april-controls").model_copy(update={"horizon_days": 200, "uncertain": [], "correlation": []})
     together = ss.run(sc, members=3, params={k: np.array(v) for k, v in ENSEMBLE.items()})
     assert together.sizes["member"] == 3
     for m in range(3):
@@ -240,7 +253,10 @@ def test_whitelist_half_gets_about_half() -> None:
     wl = {"importer": "USA", "share_of_demand": 0.5, "from": START, "approval": 1.0, "delay_days": 0}
     ds = ss.run(mk([_licence(0.0, 0, whitelist=[wl])], 120), check=True)
     ratio = link_trade(ds, "CHN", "USA", "ndfeb_magnet") / (USA_MAGNET_T / 365)
-    assert ratio[:20].mean() == pytest.approx(0.5, abs=0.05)
+    # the whitelisted half passes from day one; the other half is refused, so the US orders more
+    # on this link (no alternative supplier has spare magnets), of which again half passes
+    assert ratio[0] == pytest.approx(0.5, abs=0.02)
+    assert 0.5 <= ratio[:20].mean() <= 0.65
     assert 0.4 < ratio.mean() < 0.8  # buyers order more as stocks fall, but only half is approved
     # without the whitelist nothing goes
     none = ss.run(mk([_licence(0.0, 0)], 30))
@@ -475,8 +491,11 @@ def test_agreement_changes_licence_approval() -> None:
     ag = {"type": "agreement", "date": "2025-02-01", "parties": ["USA", "CHN"], "changes": [{"event": "l", "approval": 1.0}]}
     ds = ss.run(mk([lic, ag], 60), check=True)
     ship = link_trade(ds, "CHN", "USA", "ndfeb_magnet")
-    assert ship[:31].max() == 0.0  # decisions before the agreement refuse everything
-    assert ship[31:].min() > 0  # decisions from the agreement date approve everything
+    # an application's fate is set by the approval in force when it is filed: everything filed
+    # before the agreement (31 days in) is refused, everything filed from then is approved and
+    # leaves after the 10-day review
+    assert ship[: 31 + 10].max() == 0.0
+    assert ship[31 + 10 :].min() > 0
 
 
 def test_announced_ban_front_loads(base120: xr.Dataset) -> None:

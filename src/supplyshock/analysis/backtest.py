@@ -32,12 +32,17 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy.optimize import least_squares
 
+from supplyshock.analysis.metrics import recorded_trade
 from supplyshock.engine.run import run_scenario
 from supplyshock.errors import ScenarioError, SupplyShockError
 from supplyshock.safeyaml import load_yaml_file
 from supplyshock.scenario import Scenario, load_scenario
+from supplyshock.schema import PARAMETERS
 
 __all__ = ["BacktestResult", "BacktestSpec", "SeriesSpec", "builtin_backtests", "load_backtest", "run_backtest"]
+
+#: What a backtest records: shipments (less leakage, for customs comparisons) and prices.
+BACKTEST_RECORD = ("trade", "indirect_trade", "price_index")
 
 
 class BacktestError(SupplyShockError, ValueError):
@@ -54,7 +59,7 @@ class SeriesSpec(BaseModel):
     exporter: str = "CHN"
     importer: str = "all"
     product: str = "ndfeb_magnet"
-    market: Literal["china", "outside_china"] = "outside_china"
+    market: str = Field(default="outside_china", description="Price market of the dataset (prices only).")
     base_value: float | None = Field(default=None, description="For prices: the observed level the model's index 1 stands for.")
 
 
@@ -66,10 +71,15 @@ class BacktestSpec(BaseModel):
     name: str
     description: str = ""
     scenario: str
-    observed: str
+    observed: str | list[str]
     fit_until: dt.date
     parameters: dict[str, list[float]] = Field(min_length=1)
-    prior: dict[str, float] = Field(default_factory=dict, description="Values preferred on ties (default: 1 for scales, else 0).")
+    prior: dict[str, float] = Field(default_factory=dict, description="Values preferred where the data say little (default: 1 for scales, else 0).")
+    prior_weight: float = Field(
+        default=0.01,
+        ge=0.0,
+        description="Weight of the squared distance from the prior (in units of each parameter's candidate range) added to the objective.",
+    )
     series: list[SeriesSpec] = Field(min_length=1)
     refine: bool = True
 
@@ -86,6 +96,7 @@ class BacktestResult:
     errors: pd.DataFrame  # per series: n, MAPE, bias (out of sample)
     grid: pd.DataFrame = field(repr=False)
     model_monthly: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    edges: list[str] = field(default_factory=list)  # parameters whose fit sits on the edge of the search even after widening
 
 
 def builtin_backtests() -> dict[str, Path]:
@@ -103,9 +114,13 @@ def load_backtest(name_or_path: str | Path) -> BacktestSpec:
     data = load_yaml_file(path, what="backtest spec", error=BacktestError)
     try:
         spec = BacktestSpec.model_validate(data)
+
         # scenario and observed files named relative to the spec's folder
-        updates = {k: str(path.parent / getattr(spec, k)) for k in ("scenario", "observed") if (path.parent / getattr(spec, k)).is_file()}
-        return spec.model_copy(update=updates)
+        def local(name: str) -> str:
+            return str(path.parent / name) if (path.parent / name).is_file() else name
+
+        observed = [local(o) for o in spec.observed] if isinstance(spec.observed, list) else local(spec.observed)
+        return spec.model_copy(update={"scenario": local(spec.scenario), "observed": observed})
     except ValidationError as exc:
         msgs = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise BacktestError(f"{name_or_path}: {msgs}") from None
@@ -127,7 +142,8 @@ def _observations(spec: BacktestSpec, until: dt.date | None = None) -> pd.DataFr
     """
     from supplyshock.observed import implied_values, load_observed
 
-    raw = load_observed(spec.observed)
+    files = spec.observed if isinstance(spec.observed, list) else [spec.observed]
+    raw = pd.concat([load_observed(f) for f in files], ignore_index=True)
     if until is not None:
         raw = raw[raw["period"].astype(str).map(_period_end) <= until]
     obs = implied_values(raw)
@@ -157,7 +173,7 @@ def _model_monthly(ds: Any, s: SeriesSpec) -> pd.DataFrame:
         mask = (sub["link_exporter"] == s.exporter) & (sub["link_product"] == s.product)
         if s.importer != "all":
             mask = mask & (sub["link_importer"] == s.importer)
-        daily = sub["trade"].values[:, :, np.flatnonzero(mask.values)].sum(axis=2)  # (member, time)
+        daily = recorded_trade(sub).values[:, :, np.flatnonzero(mask.values)].sum(axis=2)  # (member, time)
         frame = pd.DataFrame(daily.T, index=months)
         return frame.groupby(level=0).sum()
     idx = sub["price_index"].sel(market=s.market, product=s.product).values  # (member, time)
@@ -165,8 +181,17 @@ def _model_monthly(ds: Any, s: SeriesSpec) -> pd.DataFrame:
     return frame.groupby(level=0).mean()
 
 
+def _change_residual(m: np.ndarray, reference: np.ndarray | float, observed_pct: float) -> np.ndarray:
+    return np.log(np.maximum(m / np.maximum(reference, 1e-12), 1e-9)) - np.log(max(1 + observed_pct / 100, 1e-9))
+
+
 def _residuals(obs: pd.DataFrame, ds: Any, spec: BacktestSpec, baselines: dict[str, float]) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Log residuals (member, observation) and the model value per member for each observation."""
+    """Log residuals (member, observation) and the model value per member for each observation.
+
+    An observation with a value is compared as ``ln m - ln o``; one given only as a change
+    as ``ln(model ratio) - ln(1 + observed change)``: year on year against the baseline
+    month, month on month against the model's previous month.
+    """
     cols = []
     rows = []
     for s in spec.series:
@@ -177,15 +202,26 @@ def _residuals(obs: pd.DataFrame, ds: Any, spec: BacktestSpec, baselines: dict[s
                 continue
             m = monthly.loc[[per]].to_numpy(dtype=float)[0]
             value = r.get("value")
+            yoy, mom = r.get("yoy_reported_pct"), r.get("mom_reported_pct")
             if value is not None and np.isfinite(value) and value > 0:
                 cols.append(np.log(np.maximum(m, 1e-9)) - np.log(value))
                 rows.append({"series": s.series, "period": r["period"], "kind": "value", "observed": float(value), "model": m})
-            elif r.get("yoy_reported_pct") is not None and np.isfinite(r["yoy_reported_pct"]):
+            elif yoy is not None and np.isfinite(yoy):
                 base = baselines[s.series] * 12.0 / 365.0 * per.days_in_month
-                change = m / base - 1
-                obs_change = r["yoy_reported_pct"] / 100
-                cols.append(np.log(np.maximum(1 + change, 1e-9)) - np.log(max(1 + obs_change, 1e-9)))
-                rows.append({"series": s.series, "period": r["period"], "kind": "yoy_pct", "observed": obs_change * 100, "model": change * 100})
+                cols.append(_change_residual(m, base, yoy))
+                rows.append({"series": s.series, "period": r["period"], "kind": "yoy_pct", "observed": float(yoy), "model": (m / base - 1) * 100})
+            elif mom is not None and np.isfinite(mom) and (per - 1) in monthly.index:
+                prev = monthly.loc[[per - 1]].to_numpy(dtype=float)[0]
+                cols.append(_change_residual(m, prev, mom))
+                rows.append(
+                    {
+                        "series": s.series,
+                        "period": r["period"],
+                        "kind": "mom_pct",
+                        "observed": float(mom),
+                        "model": (m / np.maximum(prev, 1e-12) - 1) * 100,
+                    }
+                )
     if not cols:
         return np.zeros((ds.sizes["member"], 0)), rows
     return np.stack(cols, axis=1), rows
@@ -199,99 +235,192 @@ def _baseline_monthly(ds: Any, s: SeriesSpec) -> float:
     return float(sub["link_baseline_t"].values[np.flatnonzero(mask.values)].sum()) / 12.0
 
 
-def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observed: str | None = None) -> BacktestResult:
+@dataclass
+class _Problem:
+    """What a fit needs: the scenario, the in-sample observations, the baselines."""
+
+    spec: BacktestSpec
+    base: Scenario
+    fit_obs: pd.DataFrame
+    baselines: dict[str, float]
+
+    def sse(self, params: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
+        """Sum of squared log residuals per member (and the number of observations)."""
+        members = len(next(iter(params.values())))
+        ds = run_scenario(self.base, members=members, params=params, record=BACKTEST_RECORD)
+        if not self.baselines:
+            self.baselines.update({s.series: _baseline_monthly(ds, s) for s in self.spec.series})
+        resid, _ = _residuals(self.fit_obs, ds, self.spec, self.baselines)
+        return (resid**2).sum(axis=1), int(resid.shape[1])
+
+
+def _grid_search(prob: _Problem, axes: dict[str, list[float]]) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    names = list(axes)
+    grid = np.array(list(itertools.product(*[axes[n] for n in names])), dtype=float)
+    sse, n_obs = prob.sse({n: grid[:, i] for i, n in enumerate(names)})
+    return grid, sse, names, n_obs
+
+
+def _prior_distance(spec: BacktestSpec, x: np.ndarray, names: list[str]) -> np.ndarray:
+    """Squared distance of parameter points from the prior, each axis in units of its first candidate range."""
+    prior = np.array([spec.prior.get(n, 1.0 if n.endswith("_scale") else 0.0) for n in names])
+    spread = np.array([max(spec.parameters[n]) - min(spec.parameters[n]) or 1.0 for n in names])
+    return np.asarray((((x - prior) / spread) ** 2).sum(axis=-1))
+
+
+def _best(spec: BacktestSpec, grid: np.ndarray, sse: np.ndarray, names: list[str], axes: dict[str, list[float]]) -> int:
+    """The grid point with the least penalised objective ``sse + prior_weight * distance from the prior``.
+
+    The penalty is what keeps parameters the data cannot identify (e.g. how fast prices
+    fall after a peak, fitted on data up to the peak) at their prior instead of wherever
+    rounding noise puts them; ties go to the point nearest the prior.
+    """
+    dist = _prior_distance(spec, grid, names)
+    return int(np.lexsort((dist, np.round(sse + spec.prior_weight * dist, 12)))[0])
+
+
+def _widen(axis: list[float], value: float, name: str) -> list[float] | None:
+    """One more candidate beyond the edge the fit sits on, inside the parameter's allowed range; None when impossible."""
+    values = sorted(set(axis))
+    if len(values) < 2 or value not in (values[0], values[-1]):
+        return None
+    spec = PARAMETERS.get(name)
+    if value == values[-1]:
+        new = values[-1] + (values[-1] - values[-2])
+        if spec is not None and spec.maximum is not None:
+            new = min(new, spec.maximum)
+    else:
+        new = values[0] - (values[1] - values[0])
+        if spec is not None and spec.minimum is not None:
+            new = max(new, spec.minimum + (1e-6 if spec.minimum_exclusive else 0.0))
+    return None if new in values else sorted([*values, new])
+
+
+def _fit(prob: _Problem, max_widen: int = 3) -> tuple[dict[str, float], float, int, pd.DataFrame, list[str], bool]:
+    """Grid search, widened where the best point sits on an edge, then least squares.
+
+    Returns (fitted, objective, n_obs, grid table, parameters still on an edge, identified).
+    """
+    spec = prob.spec
+    axes = {n: sorted(map(float, v)) for n, v in spec.parameters.items()}
+    grid, sse, names, n_obs = _grid_search(prob, axes)
+    if n_obs == 0:
+        raise BacktestError(f"no observation on or before the cut-off {spec.fit_until} falls inside the model horizon")
+    best = _best(spec, grid, sse, names, axes)
+    identified = bool(np.ptp(sse) > 1e-9)
+    for _ in range(max_widen if identified else 0):
+        candidates = {n: _widen(axes[n], float(grid[best, i]), n) for i, n in enumerate(names)}
+        wider = {n: v for n, v in candidates.items() if v is not None}
+        if not wider:
+            break
+        axes.update(wider)
+        grid, sse, names, n_obs = _grid_search(prob, axes)
+        best = _best(spec, grid, sse, names, axes)
+    fitted = {n: float(grid[best, i]) for i, n in enumerate(names)}
+    objective = float(sse[best])
+    edges = [n for i, n in enumerate(names) if len(set(axes[n])) > 1 and grid[best, i] in (min(axes[n]), max(axes[n]))]
+    if spec.refine and identified and n_obs >= 2:
+        fitted, objective = _refine(prob, fitted, objective, axes)
+    table = pd.DataFrame(grid, columns=names)
+    table["objective"] = sse
+    return fitted, objective, n_obs, table.sort_values("objective"), edges, identified
+
+
+def _refine(prob: _Problem, fitted: dict[str, float], objective: float, axes: dict[str, list[float]]) -> tuple[dict[str, float], float]:
+    names = list(fitted)
+    lo = np.array([min(axes[n]) for n in names])
+    hi = np.array([max(axes[n]) for n in names])
+    if not np.all(hi > lo):
+        return fitted, objective
+
+    spec = prob.spec
+    prior = np.array([spec.prior.get(n, 1.0 if n.endswith("_scale") else 0.0) for n in names])
+    spread = np.array([max(spec.parameters[n]) - min(spec.parameters[n]) or 1.0 for n in names])
+
+    def fun(x: np.ndarray) -> np.ndarray:
+        d = run_scenario(prob.base, members=1, params={n: np.array([x[i]]) for i, n in enumerate(names)}, record=BACKTEST_RECORD)
+        r, _ = _residuals(prob.fit_obs, d, prob.spec, prob.baselines)
+        return np.concatenate([r[0], np.sqrt(spec.prior_weight) * (x - prior) / spread])  # the prior as extra residuals
+
+    x0 = np.clip(np.array([fitted[n] for n in names]), lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
+    start = float(objective + spec.prior_weight * _prior_distance(spec, x0, names))
+    sol = least_squares(fun, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=40)
+    if 2 * sol.cost < start:
+        x = sol.x
+        r = fun(x)[: -len(names)]
+        return {n: float(x[i]) for i, n in enumerate(names)}, float((r**2).sum())
+    return fitted, objective
+
+
+def _errors(spec: BacktestSpec, points: pd.DataFrame) -> pd.DataFrame:
+    """Out-of-sample MAPE and bias per series (percentage points for changes)."""
+    errs = []
+    for s in spec.series:
+        out = points[(points["series"] == s.series) & ~points["in_sample"]] if len(points) else points
+        if not len(out):
+            errs.append({"series": s.series, "n": 0, "mape_pct": np.nan, "bias_pct": np.nan, "kind": ""})
+            continue
+        if (out["kind"] == "value").all():
+            ape = (out["model"] - out["observed"]).abs() / out["observed"].abs() * 100
+            bias = ((out["model"] - out["observed"]) / out["observed"].abs() * 100).mean()
+        else:  # changes: errors in percentage points
+            ape = (out["model"] - out["observed"]).abs()
+            bias = (out["model"] - out["observed"]).mean()
+        errs.append({"series": s.series, "n": len(out), "mape_pct": float(ape.mean()), "bias_pct": float(bias), "kind": out["kind"].iloc[0]})
+    return pd.DataFrame(errs)
+
+
+def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observed: str | list[str] | None = None) -> BacktestResult:
     """Fit the spec's parameters on observations up to the cut-off and score the rest.
+
+    A cut-off on the last observation fits on everything (no out-of-sample score). A fitted
+    value on the edge of its candidates widens the search beyond it (within the
+    parameter's allowed range) up to three times; parameters still on an edge are listed
+    in ``BacktestResult.edges``.
 
     Parameters
     ----------
     spec : BacktestSpec
     fit_until : date, optional
         Overrides ``spec.fit_until``.
-    observed : str, optional
-        Overrides ``spec.observed`` (a file in a supported format, or a shipped name).
+    observed : str or list of str, optional
+        Overrides ``spec.observed`` (files in a supported format, or shipped names).
     """
     if fit_until is not None or observed is not None:
         spec = spec.model_copy(update={k: v for k, v in (("fit_until", fit_until), ("observed", observed)) if v is not None})
     base = load_scenario(spec.scenario)
     obs = _observations(spec)
-    ends = obs["period"].map(_month_end)
     if not len(obs):
         raise BacktestError(f"{spec.observed}: no monthly observations of the backtest's series")
+    ends = obs["period"].map(_month_end)
     first, last = min(ends), max(ends)
-    if not (first <= spec.fit_until < last):
-        raise BacktestError(
-            f"cut-off {spec.fit_until} is outside the observations ({first} .. {last}): choose a date with observations on both sides"
-        )
+    if not (first <= spec.fit_until <= last):
+        raise BacktestError(f"cut-off {spec.fit_until} is outside the observations ({first} .. {last}): choose a date with observations up to it")
     if not (base.start <= spec.fit_until < base.end):
         raise BacktestError(f"cut-off {spec.fit_until} is outside the scenario's horizon {base.start} .. {base.end}")
     # only observations up to the cut-off, and values implied from them alone, enter the fit
     fit_obs = _observations(spec, until=spec.fit_until)
     fit_obs = fit_obs[fit_obs["period"].map(_month_end) <= spec.fit_until].reset_index(drop=True)
-    names = list(spec.parameters)
-    grid = np.array(list(itertools.product(*[spec.parameters[n] for n in names])), dtype=float)
-    params = {n: grid[:, i] for i, n in enumerate(names)}
-    ds = run_scenario(base, members=grid.shape[0], params=params, record=("trade", "price_index"))
-    baselines = {s.series: _baseline_monthly(ds, s) for s in spec.series}
-    resid, _ = _residuals(fit_obs, ds, spec, baselines)
-    if resid.shape[1] == 0:
-        raise BacktestError(f"no observation on or before the cut-off {spec.fit_until} falls inside the model horizon")
-    sse = (resid**2).sum(axis=1)
-    # ties (parameters the in-sample data cannot tell apart) go to the point nearest the
-    # scenario's own values (scales 1, other parameters their dataset default)
-    prior = np.array([spec.prior.get(n, 1.0 if n.endswith("_scale") else 0.0) for n in names])
-    spread = np.array([max(spec.parameters[n]) - min(spec.parameters[n]) or 1.0 for n in names])
-    dist = (((grid - prior) / spread) ** 2).sum(axis=1)
-    best = int(np.lexsort((dist, np.round(sse, 12)))[0])
-    fitted = {n: float(grid[best, i]) for i, n in enumerate(names)}
-    objective = float(sse[best])
-    identified = bool(np.ptp(sse) > 1e-9)
-    if spec.refine and identified and resid.shape[1] >= 2:
-        lo = np.array([min(spec.parameters[n]) for n in names])
-        hi = np.array([max(spec.parameters[n]) for n in names])
-        if np.all(hi > lo):
-
-            def fun(x: np.ndarray) -> np.ndarray:
-                d = run_scenario(base, members=1, params={n: np.array([x[i]]) for i, n in enumerate(names)}, record=("trade", "price_index"))
-                r, _ = _residuals(fit_obs, d, spec, baselines)
-                return r[0]
-
-            x0 = np.clip(grid[best], lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
-            sol = least_squares(fun, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=40)
-            if 2 * sol.cost < objective:
-                fitted = {n: float(sol.x[i]) for i, n in enumerate(names)}
-                objective = float(2 * sol.cost)
+    prob = _Problem(spec, base, fit_obs, {})
+    fitted, objective, n_fit, grid, edges, _ = _fit(prob)
     final = run_scenario(base, members=1, params={n: np.array([v]) for n, v in fitted.items()})
-    _, rows = _residuals(obs, final, spec, baselines)
+    _, rows = _residuals(obs, final, spec, prob.baselines)
     points = pd.DataFrame(rows)
     if len(points):
         points["model"] = [float(np.asarray(v).ravel()[0]) for v in points["model"]]
         used = set(zip(fit_obs["series"], fit_obs["period"], strict=True))
         points["in_sample"] = [(a, b) in used for a, b in zip(points["series"], points["period"], strict=True)]
-    errs = []
-    for s in spec.series:
-        out = points[(points["series"] == s.series) & ~points["in_sample"]] if len(points) else points
-        if not len(out):
-            errs.append({"series": s.series, "n": 0, "mape_pct": np.nan, "bias_pct": np.nan})
-            continue
-        if (out["kind"] == "value").all():
-            ape = (out["model"] - out["observed"]).abs() / out["observed"].abs() * 100
-            bias = ((out["model"] - out["observed"]) / out["observed"].abs() * 100).mean()
-        else:  # y/y changes: errors in percentage points
-            ape = (out["model"] - out["observed"]).abs()
-            bias = (out["model"] - out["observed"]).mean()
-        errs.append({"series": s.series, "n": len(out), "mape_pct": float(ape.mean()), "bias_pct": float(bias), "kind": out["kind"].iloc[0]})
-    grid_df = pd.DataFrame(grid, columns=names)
-    grid_df["objective"] = sse
     monthly = {s.series: _model_monthly(final, s).iloc[:, 0] for s in spec.series}
     return BacktestResult(
         spec=spec,
         fitted=fitted,
         objective=objective,
-        n_fit=int(resid.shape[1]),
+        n_fit=n_fit,
         points=points,
-        errors=pd.DataFrame(errs),
-        grid=grid_df.sort_values("objective"),
+        errors=_errors(spec, points),
+        grid=grid,
         model_monthly=monthly,
+        edges=edges,
     )
 
 

@@ -22,9 +22,10 @@ import xarray as xr
 
 from supplyshock._version import __version__
 from supplyshock.analysis.backends import EnsembleError, map_jobs
-from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD, HeadlineFlow, metrics_observers, observed_metrics
+from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD, headline_flows, metrics_observers, observed_metrics
 from supplyshock.atomic import atomic_write
 from supplyshock.engine import member_values, prepare, simulate
+from supplyshock.engine.results import headlines_json
 from supplyshock.scenario import Scenario, scenario_sha256
 
 __all__ = ["EnsembleError", "chunk_bounds", "reduce_chunk", "run_ensemble"]
@@ -51,8 +52,7 @@ def reduce_chunk(job: _Job) -> xr.Dataset:
     scenario = Scenario.model_validate_json(job.scenario_json)
     prep = prepare(scenario)
     net = prep.network
-    assert net.meta is not None
-    heads = [HeadlineFlow(h.id, h.label, h.exporter, h.product, h.importers) for h in net.meta.headlines]
+    heads = headline_flows({"headlines_json": headlines_json(net)})
     shortfall, flows = metrics_observers(heads, net.countries, net.products, threshold=job.threshold)
     params = {k: v[job.start : job.stop] for k, v in job.params.items()}
     simulate(
@@ -103,7 +103,7 @@ def _combine(parts: list[xr.Dataset], members: int, scenario: Scenario) -> xr.Da
             "seed": scenario.seed,
             "scenario_json": scenario.model_dump_json(by_alias=True),
             "headlines_json": parts[0].attrs.get("headlines_json", "[]"),
-            "dataset": scenario.dataset,
+            "dataset": scenario.dataset_name,
             "start": scenario.start.isoformat(),
             "horizon_days": scenario.horizon_days,
         }

@@ -7,6 +7,11 @@ Who runs short, when, by how much and at what value: per member and (country, se
 - ``peak_shortfall_pct``: the largest daily shortfall as % of demand;
 - ``cumulative_shortfall_t``: shortfall summed over the horizon, t;
 - ``lost_output_usd``: shortfall x value of output per tonne, summed (an upper bound);
+- ``first_stoppage_day``: the first day a cohort of plants runs dry (NaN: never);
+- ``peak_stopped_pct``: the largest share of demand at stopped plants, %;
+- ``plant_days_lost``: the share of demand at stopped plants summed over days (days of
+  full production lost);
+- ``days_short``: the days with a shortfall;
 
 and per (day, country, sector) ``short_count``, the members short on or before the day.
 The headline flows a dataset declares (``dataset.yaml``: e.g. China's magnet exports)
@@ -29,6 +34,7 @@ import xarray as xr
 
 from supplyshock.engine.setup import Setup
 from supplyshock.engine.step import DayFlows
+from supplyshock.schema import PARAMETERS
 
 __all__ = [
     "METRICS",
@@ -43,10 +49,11 @@ __all__ = [
     "member_totals",
     "metrics_observers",
     "observed_metrics",
+    "recorded_trade",
 ]
 
-#: A day counts as short when shortfall exceeds this share of demand.
-SHORTFALL_THRESHOLD = 0.001
+#: A day counts as short when shortfall exceeds this share of demand (the schema's ``shortfall_threshold``).
+SHORTFALL_THRESHOLD = PARAMETERS["shortfall_threshold"].default
 #: A price index peak is reported when it rises above baseline by more than this share.
 PRICE_RISE_SHOWN = 0.001
 #: The per-member metrics, in display order, with units.
@@ -55,6 +62,10 @@ METRICS = {
     "peak_shortfall_pct": "%",
     "cumulative_shortfall_t": "t",
     "lost_output_usd": "USD",
+    "first_stoppage_day": "days",
+    "peak_stopped_pct": "%",
+    "plant_days_lost": "days",
+    "days_short": "days",
 }
 
 
@@ -78,11 +89,19 @@ class ShortfallAccumulator:
         self.cum_value = np.zeros((members, n))
         self.peak = np.zeros((members, n))
         self.first_day = np.full((members, n), -1, dtype=np.int64)
+        self.first_stop = np.full((members, n), -1, dtype=np.int64)
+        self.peak_stopped = np.zeros((members, n))
+        self.plant_days = np.zeros((members, n))
+        self.days_short = np.zeros((members, n))
         self.ever = np.zeros((members, n), bool)
         self.short_count = np.zeros((days, n), dtype=np.int64)
 
-    def update(self, t: int, demand: np.ndarray, shortfall: np.ndarray) -> None:
-        """Take one day's (members, n) demand and shortfall."""
+    def update(self, t: int, demand: np.ndarray, shortfall: np.ndarray, stopped: np.ndarray | None = None) -> None:
+        """Take one day's (members, n) demand, shortfall and share of demand at stopped plants.
+
+        Without ``stopped`` (results of runs that do not record it) a short day counts as a
+        full stoppage.
+        """
         ratio = np.divide(shortfall, demand, out=np.zeros_like(shortfall), where=demand > 0)
         self.cum_short += shortfall
         self.cum_value += shortfall * self.value
@@ -91,6 +110,11 @@ class ShortfallAccumulator:
         self.first_day = np.where((self.first_day < 0) & is_short, t, self.first_day)
         self.ever |= is_short
         self.short_count[t] = self.ever.sum(axis=0)
+        self.days_short += is_short
+        stop = is_short.astype(float) if stopped is None else stopped
+        np.maximum(self.peak_stopped, stop, out=self.peak_stopped)
+        self.plant_days += stop
+        self.first_stop = np.where((self.first_stop < 0) & (stop > 0), t, self.first_stop)
 
     def per_member(self) -> dict[str, np.ndarray]:
         """The metrics as (members, n) arrays (``days_to_first_shortfall`` NaN: never)."""
@@ -99,6 +123,10 @@ class ShortfallAccumulator:
             "peak_shortfall_pct": self.peak * 100,
             "cumulative_shortfall_t": self.cum_short,
             "lost_output_usd": self.cum_value,
+            "first_stoppage_day": np.where(self.first_stop >= 0, self.first_stop, np.nan).astype(float),
+            "peak_stopped_pct": self.peak_stopped * 100,
+            "plant_days_lost": self.plant_days,
+            "days_short": self.days_short,
         }
 
 
@@ -111,6 +139,7 @@ class HeadlineFlow:
     exporter: str
     product: str
     importers: tuple[str, ...]
+    baseline_t: float = float("nan")
 
     def columns(self) -> list[str]:
         """Column names of its table: ``total`` then one per named importer."""
@@ -128,7 +157,7 @@ def headline_flows(ds_or_attrs: xr.Dataset | dict[str, object]) -> list[Headline
     text = attrs.get("headlines_json", "[]")
     out = []
     for h in json.loads(str(text)):
-        out.append(HeadlineFlow(h["id"], h["label"], h["exporter"], h["product"], tuple(h.get("importers", ()))))
+        out.append(HeadlineFlow(h["id"], h["label"], h["exporter"], h["product"], tuple(h.get("importers", ())), float(h.get("baseline_t", "nan"))))
     return out
 
 
@@ -161,7 +190,7 @@ class _EngineShortfall:
 
     def update(self, flows: DayFlows) -> None:
         assert self.acc is not None
-        self.acc.update(flows.day, flows.demand, flows.shortfall)
+        self.acc.update(flows.day, flows.demand * flows.level, flows.shortfall * flows.level, flows.stopped)
 
 
 class _EngineFlows:
@@ -177,7 +206,7 @@ class _EngineFlows:
 
     def update(self, flows: DayFlows) -> None:
         assert self.acc is not None
-        self.acc.update(flows.day, flows.ship)
+        self.acc.update(flows.day, (flows.ship - flows.leaked) * flows.level)  # recorded (customs) exports
 
 
 def metrics_observers(
@@ -202,7 +231,8 @@ def observed_metrics(
     s = shortfall.setup
     pm = shortfall.acc.per_member()
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
-        k: (("member", "country", "sector"), _grid(s, v, np.nan if k == "days_to_first_shortfall" else 0.0)) for k, v in pm.items()
+        k: (("member", "country", "sector"), _grid(s, v, np.nan if k in ("days_to_first_shortfall", "first_stoppage_day") else 0.0))
+        for k, v in pm.items()
     }
     data["short_count"] = (("time", "country", "sector"), _grid(s, shortfall.acc.short_count, 0))
     data["has_demand"] = (("country", "sector"), _grid(s, np.ones(s.q_c.size, bool), False))
@@ -216,6 +246,7 @@ def observed_metrics(
         },
     )
     ds.attrs["headlines_json"] = json.dumps([{**h.__dict__, "importers": list(h.importers)} for h in flows.heads])
+    ds["growth_level"] = (("member", "time"), np.stack([s.growth_factor(t)[:, 0] for t in range(s.days)], axis=1))
     return _with_flows(ds, flows.acc)
 
 
@@ -256,8 +287,10 @@ def member_metrics(ds: xr.Dataset, *, threshold: float = SHORTFALL_THRESHOLD) ->
     M, T, C, S = demand.shape
     value = sub["value_per_t"].transpose("country", "sector").values.reshape(C * S)
     acc = ShortfallAccumulator(M, T, value, threshold=threshold)
+    stopped = sub["stopped_share"].transpose("member", "time", "country", "sector").values if "stopped_share" in sub else None
     for t in range(T):
-        acc.update(t, demand[:, t].reshape(M, C * S), short[:, t].reshape(M, C * S))
+        stop_t = None if stopped is None else stopped[:, t].reshape(M, C * S)
+        acc.update(t, demand[:, t].reshape(M, C * S), short[:, t].reshape(M, C * S), stop_t)
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
         k: (("member", "country", "sector"), v.reshape(M, C, S)) for k, v in acc.per_member().items()
     }
@@ -269,12 +302,24 @@ def member_metrics(ds: xr.Dataset, *, threshold: float = SHORTFALL_THRESHOLD) ->
     heads = headline_flows(ds)
     flows = FlowAccumulator(heads, M, T, sub["link_exporter"].values, sub["link_importer"].values, sub["link_product"].values)
     if heads and "trade" in sub:
-        trade = sub["trade"].transpose("member", "time", "link").values
+        trade = recorded_trade(sub).transpose("member", "time", "link").values
         for t in range(T):
             flows.update(t, trade[:, t])
     out = _with_flows(out, flows)
     out.attrs.update({k: v for k, v in ds.attrs.items() if k in ("scenario_name", "scenario_json", "headlines_json", "seed")})
     return out
+
+
+def recorded_trade(ds: xr.Dataset) -> xr.DataArray:
+    """Shipments as the exporter's customs would record them (t/day per link).
+
+    ``trade`` less ``indirect_trade``: controlled material that leaks through third
+    countries reaches the buyer but is not in the controlling country's export statistics,
+    which is what headline flows and backtests compare with.
+    """
+    if "indirect_trade" in ds:
+        return ds["trade"] - ds["indirect_trade"]
+    return ds["trade"]
 
 
 #: Scalar outputs per member (sensitivity analysis, sweeps), with their meaning.

@@ -75,18 +75,23 @@ def headline_monthly(ds: xr.Dataset, head: str | None = None) -> pd.DataFrame:
     monthly = frame.resample("MS").sum()
     months = pd.PeriodIndex(pd.DatetimeIndex(monthly.index), freq="M")
     monthly.index = months
-    base_t = _baseline_flow(ds, h.exporter, h.product)
-    monthly["baseline"] = base_t / 365.0 * months.days_in_month.to_numpy().astype(float)
+    base_t = h.baseline_t if np.isfinite(h.baseline_t) else _baseline_flow(ds, h.exporter, h.product)
+    level: np.ndarray | float = 1.0
+    if "growth_level" in ds:  # the baseline grows with demand
+        grow = pd.Series(ds["growth_level"].median("member").values, index=pd.DatetimeIndex(ds["time"].values).to_period("M"))
+        level = grow.groupby(level=0).mean().reindex(months).to_numpy()
+    monthly["baseline"] = base_t / 365.0 * months.days_in_month.to_numpy().astype(float) * level
     monthly["change_pct"] = (monthly["total"] / monthly["baseline"] - 1) * 100
     monthly.attrs.update({"label": h.label, "id": h.id, "units": "t"})
     return monthly
 
 
 def _baseline_flow(ds: xr.Dataset, exporter: str, product: str) -> float:
+    """Baseline flow (t/yr) from the link coordinates (results written before headlines carried it)."""
     if "link_baseline_t" in ds.coords:
         sel = (ds["link_exporter"] == exporter) & (ds["link_product"] == product)
         return float(ds["link_baseline_t"].where(sel, 0.0).sum())
-    return float(ds.attrs.get(f"baseline_{exporter}_{product}", np.nan))
+    return float("nan")
 
 
 def price_peaks(ds: xr.Dataset, *, min_rise: float | None = None) -> pd.DataFrame:

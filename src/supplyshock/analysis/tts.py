@@ -55,6 +55,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD
 from supplyshock.analysis.risk import MissingInputError
 from supplyshock.engine import initial_stocks
 from supplyshock.errors import DataError, InvariantError
@@ -606,7 +607,7 @@ def simulated_tts(
     *,
     start: str | dt.date = "2025-01-01",
     horizon_days: int = 365,
-    threshold: float = 0.001,
+    threshold: float = SHORTFALL_THRESHOLD,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """First-shortfall day per (node, country, sector) from the engine, with the node cut on day 0.
@@ -675,7 +676,7 @@ def compare_tts(
     *,
     start: str | dt.date = "2025-01-01",
     horizon_days: int = 365,
-    threshold: float = 0.001,
+    threshold: float = SHORTFALL_THRESHOLD,
     model: TTSModel | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:

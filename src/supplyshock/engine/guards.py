@@ -51,3 +51,9 @@ def check_day(f: DayFlows) -> None:
         raise InvariantError(f"production above capacity on day {t}")
     if (f.ship > f.claims + 1e-9).any():
         raise InvariantError(f"shipments above permitted claims on day {t}")
+    if (f.user_stock < 0).any() or (f.delivered > f.demand * (1 + 1e-12) + 1e-12).any():
+        raise InvariantError(f"end users' stock negative or use above demand on day {t}")
+    if (f.spot > f.ship + 1e-9).any():
+        raise InvariantError(f"spot shipments above shipments on day {t}")
+    if (f.leaked > f.ship + 1e-9).any() or (f.leaked < 0).any():
+        raise InvariantError(f"leaked shipments negative or above shipments on day {t}")

@@ -22,7 +22,7 @@ from supplyshock.engine.setup import Setup
 from supplyshock.engine.step import DayFlows
 from supplyshock.network import SupplyNetwork
 
-__all__ = ["RECORDABLE", "VARIABLES", "Recorder", "Variable", "to_dataset"]
+__all__ = ["RECORDABLE", "VARIABLES", "Recorder", "Variable", "headlines_json", "to_dataset"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,16 @@ VARIABLES: dict[str, Variable] = {
     "demand": Variable("sector", "t", "End-use demand after substitution", lambda f, s: f.demand),
     "delivered": Variable("sector", "t", "End-use deliveries", lambda f, s: f.delivered),
     "shortfall": Variable("sector", "t", "End-use demand not met", lambda f, s: f.shortfall),
+    "stopped_share": Variable(
+        "sector", "1", "Share of the sector's demand at plants stopped for lack of the product (cohorts dry)", lambda f, s: f.stopped
+    ),
+    "output_loss_share": Variable(
+        "sector",
+        "1",
+        "Share of the sector's output lost for lack of the product (each cohort: shortfall share ** line_loss_exponent)",
+        lambda f, s: f.output_loss,
+    ),
+    "user_inventory": Variable("sector", "t", "Stocks held by the end users' cohorts (plants and their suppliers)", lambda f, s: f.user_stock),
     "lost_output": Variable(
         "sector",
         "USD",
@@ -53,6 +63,13 @@ VARIABLES: dict[str, Variable] = {
         lambda f, s: f.shortfall * s.value_q,
     ),
     "trade": Variable("link", "t", "Shipments on each link (by shipping day)", lambda f, s: f.ship),
+    "spot_trade": Variable("link", "t", "Of which spot shipments to rerouting buyers", lambda f, s: f.spot),
+    "indirect_trade": Variable(
+        "link",
+        "t",
+        "Of which controlled material reaching the buyer through third countries (leakage): not in the exporter's customs exports",
+        lambda f, s: f.leaked,
+    ),
     "price_index": Variable("market", "1", "Price relative to baseline, per market and product", lambda f, s: f.price),
 }
 #: Every variable a run can record.
@@ -79,9 +96,10 @@ class Recorder:
         self.arrays = {k: np.zeros((s.days, s.members, size[VARIABLES[k].grid])) for k in record}
 
     def __call__(self, flows: DayFlows) -> None:
-        """Store one day."""
+        """Store one day (quantities times the day's baseline level: tonnes)."""
         for name, arr in self.arrays.items():
-            arr[flows.day] = VARIABLES[name].read(flows, self.setup)
+            value = VARIABLES[name].read(flows, self.setup)
+            arr[flows.day] = value * flows.level if VARIABLES[name].units in ("t", "USD") else value
 
     def full_grids(self) -> dict[str, np.ndarray]:
         """Arrays on full grids with (member, time) leading: (M, T, ...)."""
@@ -104,6 +122,17 @@ class Recorder:
             else:
                 out[name] = arr.reshape(T, M, s.n_markets, P).transpose(1, 0, 2, 3)
         return out
+
+
+def headlines_json(net: SupplyNetwork) -> str:
+    """The dataset's headline flows with their baseline (t/yr, at the base-year level), as JSON."""
+    assert net.meta is not None
+    out = []
+    for h in net.meta.headlines:
+        e, p = net.countries.index(h.exporter), net.products.index(h.product)
+        base = float(net.link_flow0[(net.link_exporter == e) & (net.link_product == p)].sum())
+        out.append({"id": h.id, "label": h.label, "exporter": h.exporter, "product": h.product, "importers": list(h.importers), "baseline_t": base})
+    return json.dumps(out)
 
 
 def to_dataset(
@@ -148,13 +177,26 @@ def to_dataset(
     ds = xr.Dataset(data_vars, coords=coords)
     ds["value_per_t"] = xr.Variable(("country", "sector"), net.value_per_t, attrs={"units": "USD/t"})
     ds["price0"] = xr.Variable(("product",), net.price0, attrs={"units": "USD/t", "description": "baseline price, NaN where no source"})
+    ds["price_cap"] = xr.Variable(
+        ("member",), setup.p["price_index_max"], attrs={"units": "1", "description": "ceiling of the price index; a price at it is a model failure"}
+    )
+    ds["growth_level"] = xr.Variable(
+        ("member", "time"),
+        np.stack([setup.growth_factor(t)[:, 0] for t in range(setup.days)], axis=1),
+        attrs={"units": "1", "description": "level of demand, capacity and baseline trade relative to the base year (demand growth)"},
+    )
     day = 1.0 / 365.0
     for name, values in (
         ("baseline_production", net.production0),
         ("baseline_process_use", net.consumption0),
         ("baseline_final_use", net.final_demand0),
     ):
-        ds[name] = xr.Variable(("country", "product"), values * day, attrs={"units": "t/day", "description": "Baseline (2024) daily flow"})
+        ds[name] = xr.Variable(
+            ("country", "product"), values * day, attrs={"units": "t/day", "description": "Baseline daily flow at the base-year level"}
+        )
+    ds["baseline_demand"] = xr.Variable(
+        ("country", "sector"), net.demand0 * day, attrs={"units": "t/day", "description": "Baseline end-use demand at the base-year level"}
+    )
     assert net.meta is not None
     ds.attrs.update(
         {

@@ -11,8 +11,8 @@ import xarray as xr
 
 from supplyshock.engine.results import RECORDABLE, to_dataset
 from supplyshock.engine.simulate import Observer, Trajectories, simulate
-from supplyshock.network import Links, SupplyNetwork, build_links, load_network
-from supplyshock.scenario import Policy, Scenario, apply_overrides, compile_policy, load_scenario, scenario_sha256
+from supplyshock.network import Links, SupplyNetwork, build_links
+from supplyshock.scenario import Policy, Scenario, compile_policy, load_scenario, scenario_network, scenario_sha256
 from supplyshock.scenario.uncertainty import draw_members
 
 __all__ = ["Prepared", "member_values", "prepare", "run", "run_scenario"]
@@ -30,7 +30,7 @@ class Prepared:
 
 def prepare(scenario: Scenario, network: SupplyNetwork | None = None) -> Prepared:
     """Apply the scenario's overrides to its dataset, build the links, compile the policy."""
-    net = apply_overrides(network or load_network(scenario.dataset), scenario)
+    net = scenario_network(scenario, network)
     links = build_links(net)
     return Prepared(scenario, net, links, compile_policy(net, scenario, links))
 
@@ -95,7 +95,7 @@ def label(traj: Trajectories, prep: Prepared, values: Mapping[str, np.ndarray]) 
         scenario_name=sc.name,
         scenario_json=sc.model_dump_json(by_alias=True),
         scenario_sha256=scenario_sha256(sc),
-        dataset=sc.dataset,
+        dataset=sc.dataset_name,
         seed=sc.seed,
         start=sc.start,
     )

@@ -75,16 +75,28 @@ def member_parameters(net: SupplyNetwork, params: Mapping[str, np.ndarray | floa
 
 
 def initial_stocks(net: SupplyNetwork, links: Links) -> np.ndarray:
-    """Target (and initial) commercial stock per (country, product), t: days of cover x baseline daily outflow.
+    """Initial (and target) stock per (country, product), t: at the market plus what end users hold.
 
-    The outflow is process use plus end use plus exports at baseline. Shared by the engine
-    and the time-to-survive LP, so both start from the same stocks.
+    The market holds ``cover_days`` of the node's baseline outflow (process use, end use,
+    exports) except for end use whose users hold their own stocks (``cohorts.csv``): of
+    that the market holds ``market_cover_days`` and the users their cohorts' days of
+    cover. Shared by the engine and the time-to-survive LP, so both start from the same
+    stocks.
     """
     C, P = len(net.countries), len(net.products)
     exp0 = np.zeros((C, P))
     np.add.at(exp0, (links.exporter, links.product), links.flow0)
-    outflow = (net.consumption0 + net.final_demand0 + exp0) / DAYS_PER_YEAR
-    return np.asarray(net.cover_days * outflow)
+    day = 1.0 / DAYS_PER_YEAR
+    outflow = (net.consumption0 + net.final_demand0 + exp0) * day
+    held = np.zeros((C, P))
+    users = np.zeros((C, P))
+    user_days = (net.cohort_share * net.cohort_days).sum(axis=2)  # (C, S)
+    for s_ in range(len(net.sectors)):
+        p = net.sector_product[s_]
+        held[:, p] += net.demand0[:, s_] * net.has_cohorts[:, s_] * day
+        users[:, p] += net.demand0[:, s_] * user_days[:, s_] * day
+    market = net.cover_days * (outflow - held) + net.param("market_cover_days") * held
+    return np.asarray(market + users)
 
 
 @dataclass
@@ -145,6 +157,28 @@ class Setup:
     # markets and prices
     seg_mk: Segments
     q_price: np.ndarray
+    seg_qmk: Segments
+    link_mk_in: np.ndarray
+    link_mk_out: np.ndarray
+    q_cheapest: np.ndarray
+    # end users: cohorts (Q, K), priority
+    cohort_share: np.ndarray
+    cohort_days: np.ndarray
+    q_priority: np.ndarray
+    # growth (M, 1) and its offset from the base year (days)
+    growth: np.ndarray
+    growth_offset: float
+    reexport_block: np.ndarray
+    input_users: np.ndarray
+    # which optional mechanisms are on (skipped otherwise)
+    any_cohorts: bool
+    leaky: bool
+    embeds: bool
+    demand_responds: bool
+    foresight: bool
+    thrift_f: np.ndarray
+    node_mk: np.ndarray
+    thrifts: bool
     # policy flags
     tariffed: np.ndarray
     any_licence: bool
@@ -157,6 +191,10 @@ class Setup:
     def col(self, name: str) -> np.ndarray:
         """A member parameter as an (M, 1) column."""
         return self.p[name][:, None]
+
+    def growth_factor(self, t: int) -> np.ndarray:
+        """Demand (and capacity, baseline trade) level on day ``t`` relative to the base year, (M, 1)."""
+        return (1.0 + self.growth) ** ((t + self.growth_offset) / DAYS_PER_YEAR)
 
 
 def _facilities(net: SupplyNetwork, policy: Policy) -> tuple[np.ndarray, np.ndarray]:
@@ -182,12 +220,13 @@ def _active_nodes(net: SupplyNetwork, links: Links, policy: Policy, fac_c: np.nd
 def _recipes_on_nodes(net: SupplyNetwork, fac_c: np.ndarray, fac_j: np.ndarray, node_id: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
     F, P = fac_c.size, len(net.products)
     rin, rout = net.recipe_in, net.recipe_out
-    rin_f, rout_f = np.zeros((F, n)), np.zeros((F, n))
+    rin_f, rout_f, thrift_f = np.zeros((F, n)), np.zeros((F, n)), np.zeros((F, n))
     for f in range(F):
         c, j = fac_c[f], fac_j[f]
         for pp in range(P):
             if rin[c, j, pp] > 0:
                 rin_f[f, node_id[c, pp]] = rin[c, j, pp]
+                thrift_f[f, node_id[c, pp]] = net.recipe_thrift[c, j, pp]
             if rout[c, j, pp] > 0:
                 rout_f[f, node_id[c, pp]] = rout[c, j, pp]
     k_in = max(1, int((rin_f > 0).sum(axis=1).max()) if F else 1)
@@ -197,7 +236,7 @@ def _recipes_on_nodes(net: SupplyNetwork, fac_c: np.ndarray, fac_j: np.ndarray, 
         idx = np.flatnonzero(rin_f[f] > 0)
         fac_inputs[f, : idx.size] = idx
         fac_inmask[f, : idx.size] = True
-    return rin_f, rout_f, fac_inputs, fac_inmask
+    return rin_f, rout_f, fac_inputs, fac_inmask, thrift_f
 
 
 def build_setup(
@@ -231,7 +270,7 @@ def build_setup(
     N = node_c.size
     node_id = -np.ones((C, P), dtype=np.int64)
     node_id[node_c, node_p] = np.arange(N)
-    rin_f, rout_f, fac_inputs, fac_inmask = _recipes_on_nodes(net, fac_c, fac_j, node_id, N)
+    rin_f, rout_f, fac_inputs, fac_inmask, thrift_f = _recipes_on_nodes(net, fac_c, fac_j, node_id, N)
     util0 = net.param("utilisation")
     act0 = net.activity0[fac_c, fac_j] / DAYS_PER_YEAR
     cap_base = net.capacity[fac_c, fac_j] / DAYS_PER_YEAR
@@ -261,6 +300,18 @@ def build_setup(
     K = len(net.markets) * P
     market = net.country_market[node_c]
     licence_on = (policy.licence > 0).any(axis=0)
+    has_coh = net.has_cohorts[q_c, q_s]
+    fd_held = seg_q(demand0 * has_coh)  # end use whose stock sits with the users (cohorts)
+    cover = net.cover_days[node_c, node_p]
+    target0 = cover * (outflow0 - fd_held) + net.param("market_cover_days") * fd_held
+    q_mk = net.country_market[q_c].astype(np.int64) * P + net.sector_product[q_s]
+    base_year = net.meta.base_year if net.meta is not None else None
+    offset = 0.0
+    if base_year is not None:
+        mid = np.datetime64(f"{base_year}-07-01", "D")
+        offset = max(0.0, float((policy.dates[0] - mid).astype(int)))
+    mk_price = np.arange(len(net.markets))[:, None] * P + np.arange(P)[None, :]  # (markets, P) column of each price
+    users_per_input = (rin_f > 0).sum(axis=0).astype(float)  # (N,) facilities drawing on each node
     return Setup(
         members=M,
         days=T,
@@ -302,13 +353,32 @@ def build_setup(
         prod0=prod0,
         imp0=imp0,
         outflow0=outflow0,
-        target0=net.cover_days[node_c, node_p] * outflow0,
+        target0=target0,
         pipe_target=seg_in(flow0 * (links.transit - 1)),
         strategic0=net.strategic_days[node_c, node_p] * (cons0 + fd0),
         release=policy.release[:, node_c, node_p],
         front=policy.front_loading[:, node_c, node_p],
         seg_mk=Segments(np.where(users, market * P + node_p, K), K + 1),
-        q_price=net.country_market[q_c].astype(np.int64) * P + net.sector_product[q_s],
+        q_price=q_mk,
+        seg_qmk=Segments(q_mk, K),
+        link_mk_in=net.country_market[links.importer].astype(np.int64) * P + links.product,
+        link_mk_out=net.country_market[links.exporter].astype(np.int64) * P + links.product,
+        q_cheapest=mk_price[:, net.sector_product[q_s]],
+        cohort_share=net.cohort_share[q_c, q_s],
+        cohort_days=net.cohort_days[q_c, q_s],
+        q_priority=net.sector_priority[q_s] <= 1.0,
+        growth=p["demand_growth_per_year"][:, None],
+        growth_offset=offset,
+        reexport_block=policy.reexport_block[:, node_c, node_p],
+        input_users=np.maximum(users_per_input, 1.0),
+        any_cohorts=bool(net.cohort_days[q_c, q_s].any()),
+        leaky=bool((p["leakage_max"] > 0).any() and policy.controlled.any()),
+        embeds=bool((p["embedded_supply_max"] > 0).any()),
+        demand_responds=bool((p["demand_price_elasticity"] > 0).any()),
+        foresight=bool((p["price_foresight_days"] > 0).any()),
+        thrift_f=thrift_f,
+        node_mk=market.astype(np.int64) * P + node_p,
+        thrifts=bool(thrift_f.any() and (p["thrifting_rate_per_year"] > 0).any()),
         tariffed=np.abs(policy.tariff).max(axis=1) > 0,
         any_licence=bool(policy.licence.max() > 0) if policy.licence.size else False,
         any_whitelist=bool(policy.whitelist.max() > 0) if policy.whitelist.size else False,

@@ -52,6 +52,18 @@ class State:
         Price index per market and product (1 = baseline).
     subst : (M, Q)
         Share of end-use demand removed by price-driven substitution.
+    apps_ok : (D, M, L)
+        The approved part of the pending licence applications (their fate is set when filed).
+    user_stock : (M, Q, K)
+        Stocks held by the end users' cohorts (plants and their suppliers), t.
+    demand_factor : (M, Q)
+        End-use demand after the price response (demand destruction), share of baseline.
+    leak : (M, L)
+        Share of a controlled flow that reaches its buyer through third countries.
+    embedded : (M, Q)
+        Share of end-use demand covered by imports of finished parts with the material embedded.
+    thrift : (M, N)
+        Share of the thrifting potential of each input node realised (less input per unit of output).
     """
 
     day: int
@@ -71,6 +83,12 @@ class State:
     denied_est: np.ndarray
     price: np.ndarray
     subst: np.ndarray
+    apps_ok: np.ndarray
+    user_stock: np.ndarray
+    demand_factor: np.ndarray
+    leak: np.ndarray
+    embedded: np.ndarray
+    thrift: np.ndarray
 
     def copy(self) -> State:
         """A deep copy (arrays copied)."""
@@ -132,4 +150,10 @@ def initial_state(setup: Setup) -> State:
         denied_est=np.zeros((M, N)),
         price=np.ones((M, s.n_markets * s.P)),
         subst=np.zeros((M, s.q_c.size)),
+        apps_ok=np.zeros((D, M, L)),
+        user_stock=(s.cohort_days * s.cohort_share * s.demand0[:, None])[None] * s.p["cover_scale"][:, None, None],
+        demand_factor=np.ones((M, s.q_c.size)),
+        leak=np.zeros((M, L)),
+        embedded=np.zeros((M, s.q_c.size)),
+        thrift=np.zeros((M, N)),
     )

@@ -9,6 +9,12 @@ The phases, in order (DESIGN.md, "The material model"):
 
 1. **Arrivals**: shipments whose transit ends today enter the importer's stock.
 2. **Stockpile releases** move strategic stock into the commercial stock.
+
+The model is homogeneous of degree one in quantities, so demand growth
+(``demand_growth_per_year``: demand, capacity and baseline trade together) is simulated in
+units of the day's baseline level and recorded times that level: the baseline stays
+exactly on its growth path, and absolute quantities of events (quotas, capacity added,
+strategic stockpiles) are divided by the level.
 3. **Production**: each process plans output to meet expected outflow and close the gap
    to target stock, capped by capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
@@ -19,23 +25,34 @@ The phases, in order (DESIGN.md, "The material model"):
    stock, goods in transit and pending licence applications. Orders go to baseline
    suppliers by baseline shares, shifted by tariffs (shares proportional to
    ``share0 * (1 + tariff) ** -trade_elasticity``) and cut on the tariffed link by
-   ``(1 + tariff) ** -tariff_demand_elasticity`` (purchases deferred). Where the node's
-   orders are being denied, a *redirect* share ramps up over the switching lag and that
-   share of the alternative suppliers' free supply (spare capacity plus stock above
-   target) is ordered from them first.
+   ``(1 + tariff) ** -tariff_demand_elasticity`` (purchases deferred). These are
+   *contracted* orders. Where the node's orders are being denied, a *redirect* share
+   ramps up over the switching lag and that share of the need is ordered *spot* from
+   alternative suppliers in proportion to their spare supply: what they can make from
+   inputs above their own targets plus stock above target, never what their own users
+   and contracts need, and never material of a controlled origin they may not re-export.
+   A supplier's spare supply is shared among the buyers who claim it (never promised twice).
+   End users hold their own stocks in cohorts (groups of plants with their days of cover);
+   each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
    applications decided after the review delay, when the day's approval share is
    approved; whitelisted buyers' applications have their own approval and delay.
    Export quotas cap the approved claims on their links (allowance accrues daily;
    unused allowance carries over).
-6. **Allocation**: each node's stock is allocated over its end-use demand and the
-   approved export claims, pro rata (default) or domestic first.
+6. **Allocation**: each node's stock goes first to priority users (e.g. defence), then
+   to its other users and contracted exports (pro rata, or users first with
+   ``allocation: domestic_first``), and only then to spot claims.
 7. **Transit**: shipments leave today and arrive after the link's transit time.
-8. **Use**: end-use sectors receive their share; the rest is shortfall.
+8. **Use**: each cohort uses what it holds; a cohort that runs dry stops (its shortfall);
+   the share of demand at stopped plants is recorded.
 9. **Prices and responses**: a price index per product and market is
-   ``cover_ratio ** (-1 / price_flexibility)`` smoothed over ``price_adjustment_days``;
-   price-driven substitution cuts demand in each market at up to
-   ``substitution_rate_per_year`` while that market's index is above the threshold.
+   ``cover_ratio ** (-1 / price_flexibility)`` (market and user stocks against their
+   targets) smoothed over ``price_adjustment_days``; demand responds to it (destruction,
+   ``demand_price_elasticity``; substitution at up to ``substitution_rate_per_year`` while
+   the index is above the threshold); when the price outside a market exceeds the price
+   inside by a wide spread, indirect supply opens over ``indirect_supply_days``
+   (trans-shipment up to ``leakage_max`` of controlled flows; finished parts with the
+   material embedded up to ``embedded_supply_max`` of end-use demand).
 
 References
 ----------
@@ -77,27 +94,42 @@ class DayFlows:
     request: np.ndarray
     claims: np.ndarray
     ship: np.ndarray
+    spot: np.ndarray
+    leaked: np.ndarray  # shipments through third countries (not the exporter's customs exports)
     exports: np.ndarray
     delivered_fd: np.ndarray
     demand: np.ndarray
     delivered: np.ndarray
     shortfall: np.ndarray
+    stopped: np.ndarray
+    output_loss: np.ndarray
+    user_stock: np.ndarray
     price: np.ndarray
     stock: np.ndarray
+    level: np.ndarray  # (M, 1) baseline level of the day: quantities above are in units of it
 
 
 @dataclass
 class _Orders:
-    demand: np.ndarray
-    fd_claim: np.ndarray
+    demand: np.ndarray  # (M, Q) end-use demand today
+    cohort_demand: np.ndarray  # (M, Q, K)
+    cohort_order: np.ndarray  # (M, Q, K)
+    fd_claim: np.ndarray  # (M, N) orders of end users
+    fd_priority: np.ndarray  # (M, N) of which from priority users
     need_imp: np.ndarray
-    request: np.ndarray
+    request: np.ndarray  # (M, L) contracted + spot
+    spot: np.ndarray  # (M, L) spot part
     tcols: np.ndarray | None
+    day: int
 
 
-def _supply(s: Setup, st: State, t: int) -> tuple[np.ndarray, ...]:
-    """Arrivals, releases and production; returns (gap, imports, rel, cap, act, need, consumed, produced)."""
-    gap = st.target + s.front[t] * s.outflow0 - st.stock  # on the opening stock
+def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrivals, releases and production; returns (target, gap, imports, rel, cap, act, need, consumed, produced).
+
+    ``g`` is the day's baseline level: absolute quantities (stockpiles, capacity added) are divided by it.
+    """
+    target = st.target
+    gap = target + s.front[t] * s.outflow0 - st.stock  # on the opening stock
     H = st.ring.shape[0]
     slot = t % H
     arrivals_l = st.ring[slot].copy()
@@ -105,29 +137,60 @@ def _supply(s: Setup, st: State, t: int) -> tuple[np.ndarray, ...]:
     st.in_transit -= arrivals_l
     imports = s.seg_in(arrivals_l)
     st.stock += imports
-    rel = np.minimum(s.strategic0 * s.release[t], st.strategic)
-    st.strategic -= rel
+    rel_abs = np.minimum(s.strategic0 * s.release[t], st.strategic)  # the stockpile is held in tonnes
+    st.strategic -= rel_abs
+    rel = rel_abs / g
     st.stock += rel
-    cap = np.maximum(s.cap_base * np.where(s.derived_cap, s.cap_scale, 1.0) + s.cap_add[t], 0.0)  # (M, F)
+    cap = np.maximum(s.cap_base * np.where(s.derived_cap, s.cap_scale, 1.0) + s.cap_add[t] / g, 0.0)  # (M, F)
     plan_out = np.maximum(0.0, st.outflow_est - st.inflow_est + gap / s.col("production_adjustment_days"))
     a_plan = np.minimum(plan_out[:, s.main_out] * (s.proc_share / np.where(s.rout_main > 0, s.rout_main, 1.0)), cap)
-    need = a_plan @ s.rin_f  # (M, N)
+    if s.thrifts:  # less of a scarce input per unit of output as thrifting proceeds
+        rin = s.rin_f[None] * (1.0 - st.thrift[:, None, :] * s.thrift_f[None])  # (M, F, N)
+        need = np.einsum("mf,mfn->mn", a_plan, rin)
+    else:
+        need = a_plan @ s.rin_f  # (M, N)
     ratio = np.minimum(1.0, st.stock / np.where(need > 0, need, np.inf))
     ratio = np.where(need > 0, ratio, 1.0)
     limit = np.where(s.fac_inmask, ratio[:, s.fac_inputs], 1.0).min(axis=2)  # (M, F)
     act = a_plan * limit
-    consumed = act @ s.rin_f
+    consumed = np.einsum("mf,mfn->mn", act, rin) if s.thrifts else act @ s.rin_f
     produced = act @ s.rout_f
     st.stock = np.maximum(st.stock - consumed, 0.0) + produced
-    return gap, imports, rel, cap, act, need, consumed, produced
+    return target, gap, imports, rel, cap, act, need, consumed, produced
 
 
-def _orders(s: Setup, st: State, t: int, gap: np.ndarray, cap: np.ndarray, produced: np.ndarray) -> _Orders:
-    """End-use demand and import requests per link (baseline suppliers, tariffs, rerouting)."""
+def _end_users(s: Setup, st: State, t: int) -> tuple[np.ndarray, ...]:
+    """Today's end-use demand and each cohort's order (its use plus the gap to its target)."""
+    demand = s.demand0 * ((1.0 - st.subst) * (1.0 - s.subst_event[t]) * st.demand_factor * (1.0 - st.embedded))  # (M, Q)
+    cohort_demand = demand[:, :, None] * s.cohort_share  # (M, Q, K)
+    cohort_target = cohort_demand * s.cohort_days * s.col("cover_scale")[:, :, None]
+    gap = (cohort_target - st.user_stock) / s.col("inventory_adjustment_days")[:, :, None]
+    cohort_order = np.maximum(0.0, cohort_demand + gap)
+    orders = cohort_order.sum(axis=2)
+    fd_claim = s.seg_q(orders)
+    fd_priority = s.seg_q(orders * s.q_priority) if s.q_priority.any() else np.zeros_like(fd_claim)
+    return demand, cohort_demand, cohort_order, fd_claim, fd_priority
+
+
+def _spare(s: Setup, st: State, t: int, target: np.ndarray, cap: np.ndarray, act: np.ndarray) -> np.ndarray:
+    """What each node can offer other buyers today: output from inputs above target plus stock above target.
+
+    Capacity idle for lack of inputs is not spare; material of a controlled origin that may
+    not be re-exported is not offered.
+    """
+    surplus = np.maximum(0.0, st.stock - target)  # (M, N) after today's production
+    headroom = np.where(s.rin_f > 0, surplus[:, None, :] / np.where(s.rin_f > 0, s.rin_f * s.input_users, 1.0), np.inf).min(axis=2)
+    extra = np.minimum(np.maximum(cap - act, 0.0), headroom)  # (M, F) activity the surplus inputs allow
+    free = extra @ s.rout_f + surplus / s.col("inventory_adjustment_days")
+    return free * (1.0 - s.reexport_block[t])
+
+
+def _orders(
+    s: Setup, st: State, t: int, gap: np.ndarray, free: np.ndarray, fd_claim: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Import requests per link: contracted (baseline suppliers, tariffs) and spot (rerouted to spare supply)."""
     pol = s.policy
     inv_adj = s.col("inventory_adjustment_days")
-    demand = s.demand0 * ((1.0 - st.subst) * (1.0 - s.subst_event[t]))  # (M, Q)
-    fd_claim = s.seg_q(demand)  # (M, N)
     pipe = s.seg_in(st.in_transit + st.pending)
     need_imp = np.maximum(0.0, st.outflow_est - st.prod_est + (gap + s.pipe_target - pipe) / inv_adj) * s.has_inbound
     tcols = None
@@ -139,24 +202,32 @@ def _orders(s: Setup, st: State, t: int, gap: np.ndarray, cap: np.ndarray, produ
         sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
     else:
         sig_base = s.sig_const
-    # free supply of each exporter node, offered to importers whose links are not controlled
-    cap_out = cap @ s.rout_f
-    free = np.maximum(0.0, cap_out - produced) + np.maximum(0.0, st.stock - st.target) / inv_adj  # (M, N)
-    offer = free[:, s.node_out] * ~pol.controlled[t]  # (M, L)
+    offer = free[:, s.node_out] * ~pol.controlled[t]  # (M, L): offered to importers whose links are not controlled
     offer_node = s.seg_in(offer)
-    alt_total = np.minimum(need_imp, st.redirect * offer_node)
+    alt_total = np.minimum(need_imp, st.redirect * s.col("rerouting_share_max") * offer_node)
     offer_l = offer_node[:, s.node_in]
     alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
     rest = (need_imp - alt_total)[:, s.node_in]
-    request = alt_total[:, s.node_in] * alt_share + np.where(s.base_nodes, rest * sig_base, rest * alt_share)
+    contract = np.where(s.base_nodes, rest * sig_base, 0.0)
+    spot = alt_total[:, s.node_in] * alt_share + np.where(s.base_nodes, 0.0, rest * alt_share)
+    # a supplier's spare supply is shared among its spot buyers: never promised twice
+    claimed = s.seg_out(spot)
+    scale = np.where(claimed > free, free / np.where(claimed > 0, claimed, 1.0), 1.0)
+    spot = spot * scale[:, s.node_out]
+    request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
-        request[:, tcols] *= (1.0 + pol.tariff[t, tcols]) ** (-s.col("tariff_demand_elasticity"))
-    return _Orders(demand, fd_claim, need_imp, request, tcols)
+        defer = (1.0 + pol.tariff[t, tcols]) ** (-s.col("tariff_demand_elasticity"))
+        request[:, tcols] *= defer
+        spot[:, tcols] *= defer
+    return need_imp, request, spot, tcols
 
 
-def _licences(s: Setup, st: State, t: int, request: np.ndarray, lic_t: np.ndarray, denied: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """File today's licence applications and take today's decisions; returns (approved, released whitelisted, denied)."""
+def _licences(s: Setup, st: State, t: int, request: np.ndarray, lic_t: np.ndarray, denied: np.ndarray) -> tuple[np.ndarray, ...]:
+    """File today's applications (their approved part set by today's approval share); release today's decisions.
+
+    Returns (approved, released whitelisted, denied).
+    """
     pol = s.policy
     M, L = request.shape
     D = st.apps.shape[0]
@@ -178,29 +249,40 @@ def _licences(s: Setup, st: State, t: int, request: np.ndarray, lic_t: np.ndarra
             wl_slot = (t + np.rint(pol.whitelist_delay[t, wc][None] * delay_scale).astype(np.int64)) % D
             st.wl_apps[wl_slot, np.broadcast_to(m_idx, (M, wc.size)), np.broadcast_to(wc[None], (M, wc.size))] += wl_ok[:, wc]
         st.pending += wl_ok
+    ok = normal * np.clip(pol.approval[t] * s.col("approval_scale"), 0.0, 1.0)
     if s.uniform_delay:
         d_l = np.maximum(1, np.rint(pol.delay[t] * delay_scale[0, 0]).astype(np.int64))
         dec_slot_l = np.where(pol.delay[t] > 0, (t + d_l) % D, t % D)
         st.apps[dec_slot_l, :, l_range] += normal.T
+        st.apps_ok[dec_slot_l, :, l_range] += ok.T
     else:
         lc = np.flatnonzero(lic_t.max(axis=0) > 0)  # only links under licence today receive applications
         d_lc = pol.delay[t, lc]
         dec_slot = (t + np.maximum(1, np.rint(d_lc[None] * delay_scale).astype(np.int64))) % D
         dec_slot = np.where(d_lc[None] > 0, dec_slot, t % D)
-        st.apps[dec_slot, np.broadcast_to(m_idx, (M, lc.size)), np.broadcast_to(lc[None], (M, lc.size))] += normal[:, lc]
+        idx = (dec_slot, np.broadcast_to(m_idx, (M, lc.size)), np.broadcast_to(lc[None], (M, lc.size)))
+        st.apps[idx] += normal[:, lc]
+        st.apps_ok[idx] += ok[:, lc]
     st.pending += normal
     decided = st.apps[t % D].copy()
+    decided_ok = st.apps_ok[t % D].copy()
     st.apps[t % D] = 0.0
+    st.apps_ok[t % D] = 0.0
     released_wl = st.wl_apps[t % D].copy()
     st.wl_apps[t % D] = 0.0
     st.pending = np.maximum(st.pending - decided - released_wl, 0.0)
-    approved = decided * np.clip(pol.approval[t] * s.col("approval_scale"), 0.0, 1.0)
+    approved = np.where(pol.licence_over[t], decided, np.minimum(decided_ok, decided))  # after the regime: all pending pass
     denied = denied + (decided - approved)
     return approved, released_wl, denied
 
 
-def _policy(s: Setup, st: State, t: int, request: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bans, licences and quotas on today's requests; returns (claims to ship, denied)."""
+def _policy(s: Setup, st: State, t: int, request: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bans, licences (with leakage) and quotas on today's requests.
+
+    Returns (claims to ship, denied, of the claims those that leak through third countries):
+    leaked claims bypass the licence office and the quota and are not the controlling
+    country's recorded (customs) exports.
+    """
     pol = s.policy
     ban_t = pol.ban[t]
     lic_t = pol.licence[t]
@@ -210,6 +292,11 @@ def _policy(s: Setup, st: State, t: int, request: np.ndarray) -> tuple[np.ndarra
             # controls bite gradually: shipments already contracted leave during the first days
             lic_t = lic_t * np.clip((t - s.lic_start + 1) / np.maximum(s.col("licence_phase_in_days"), 1e-9), 0.0, 1.0)
     now = request * (1.0 - ban_t - lic_t)
+    leaked = np.zeros_like(request)
+    if s.leaky:
+        leaked = request * (ban_t + lic_t) * st.leak
+        ban_t = ban_t * (1.0 - st.leak)
+        lic_t = lic_t * (1.0 - st.leak)
     denied = request * ban_t
     claims = now
     if s.any_licence:
@@ -217,40 +304,86 @@ def _policy(s: Setup, st: State, t: int, request: np.ndarray) -> tuple[np.ndarra
         claims = now + approved + released_wl
     if pol.quota_links.shape[0]:
         qmask = pol.quota_links.astype(float)  # (G, L)
-        st.quota_left += pol.quota_daily[t]
+        st.quota_left += pol.quota_daily[t] / s.growth_factor(t)  # quotas are in tonnes
         q_claims = claims @ qmask.T  # (M, G)
         q_scale = np.where(q_claims > st.quota_left, st.quota_left / np.where(q_claims > 0, q_claims, 1.0), 1.0)
         q_scale = np.where(pol.quota_active[t], q_scale, 1.0)
         # a link in several quotas takes the tightest
         link_scale = np.where(qmask[None] > 0, q_scale[:, :, None], 1.0).min(axis=1)
         cut = claims * (1.0 - link_scale)
-        denied = denied + cut
         claims = claims - cut
-    return claims, denied
+        if s.leaky:
+            leaked = leaked + cut * st.leak  # some of what the quota refuses goes out through third countries
+            cut = cut * (1.0 - st.leak)
+        denied = denied + cut
+    return claims + leaked, denied, leaked
 
 
-def _allocate(s: Setup, st: State, fd_claim: np.ndarray, claims: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Share each node's stock between its end use and export claims; returns (fd_fill, x_claim, ship, exports, delivered_fd)."""
-    x_claim = s.seg_out(claims)
+def _fill(available: np.ndarray, claim: np.ndarray) -> np.ndarray:
+    return np.minimum(1.0, np.where(claim > 0, available / np.where(claim > 0, claim, 1.0), 1.0))
+
+
+def _allocate(s: Setup, st: State, o: _Orders, claims: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Priority users first, then the other users and contracted exports, then spot claims.
+
+    Returns (fill of priority users, fill of other users, x_claim, ship, spot shipped, exports, delivered_fd).
+    """
+    spot_frac = np.where(o.request > 0, o.spot / np.where(o.request > 0, o.request, 1.0), 0.0)
+    claims_spot = claims * spot_frac
+    claims_contract = claims - claims_spot
+    x_contract = s.seg_out(claims_contract)
+    x_spot = s.seg_out(claims_spot)
+    fd_lo = o.fd_claim - o.fd_priority
+    avail = st.stock
+    fill_hi = _fill(avail, o.fd_priority)
+    avail = avail - o.fd_priority * fill_hi
     if s.allocation == "domestic_first":
-        fd_fill = np.minimum(1.0, np.where(fd_claim > 0, st.stock / np.where(fd_claim > 0, fd_claim, 1.0), 1.0))
-        left = np.maximum(0.0, st.stock - fd_claim * fd_fill)
-        x_fill = np.minimum(1.0, np.where(x_claim > 0, left / np.where(x_claim > 0, x_claim, 1.0), 1.0))
+        fill_lo = _fill(avail, fd_lo)
+        avail = np.maximum(0.0, avail - fd_lo * fill_lo)
+        fill_contract = _fill(avail, x_contract)
+        avail = np.maximum(0.0, avail - x_contract * fill_contract)
     else:
-        tot = fd_claim + x_claim
-        fd_fill = np.minimum(1.0, np.where(tot > 0, st.stock / np.where(tot > 0, tot, 1.0), 1.0))
-        x_fill = fd_fill
-    delivered_fd = fd_claim * fd_fill
-    ship = claims * x_fill[:, s.node_out]
+        fill_lo = _fill(avail, fd_lo + x_contract)
+        fill_contract = fill_lo
+        avail = np.maximum(0.0, avail - (fd_lo + x_contract) * fill_lo)
+    fill_spot = _fill(avail, x_spot)
+    delivered_fd = o.fd_priority * fill_hi + fd_lo * fill_lo
+    ship = claims_contract * fill_contract[:, s.node_out] + claims_spot * fill_spot[:, s.node_out]
     exports = s.seg_out(ship)
     st.stock = np.maximum(st.stock - delivered_fd - exports, 0.0)
-    return fd_fill, x_claim, ship, exports, delivered_fd
+    return fill_hi, fill_lo, x_contract + x_spot, ship, claims_spot * fill_spot[:, s.node_out], exports, delivered_fd
+
+
+def _use(s: Setup, st: State, o: _Orders, fill_hi: np.ndarray, fill_lo: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Cohorts receive their orders' fill and use what they hold.
+
+    Returns (delivered, shortfall, share of demand at stopped plants, share of output lost):
+    a cohort short of a share r of its input loses r ** line_loss_exponent of its output.
+    """
+    q_fill = np.where(s.q_priority, fill_hi[:, s.q_node], fill_lo[:, s.q_node])  # (M, Q)
+    st.user_stock = st.user_stock + o.cohort_order * q_fill[:, :, None]
+    use = np.minimum(o.cohort_demand, st.user_stock)
+    st.user_stock = np.maximum(st.user_stock - use, 0.0)
+    short_k = o.cohort_demand - use
+    stopped = ((short_k > s.p["shortfall_threshold"][:, None, None] * o.cohort_demand) * s.cohort_share).sum(axis=2)
+    ratio = np.divide(short_k, o.cohort_demand, out=np.zeros_like(short_k), where=o.cohort_demand > 0)
+    output_loss = (np.clip(ratio, 0.0, 1.0) ** s.col("line_loss_exponent")[:, :, None] * s.cohort_share).sum(axis=2)
+    delivered = use.sum(axis=2)
+    return delivered, o.demand - delivered, stopped, output_loss
 
 
 def _respond(
-    s: Setup, st: State, o: _Orders, need: np.ndarray, x_claim: np.ndarray, imports: np.ndarray, produced: np.ndarray, denied: np.ndarray
+    s: Setup,
+    st: State,
+    o: _Orders,
+    need: np.ndarray,
+    x_claim: np.ndarray,
+    imports: np.ndarray,
+    produced: np.ndarray,
+    denied: np.ndarray,
+    target: np.ndarray,
 ) -> None:
-    """Expectations, the redirect share, prices and price-driven substitution."""
+    """Expectations, the redirect share, prices, demand response and indirect supply."""
     alpha_e = s.col("expectation_days") ** -1.0
     st.outflow_est += alpha_e * (need + o.fd_claim + x_claim - st.outflow_est)
     st.inflow_est += alpha_e * (imports - st.inflow_est)
@@ -260,17 +393,46 @@ def _respond(
     st.denied_est += alpha_e * (frac_denied - st.denied_est)
     st.redirect = np.clip(st.redirect + np.where(st.denied_est > 0.01, 1.0, -1.0) / s.col("switching_lag_days"), 0.0, 1.0)
     K = s.n_markets * s.P
-    tgt_mk = s.seg_mk(st.target)[:, :K]
-    stk_mk = s.seg_mk(st.stock)[:, :K]
+    tgt_mk = s.seg_mk(target)[:, :K]
+    ahead = st.stock
+    if s.foresight:
+        # the market prices the stock it expects in `price_foresight_days` at today's expected flows
+        ahead = np.maximum(0.0, st.stock + s.col("price_foresight_days") * (st.inflow_est + st.prod_est - st.outflow_est))
+    stk_mk = s.seg_mk(ahead)[:, :K]
+    if s.any_cohorts:
+        tgt_mk = tgt_mk + s.seg_qmk((o.cohort_demand * s.cohort_days).sum(axis=2) * s.col("cover_scale"))
+        stk_mk = stk_mk + s.seg_qmk(st.user_stock.sum(axis=2))
     with np.errstate(over="ignore"):  # a near-zero target: the ratio is clipped below
         cover_ratio = np.where(tgt_mk > 0, stk_mk / np.where(tgt_mk > 0, tgt_mk, 1.0), 1.0)
     # cover ratios are bounded (a near-zero target would make the ratio overflow)
     p_target = np.minimum(np.clip(cover_ratio, 1e-6, 1e6) ** (-1.0 / s.col("price_flexibility")), s.col("price_index_max"))
     beta = s.col("price_adjustment_days") ** -1.0
     st.price = np.exp(np.log(st.price) + beta * (np.log(p_target) - np.log(st.price)))
+    price_q = st.price[:, s.q_price]
     sub_rate = s.col("substitution_rate_per_year") / DAYS_PER_YEAR
-    above = st.price[:, s.q_price] > s.col("substitution_price_threshold") + 1e-9
+    above = price_q > s.col("substitution_price_threshold") + 1e-9
     st.subst = np.clip(st.subst + np.where(above, sub_rate, 0.0), 0.0, s.col("substitution_max"))
+    if s.thrifts:
+        dear = st.price[:, s.node_mk] > s.col("substitution_price_threshold") + 1e-9
+        st.thrift = np.clip(st.thrift + np.where(dear, s.col("thrifting_rate_per_year") / DAYS_PER_YEAR, 0.0), 0.0, 1.0)
+    if s.demand_responds:
+        df_target = np.where(price_q > 1.0, np.maximum(price_q, 1.0) ** (-s.col("demand_price_elasticity")), 1.0)
+        st.demand_factor += (df_target - st.demand_factor) / s.col("demand_response_days")
+    if s.leaky or s.embeds:
+        lo, hi = s.col("spread_threshold"), s.col("spread_full")
+        rate = s.col("indirect_supply_days") ** -1.0
+
+        def opening(spread: np.ndarray) -> np.ndarray:
+            return np.clip((spread - lo) / np.maximum(hi - lo, 1e-9), 0.0, 1.0)
+
+        if s.leaky:
+            spread_l = st.price[:, s.link_mk_in] / st.price[:, s.link_mk_out]
+            leak_target = s.col("leakage_max") * opening(spread_l) * s.policy.controlled[o.day]
+            st.leak += rate * (leak_target - st.leak)
+        if s.embeds:
+            cheapest = st.price[:, s.q_cheapest].min(axis=1)  # (M, Q)
+            emb_target = s.col("embedded_supply_max") * opening(price_q / cheapest)
+            st.embedded += rate * (emb_target - st.embedded)
 
 
 def step(setup: Setup, state: State, *, inplace: bool = False) -> tuple[State, DayFlows]:
@@ -293,21 +455,27 @@ def step(setup: Setup, state: State, *, inplace: bool = False) -> tuple[State, D
     s = setup
     st = state if inplace else state.copy()
     t = st.day
+    g = s.growth_factor(t)
     opening = st.stock.copy()
-    gap, imports, rel, cap, act, need, consumed, produced = _supply(s, st, t)
-    o = _orders(s, st, t, gap, cap, produced)
-    claims, denied = _policy(s, st, t, o.request)
-    fd_fill, x_claim, ship, exports, delivered_fd = _allocate(s, st, o.fd_claim, claims)
+    target, gap, imports, rel, cap, act, need, consumed, produced = _supply(s, st, t, g)
+    demand, cohort_demand, cohort_order, fd_claim, fd_priority = _end_users(s, st, t)
+    free = _spare(s, st, t, target, cap, act)
+    need_imp, request, spot, tcols = _orders(s, st, t, gap, free, fd_claim)
+    o = _Orders(demand, cohort_demand, cohort_order, fd_claim, fd_priority, need_imp, request, spot, tcols, t)
+    claims, denied, leaked = _policy(s, st, t, request)
+    fill_hi, fill_lo, x_claim, ship, ship_spot, exports, delivered_fd = _allocate(s, st, o, claims)
     denied = denied + (claims - ship)
+    # claims on a link are filled pro rata, so its leaked share of claims is its leaked share of shipments
+    ship_leaked = ship * np.where(claims > 0, leaked / np.where(claims > 0, claims, 1.0), 0.0) if s.leaky else np.zeros_like(ship)
     if s.policy.quota_links.shape[0]:
         qmask = s.policy.quota_links.astype(float)
-        st.quota_left = np.where(s.policy.quota_active[t], np.maximum(0.0, st.quota_left - ship @ qmask.T), 0.0)
+        official = ship - ship_leaked
+        st.quota_left = np.where(s.policy.quota_active[t], np.maximum(0.0, st.quota_left - official @ qmask.T), 0.0)
     H = st.ring.shape[0]
     st.ring[(t + s.links.transit) % H, :, np.arange(s.links.n)] += ship.T
     st.in_transit += ship
-    delivered = o.demand * fd_fill[:, s.q_node]
-    shortfall = o.demand - delivered
-    _respond(s, st, o, need, x_claim, imports, produced, denied)
+    delivered, shortfall, stopped, output_loss = _use(s, st, o, fill_hi, fill_lo)
+    _respond(s, st, o, need, x_claim, imports, produced, denied, target)
     st.day = t + 1
     flows = DayFlows(
         day=t,
@@ -318,15 +486,21 @@ def step(setup: Setup, state: State, *, inplace: bool = False) -> tuple[State, D
         consumed=consumed,
         activity=act,
         capacity=cap,
-        request=o.request,
+        request=request,
         claims=claims,
         ship=ship,
+        spot=ship_spot,
+        leaked=ship_leaked,
         exports=exports,
         delivered_fd=delivered_fd,
-        demand=o.demand,
+        demand=demand,
         delivered=delivered,
         shortfall=shortfall,
+        stopped=stopped,
+        output_loss=output_loss,
+        user_stock=st.user_stock.sum(axis=2),
         price=st.price,
         stock=st.stock,
+        level=g,
     )
     return st, flows

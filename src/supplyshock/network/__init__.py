@@ -1,7 +1,7 @@
 """The supply network: a dataset's tables, checked, and the arrays the engine works on."""
 
 from supplyshock.network.links import Links, build_links
-from supplyshock.network.model import BALANCE_TOLERANCE, SupplyNetwork, load_network
+from supplyshock.network.model import BALANCE_TOLERANCE, SupplyNetwork, combine, load_network
 from supplyshock.network.tables import DATASETS, DatasetMeta, Headline, dataset_dir, list_datasets
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Links",
     "SupplyNetwork",
     "build_links",
+    "combine",
     "dataset_dir",
     "list_datasets",
     "load_network",

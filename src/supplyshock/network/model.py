@@ -19,7 +19,7 @@ from supplyshock.errors import DataError
 from supplyshock.network.tables import DatasetMeta, dataset_dir, frames_from_records, read_meta, read_tables
 from supplyshock.schema import PARAMETERS, TABLES
 
-__all__ = ["BALANCE_TOLERANCE", "SupplyNetwork", "load_network"]
+__all__ = ["BALANCE_TOLERANCE", "SupplyNetwork", "combine", "load_network"]
 
 #: Relative tolerance of the baseline balance check (of each node's throughput).
 BALANCE_TOLERANCE = 1e-6
@@ -89,6 +89,7 @@ class SupplyNetwork:
     activity0: np.ndarray = field(init=False, repr=False)
     recipe_in: np.ndarray = field(init=False, repr=False)
     recipe_out: np.ndarray = field(init=False, repr=False)
+    recipe_thrift: np.ndarray = field(init=False, repr=False)
     link_exporter: np.ndarray = field(init=False, repr=False)
     link_importer: np.ndarray = field(init=False, repr=False)
     link_product: np.ndarray = field(init=False, repr=False)
@@ -100,6 +101,11 @@ class SupplyNetwork:
     cover_days: np.ndarray = field(init=False, repr=False)
     strategic_days: np.ndarray = field(init=False, repr=False)
     price0: np.ndarray = field(init=False, repr=False)
+    sector_priority: np.ndarray = field(init=False, repr=False)
+    cohort_share: np.ndarray = field(init=False, repr=False)
+    cohort_days: np.ndarray = field(init=False, repr=False)
+    has_cohorts: np.ndarray = field(init=False, repr=False)
+    cohort_names: list[list[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.meta is None:
@@ -111,6 +117,7 @@ class SupplyNetwork:
         self._facilities()
         self._links_and_demand()
         self._stocks_values_prices()
+        self._cohorts()
         self._check_headlines()
 
     @classmethod
@@ -188,9 +195,16 @@ class SupplyNetwork:
         pi = {p: i for i, p in enumerate(self.products)}
         ji = {j: i for i, j in enumerate(self.processes)}
         ci = {c: i for i, c in enumerate(self.countries)}
-        rin, rout = np.zeros((J, P)), np.zeros((J, P))
+        rin, rout, thrift = np.zeros((J, P)), np.zeros((J, P)), np.zeros((J, P))
+        has_thrift = "thrift_max" in t["recipes"].columns
         for row in _rows(t["recipes"]):
             (rin if row.role == "input" else rout)[ji[row.process], pi[row.product]] = float(row.quantity)
+            if has_thrift and row.role == "input":
+                value = pd.to_numeric(row.thrift_max, errors="coerce")
+                thrift[ji[row.process], pi[row.product]] = 0.0 if pd.isna(value) else float(value)
+        if (thrift > 1).any():
+            raise DataError(f"{_where(t['recipes'], 'recipes')}: field 'thrift_max' must lie in [0, 1] (a share of the input)")
+        self.recipe_thrift = np.broadcast_to(thrift, (C, J, P)).copy()
         for j, proc in enumerate(self.processes):
             if not rout[j].any():
                 raise DataError(f"recipes: process {proc!r} has no output; add a row with role 'output'")
@@ -277,6 +291,44 @@ class SupplyNetwork:
         self.price0 = np.full(P, np.nan)
         for row in _rows(t["prices"]):
             self.price0[pi[row.product]] = float(row.price_usd_per_t)
+
+    def _cohorts(self) -> None:
+        """Cohorts of end-use holders per (country, sector): the most specific rows of cohorts.csv apply."""
+        t = self.tables
+        C, S = len(self.countries), len(self.sectors)
+        sec = t["sectors"]
+        prio = pd.to_numeric(sec["priority"], errors="coerce") if "priority" in sec.columns else pd.Series(np.nan, index=sec.index)
+        self.sector_priority = prio.fillna(2.0).to_numpy(dtype=float)
+        co = t["cohorts"]
+        _check_codes(co, "country", [*self.countries, "*"], "country")
+        _check_codes(co, "sector", [*self.sectors, "*"], "sector")
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for row in _rows(co):
+            groups.setdefault((str(row.country), str(row.sector)), []).append(row)
+        for key, rows in groups.items():
+            total = sum(float(r.share_of_demand) for r in rows)
+            if abs(total - 1.0) > 1e-6:
+                raise DataError(
+                    f"{_where(co, 'cohorts')}: cohorts of country {key[0]!r}, sector {key[1]!r}: shares of demand sum to {total:.6g}, "
+                    "not 1; make them add up"
+                )
+        K = max((len(v) for v in groups.values()), default=1)
+        self.cohort_share = np.zeros((C, S, K))
+        self.cohort_days = np.zeros((C, S, K))
+        self.has_cohorts = np.zeros((C, S), dtype=bool)
+        self.cohort_names = [["" for _ in range(S)] for _ in range(C)]
+        for c, country in enumerate(self.countries):
+            for s_, sector in enumerate(self.sectors):
+                keys = [k for k in ((country, sector), ("*", sector), (country, "*"), ("*", "*")) if k in groups]
+                if not keys:
+                    self.cohort_share[c, s_, 0] = 1.0  # one holder with no stock of its own: the market serves the plants
+                    continue
+                rows = groups[keys[0]]
+                self.has_cohorts[c, s_] = True
+                for k, r in enumerate(rows):
+                    self.cohort_share[c, s_, k] = float(r.share_of_demand)
+                    self.cohort_days[c, s_, k] = float(r.cover_days)
+                self.cohort_names[c][s_] = ",".join(str(r.cohort) for r in rows)
 
     def _check_headlines(self) -> None:
         assert self.meta is not None
@@ -457,13 +509,72 @@ def _apply_override(tables: dict[str, pd.DataFrame], item: dict[str, Any], where
     df.loc[mask, "source"] = df.loc[mask, "source"].astype(str) + f" [overridden by {where}]"
 
 
-def load_network(name_or_path: str | Path = "rare-earths", *, check: bool = True) -> SupplyNetwork:
-    """Load an embedded dataset by name or a folder of CSV tables.
+def combine(networks: list[SupplyNetwork]) -> SupplyNetwork:
+    """One network from several datasets (e.g. gallium, germanium and antimony at once).
+
+    Countries are merged by code (the first dataset's name, input-output region and market
+    win); products, sectors and processes must be distinct across the datasets; a
+    parameter given by several datasets must have the same value in each (set it in the
+    scenario's ``parameters`` to choose). Headline flows are concatenated.
+
+    Raises
+    ------
+    DataError
+        Clashing codes or parameter values.
+    """
+    if len(networks) == 1:
+        return networks[0]
+    names = [n.name for n in networks]
+    for table, col in (("products", "product"), ("sectors", "sector")):
+        seen: dict[str, str] = {}
+        for n in networks:
+            for code in n.tables[table][col]:
+                if code in seen:
+                    raise DataError(f"datasets {seen[code]} and {n.name} both define {col} {code!r}; codes must be distinct to combine them")
+                seen[str(code)] = n.name
+    procs: dict[str, str] = {}
+    for n in networks:
+        for proc in n.processes:
+            if proc in procs:
+                raise DataError(f"datasets {procs[proc]} and {n.name} both define process {proc!r}; codes must be distinct to combine them")
+            procs[proc] = n.name
+    values: dict[str, tuple[float, str]] = {}
+    for n in networks:
+        for k, v in n.params.items():
+            if k in values and not np.isclose(values[k][0], v):
+                raise DataError(
+                    f"datasets {values[k][1]} and {n.name} give parameter {k!r} different values ({values[k][0]:g}, {v:g}); "
+                    f"set it in the scenario's parameters to choose one"
+                )
+            values.setdefault(k, (v, n.name))
+    tables: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        frames = [n.tables[name] for n in networks if len(n.tables[name])]
+        df = pd.concat(frames, ignore_index=True) if frames else networks[0].tables[name].copy()
+        if name == "countries":
+            df = df.drop_duplicates("country", keep="first").reset_index(drop=True)
+        elif name == "parameters":
+            df = df.drop_duplicates("name", keep="first").reset_index(drop=True)
+        df.attrs["path"] = f"{name} of {' + '.join(names)}"
+        tables[name] = df
+    metas = [n.meta for n in networks if n.meta is not None]
+    meta = DatasetMeta(
+        name="+".join(names),
+        title=" + ".join(m.title or m.name for m in metas),
+        base_year=metas[0].base_year if metas else None,
+        headlines=tuple(h for m in metas for h in m.headlines),
+    )
+    return SupplyNetwork("+".join(names), tables, meta=meta)
+
+
+def load_network(name_or_path: str | Path | list[str] = "rare-earths", *, check: bool = True) -> SupplyNetwork:
+    """Load an embedded dataset by name, a folder of CSV tables, or several combined.
 
     Parameters
     ----------
-    name_or_path : str or Path
-        ``"rare-earths"`` (the default) or a folder holding the CSV tables.
+    name_or_path : str, Path or list of str
+        ``"rare-earths"`` (the default), a folder holding the CSV tables, or a list of
+        either (combined into one network, see :func:`combine`).
     check : bool
         Verify that the baseline balances (raises :class:`DataError` otherwise).
 
@@ -473,6 +584,13 @@ def load_network(name_or_path: str | Path = "rare-earths", *, check: bool = True
     >>> "CHN" in net.countries and "ndfeb_magnet" in net.products
     True
     """
+    if isinstance(name_or_path, list):
+        if not name_or_path:
+            raise DataError("no dataset named; give one name or a list of names")
+        net = combine([load_network(n, check=check) for n in name_or_path])
+        if check:
+            net.check()
+        return net
     folder = dataset_dir(name_or_path)
     net = SupplyNetwork(str(name_or_path), read_tables(folder), meta=read_meta(folder, str(name_or_path)))
     if check:

@@ -191,13 +191,12 @@ def validate_text(text: str, label: str = "<scenario>", *, network: SupplyNetwor
         Check references against this network instead of the scenario's ``dataset``.
     """
     from supplyshock.errors import DataError
-    from supplyshock.network import load_network
 
     scenario, problems, lines = _parse(text, label)
     if scenario is None:
         return None, problems
     try:
-        net = network if network is not None else load_network(scenario.dataset)
+        net = network if network is not None else base_network(scenario)
     except DataError as exc:
         return None, [Problem(label, "dataset", _line_for(lines, ("dataset",)), str(exc))]
     problems = _reference_checks(scenario, net, label, lines)
@@ -215,17 +214,43 @@ def validate_file(name_or_path: str | Path) -> tuple[Scenario | None, list[Probl
     return validate_text(text, label)
 
 
+def _with_parameters(net: SupplyNetwork, parameters: dict[str, float], *, only_known: bool = False) -> SupplyNetwork:
+    names = [k for k in parameters if not only_known or k in net.params or k in PARAMETERS]
+    if not names:
+        return net
+    items: list[dict[str, Any]] = [{"table": "parameters", "match": {"name": k}, "set": {"value": parameters[k]}} for k in names]
+    return net.with_overrides(items, origin="parameters")
+
+
 def apply_overrides(net: SupplyNetwork, scenario: Scenario) -> SupplyNetwork:
     """The dataset with the scenario's ``parameters`` and ``overrides`` applied."""
-    params: list[dict[str, Any]] = [{"table": "parameters", "match": {"name": k}, "set": {"value": v}} for k, v in scenario.parameters.items()]
-    out = net
-    if params:
-        out = out.with_overrides(params, origin="parameters")
+    out = _with_parameters(net, scenario.parameters)
     if scenario.overrides:
         out = out.with_overrides([o.model_dump() for o in scenario.overrides], origin="overrides")
     if out is not net:
         out.check()
     return out
+
+
+def base_network(scenario: Scenario) -> SupplyNetwork:
+    """The dataset(s) a scenario names, before its overrides.
+
+    Several datasets are combined into one network (:func:`supplyshock.network.combine`),
+    each after the scenario's ``parameters`` (so a parameter the datasets disagree on can
+    be set once in the scenario); the combined network is returned with those parameters
+    applied, so :func:`apply_overrides` only adds the table overrides.
+    """
+    from supplyshock.network import combine, load_network
+
+    if not isinstance(scenario.dataset, list):
+        return load_network(scenario.dataset)
+    parts = [_with_parameters(load_network(n), scenario.parameters, only_known=True) for n in scenario.dataset]
+    return combine(parts)
+
+
+def scenario_network(scenario: Scenario, network: SupplyNetwork | None = None) -> SupplyNetwork:
+    """The network a scenario runs on: its dataset(s) (or ``network``) with its parameters and overrides applied."""
+    return apply_overrides(network if network is not None else base_network(scenario), scenario)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

@@ -41,9 +41,10 @@ class Scenario(FrozenModel):
 
     name: str = Field(min_length=1, description="Name of the scenario; labels the results.")
     description: str = Field(default="", description="Free text.")
-    dataset: str = Field(
+    dataset: str | list[str] = Field(
         default="rare-earths",
-        description="Dataset to run on: an embedded name or a folder path (resolved from the working directory).",
+        description="Dataset to run on: an embedded name or a folder path (resolved from the working directory), "
+        "or a list of them combined into one network (products and sectors must be distinct).",
     )
     start: dt.date = Field(description="First simulated day.")
     horizon_days: Annotated[int, Field(ge=1, le=3650)] = Field(default=365, description="Number of simulated days (1 to 3650).")
@@ -65,6 +66,11 @@ class Scenario(FrozenModel):
     uncertain: list[Uncertain] = Field(default_factory=list, description="Parameters drawn per ensemble member.")
     correlation: list[Correlation] = Field(default_factory=list, description="Rank correlations between uncertain parameters.")
     sampler: Literal["lhs", "sobol", "random"] = Field(default="lhs", description="How the members' draws are spread.")
+
+    @property
+    def dataset_name(self) -> str:
+        """The dataset as one label (several combined datasets joined by '+')."""
+        return "+".join(self.dataset) if isinstance(self.dataset, list) else self.dataset
 
     @property
     def end(self) -> dt.date:

@@ -41,6 +41,8 @@ class Policy:
     release: np.ndarray  # (T, C, P) share of the initial strategic stock released that day
     capacity_add: np.ndarray  # (T, C, J) t/yr of activity added
     substitution: np.ndarray  # (T, C, S) share of demand removed by events
+    licence_over: np.ndarray  # (T, L) bool: the licence regime has ended (pending applications are approved)
+    reexport_block: np.ndarray  # (T, C, P) share of a node's supply it may not offer to other buyers (controlled origin)
     controlled: np.ndarray = field(init=False)  # (T, L) bool: link under any control
 
     def __post_init__(self) -> None:
@@ -100,6 +102,8 @@ class PolicyBuilder:
         self.release = np.zeros((T, C, P))
         self.capacity_add = np.zeros((T, C, J))
         self.substitution = np.zeros((T, C, S))
+        self.licence_over = np.zeros((T, L), dtype=bool)
+        self.reexport_block = np.zeros((T, C, P))
         self.front_days = net.param("front_loading_days")
         #: changes agreements make to controls (by control id) and to tariffs (by tariff id)
         self.control_changes: dict[str, list[ControlChange]] = {}
@@ -126,6 +130,41 @@ class PolicyBuilder:
         lk = self.links
         for c, p in sorted(set(zip(lk.importer[mask].tolist(), lk.product[mask].tolist(), strict=True))):
             self.front_loading[ta:start_day, c, p] = np.maximum(self.front_loading[ta:start_day, c, p], self.front_days)
+
+    def origin_share(self, exporter: str, products: list[str]) -> np.ndarray:
+        """Share of each (country, product)'s baseline supply that originates in ``exporter``, for the given products.
+
+        Imports carry their supplier's origin share; a process's output carries the largest
+        origin share of its inputs among the given products (one controlled component makes
+        the whole part controlled). Computed on the baseline flows by fixed-point iteration.
+        """
+        net, lk = self.net, self.links
+        C, P = len(net.countries), len(net.products)
+        e = self.ci[exporter]
+        covered = np.zeros(P, bool)
+        covered[[self.pi[p] for p in products]] = True
+        prod = net.production0
+        imports = np.zeros((C, P))
+        np.add.at(imports, (lk.importer, lk.product), lk.flow0)
+        supply = prod + imports
+        share = np.zeros((C, P))
+        share[e, covered] = 1.0
+        uses = net.recipe_in > 0  # (C, J, P)
+        makes = net.recipe_out > 0
+        for _ in range(2 * P + 2):
+            from_imports = np.zeros((C, P))
+            np.add.at(from_imports, (lk.importer, lk.product), lk.flow0 * share[lk.exporter, lk.product])
+            # origin of each process's inputs among the covered products, carried to its outputs
+            inp = np.where(uses & covered[None, None, :], share[:, None, :], 0.0).max(axis=2)  # (C, J)
+            out = np.where(makes, inp[:, :, None], 0.0).max(axis=1)  # (C, P)
+            new = np.where(supply > 0, (from_imports + prod * out) / np.where(supply > 0, supply, 1.0), 0.0)
+            new[e] = np.where(covered, 1.0, 0.0)
+            new = np.where(covered[None, :], np.clip(new, 0.0, 1.0), 0.0)
+            if np.allclose(new, share):
+                break
+            share = new
+        share[e] = 0.0  # the exporter itself is not re-exporting
+        return share
 
     def add_quota(self, mask: np.ndarray, daily: np.ndarray, active: np.ndarray) -> None:
         """Register a quota on the masked links."""
@@ -155,6 +194,8 @@ class PolicyBuilder:
             release=self.release,
             capacity_add=self.capacity_add,
             substitution=self.substitution,
+            licence_over=self.licence_over,
+            reexport_block=self.reexport_block,
         )
 
 

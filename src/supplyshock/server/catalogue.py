@@ -58,7 +58,8 @@ def scenario_info(scenario: Scenario) -> dict[str, Any]:
     return {
         "name": scenario.name,
         "description": " ".join(scenario.description.split()),
-        "dataset": scenario.dataset,
+        "dataset": scenario.dataset_name,
+        "datasets": scenario.dataset if isinstance(scenario.dataset, list) else [scenario.dataset],
         "start": scenario.start.isoformat(),
         "horizon_days": int(scenario.horizon_days),
         "members": int(scenario.members),

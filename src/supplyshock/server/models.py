@@ -118,7 +118,8 @@ class ScenarioInfo(BaseModel):
 
     name: str
     description: str
-    dataset: str
+    dataset: str = Field(description="The dataset, or the combined datasets joined by '+'.")
+    datasets: list[str] = Field(description="The datasets the scenario combines (one for most scenarios).")
     start: str
     horizon_days: int
     members: int

@@ -135,14 +135,17 @@ def assert_mass_balanced(ds: xr.Dataset, *, rtol: float = 1e-9) -> None:
     """Per member, node and day: opening stock + production + imports + releases
     - process use - final use - exports = closing stock (within ``rtol`` of throughput).
 
-    Needs the node variables recorded (the default).
+    Needs the node variables recorded (the default). With demand growth the quantities are
+    in tonnes at each day's baseline level: they are divided by it first (the growth of the
+    level itself is not a flow).
     """
     __tracebackhide__ = True
     sub = ds.isel(scenario=0)
-    close = sub["inventory"].values
+    level = sub["growth_level"].values[:, :, None, None] if "growth_level" in sub else 1.0
+    close = sub["inventory"].values / level
     opening = np.concatenate([close[:, :1] * np.nan, close[:, :-1]], axis=1)
-    inflow = sub["production"].values + sub["imports"].values + sub["release"].values
-    outflow = sub["process_use"].values + sub["final_use"].values + sub["exports"].values
+    inflow = (sub["production"].values + sub["imports"].values) / level + sub["release"].values / level
+    outflow = (sub["process_use"].values + sub["final_use"].values + sub["exports"].values) / level
     resid = (opening + inflow - outflow - close)[:, 1:]
     scale = np.maximum(1.0, np.abs(opening[:, 1:]) + inflow[:, 1:])
     worst = float(np.nanmax(np.abs(resid) / scale, initial=0.0))

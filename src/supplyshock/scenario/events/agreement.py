@@ -31,8 +31,8 @@ class AgreementChange(FrozenModel):
     event: str = Field(description="`id` of an `export_ban`, `licence` or `quota` in the same file.")
     approval: Share | None = Field(
         default=None,
-        description="Licences only: new approval share for decisions from the agreement's date on (replaces the "
-        "licence's own steps from that date, including later ones).",
+        description="Licences only: new approval share for applications filed from the agreement's date on (replaces "
+        "the licence's own steps from that date, including later ones; its destination groups too).",
     )
     delay_days: NonNeg | None = Field(
         default=None, description="Licences only: new delay for applications filed from the date on (pending ones keep theirs)."

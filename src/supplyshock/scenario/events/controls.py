@@ -37,6 +37,12 @@ class ExportControl(EventModel):
         default=None,
         description="Announcement date (not after `start`); between it and `start` importers front-load (seek `front_loading_days` of extra cover).",
     )
+    no_reexport: bool = Field(
+        default=False,
+        description="Importers may not re-export the controlled products (end-user declarations): the share of their "
+        "stock and output that originates in the exporter (imported, or made from controlled inputs) is not offered to "
+        "other buyers while the control applies. Their contracted (baseline) exports continue.",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> ExportControl:
@@ -62,6 +68,9 @@ class ExportControl(EventModel):
                 t1 = min(t1, ch.day)
         mask = pb.link_mask(self.exporter, self.destinations, self.products)
         pb.front_load(mask, self.announced, t0)
+        if self.no_reexport:
+            origin = pb.origin_share(self.exporter, self.products)
+            pb.reexport_block[t0:t1] = np.maximum(pb.reexport_block[t0:t1], origin[None] * self.coverage)
         return t0, t1, mask
 
     def _route(self) -> str:
