@@ -122,6 +122,14 @@ class PolicyBuilder:
         out: np.ndarray = (lk.exporter == self.ci[exporter]) & imp_ok & np.isin(lk.product, [self.pi[p] for p in products])
         return out
 
+    def foreign_link_mask(self, exporter: str, importers: list[str] | str, products: list[str]) -> np.ndarray:
+        """Links from countries other than ``exporter`` to ``importers`` (or ``all``, but never ``exporter``) carrying ``products``."""
+        lk = self.links
+        e = self.ci[exporter]
+        imp_ok = np.ones(lk.n, bool) if importers == "all" else np.isin(lk.importer, [self.ci[c] for c in importers])
+        out: np.ndarray = (lk.exporter != e) & (lk.importer != e) & imp_ok & np.isin(lk.product, [self.pi[p] for p in products])
+        return out
+
     def front_load(self, mask: np.ndarray, announced: dt.date | None, start_day: int) -> None:
         """Importers on the masked links seek extra cover between the announcement and the start."""
         if announced is None:

@@ -44,6 +44,15 @@ class ExportControl(EventModel):
         "other buyers while the control applies. Their contracted (baseline) exports continue.",
     )
 
+    extraterritorial: bool = Field(
+        default=False,
+        description="The control also applies to other countries' exports of the listed products (e.g. motors "
+        "and parts) that contain material originating in the exporter, in proportion to that origin share "
+        "(baseline flows: imports carry their supplier's share; a part made with a controlled input is "
+        "controlled). Models rules on foreign products containing the exporter's material, such as China's "
+        "0.1% rule of October 2025. List the whole chain in `products` (material and the parts made from it).",
+    )
+
     @model_validator(mode="after")
     def _dates(self) -> ExportControl:
         if self.end is not None and self.end <= self.start:
@@ -59,24 +68,37 @@ class ExportControl(EventModel):
         ctx.codes(("destinations",), self.destinations, "country")
         ctx.in_horizon(("start",), self.start, "start")
 
-    def window(self, pb: PolicyBuilder) -> tuple[int, int, np.ndarray]:
-        """First day, first day after (earlier if an agreement lifts it) and the links covered."""
+    def window(self, pb: PolicyBuilder) -> tuple[int, int, np.ndarray, np.ndarray]:
+        """First day, first day after (earlier if an agreement lifts it), the links covered and their coverage.
+
+        Coverage is ``coverage`` on the exporter's own links; with ``extraterritorial`` also
+        ``coverage`` x origin share on other countries' links carrying the products.
+        """
         t0 = pb.day(self.start, 0)
         t1 = pb.day(self.end, pb.T)
         for ch in sorted(pb.control_changes.get(self.id or "", []), key=ControlChange.order):
             if ch.lift:
                 t1 = min(t1, ch.day)
         mask = pb.link_mask(self.exporter, self.destinations, self.products)
-        pb.front_load(mask, self.announced, t0)
-        if self.no_reexport:
+        cover = np.where(mask, self.coverage, 0.0)
+        if self.no_reexport or self.extraterritorial:
             origin = pb.origin_share(self.exporter, self.products)
-            pb.reexport_block[t0:t1] = np.maximum(pb.reexport_block[t0:t1], origin[None] * self.coverage)
-        return t0, t1, mask
+            if self.no_reexport:
+                pb.reexport_block[t0:t1] = np.maximum(pb.reexport_block[t0:t1], origin[None] * self.coverage)
+            if self.extraterritorial:
+                lk = pb.links
+                third = pb.foreign_link_mask(self.exporter, self.destinations, self.products)
+                cover = np.where(third, self.coverage * origin[lk.exporter, lk.product], cover)
+                mask = mask | (third & (cover > 0))
+        pb.front_load(mask, self.announced, t0)
+        return t0, t1, mask, cover
 
     def _route(self) -> str:
         bits = [f"{self.exporter} → {codes_text(self.destinations)}: {codes_text(self.products)}"]
         if self.coverage != 1.0:
             bits.append(f"coverage {self.coverage:.0%}")
+        if self.extraterritorial:
+            bits.append(f"also other countries' exports containing {self.exporter}-origin material")
         return "; ".join(bits)
 
     def _description(self, index: int, details: str, steps: list[tuple[str, float]] | None = None) -> EventDescription:

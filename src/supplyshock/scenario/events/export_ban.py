@@ -23,8 +23,8 @@ class ExportBan(ExportControl):
 
     def compile(self, pb: PolicyBuilder) -> None:
         """Banned share on the covered links from start to end."""
-        t0, t1, mask = self.window(pb)
-        pb.ban[t0:t1, mask] = np.maximum(pb.ban[t0:t1, mask], self.coverage)
+        t0, t1, mask, cover = self.window(pb)
+        pb.ban[t0:t1, mask] = np.maximum(pb.ban[t0:t1, mask], cover[mask])
 
     def describe(self, index: int, scenario_start: dt.date) -> EventDescription:
         """Route and coverage."""

@@ -144,8 +144,8 @@ class LicenceRegime(ExportControl):
 
     def compile(self, pb: PolicyBuilder) -> None:
         """Licensed share; approval and delay by filing day (per destination group); whitelists; the end of the regime."""
-        t0, t1, mask = self.window(pb)
-        pb.licence[t0:t1, mask] = np.maximum(pb.licence[t0:t1, mask], self.coverage)
+        t0, t1, mask, cover = self.window(pb)
+        pb.licence[t0:t1, mask] = np.maximum(pb.licence[t0:t1, mask], cover[mask])
         pb.licence_over[t1:, mask] = True  # decisions after the regime ends approve what is still pending
         rest = mask.copy()
         for g in self.groups:

@@ -31,11 +31,13 @@ class Quota(ExportControl):
     def _one(self) -> Quota:
         if (self.tonnes_per_year is None) == (self.share_of_baseline is None):
             raise ValueError("give exactly one of tonnes_per_year or share_of_baseline")
+        if self.extraterritorial:
+            raise ValueError("a quota caps the exporter's own exports; extraterritorial applies to export_ban and licence only")
         return self
 
     def compile(self, pb: PolicyBuilder) -> None:
         """Daily allowance from start to end on the affected links."""
-        t0, t1, mask = self.window(pb)
+        t0, t1, mask, _ = self.window(pb)
         base = pb.links.flow0[mask].sum()
         per_year = self.tonnes_per_year if self.tonnes_per_year is not None else (self.share_of_baseline or 0.0) * base
         daily = np.zeros(pb.T)
