@@ -6,15 +6,25 @@ bad request is answered with a 422 that names the field, before any work is done
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "MAX_ARTICLE_CHARS",
     "MAX_MEMBERS",
     "MAX_MEMBER_DAYS",
     "MAX_YAML_CHARS",
     "DatasetInfo",
+    "DraftClaim",
+    "DraftDate",
+    "DraftEventInfo",
+    "DraftObservation",
+    "DraftRequest",
+    "DraftResponse",
+    "DraftScenario",
+    "DraftSentence",
     "ErrorResponse",
     "Health",
     "JobInfo",
@@ -150,6 +160,129 @@ class ValidateResponse(BaseModel):
     start: str | None = None
     horizon_days: int | None = None
     events: int | None = None
+
+
+#: Longest article accepted by ``POST /api/draft``, in characters (the scenario text's limit;
+#: a news report is a few thousand characters, a web page with its markup some tens of thousands).
+MAX_ARTICLE_CHARS = MAX_YAML_CHARS
+
+
+class DraftRequest(_Body):
+    """An article to draft a scenario from."""
+
+    text: str = Field(
+        max_length=MAX_ARTICLE_CHARS,
+        description="The article: plain text, or an HTML page (its <article> is read; scripts, navigation and banners are dropped).",
+    )
+    date: dt.date = Field(
+        ge=dt.date(1990, 1, 1),
+        le=dt.date(2100, 12, 31),
+        description="Publication date (YYYY-MM-DD): 'on Monday', 'last month', 'from Jan. 1' are resolved from it.",
+    )
+    dataset: str | None = Field(
+        default=None, pattern=_NAME_PATTERN, description="Dataset to write the scenario for (default: the one the article's materials fit best)."
+    )
+
+    _length = field_validator("text")(_utf16_length)
+
+
+class DraftSentence(BaseModel):
+    """One sentence of the article as the drafter read it (the dateline removed)."""
+
+    index: int
+    text: str
+    paragraph: int = Field(description="Paragraph number (0-based).")
+    title: bool = Field(description="True for the headline.")
+
+
+class DraftDate(BaseModel):
+    """A date as precise as the article gives it."""
+
+    value: str = Field(description="YYYY-MM-DD, YYYY-MM or YYYY.")
+    text: str = Field(description="The words it was read from ('on Monday', 'from Dec. 1').")
+
+
+class DraftEventInfo(BaseModel):
+    """A policy event read from the article, each field with the sentence it came from, and what became of it in the scenario."""
+
+    index: int = Field(description="Position among the drafted events.")
+    type: str = Field(
+        description="Scenario event type: export_ban, licence, quota, tariff, agreement, stockpile_release, capacity_change, substitution."
+    )
+    actor: str | None = Field(description="Who acts (ISO3 or EU): the exporter, the importer imposing a tariff, the country of a plant.")
+    parties: list[str] = Field(description="Agreements only.")
+    target: str | None = Field(description="Tariffs only: whose goods are taxed ('all' for every origin).")
+    destinations: list[str] | str = Field(description="Controls: 'all' or the importers affected.")
+    materials: list[str] = Field(description="Material names of the drafter's vocabulary.")
+    date: DraftDate | None = Field(description="When it takes effect (an agreement: its date).")
+    announced: DraftDate | None
+    value: float | None = Field(description="The number stated: a tariff rate as a fraction, tonnes, tonnes a year.")
+    unit: str
+    lift: bool = Field(description="The event ends a measure of its type.")
+    whitelist: list[dict[str, Any]] = Field(description="Buyers a licence regime lets through (importer, label, sentence).")
+    commitments: list[dict[str, Any]] = Field(description="Export promises attached to an agreement.")
+    evidence: dict[str, int] = Field(description="Field name -> index of the sentence it was read from.")
+    sources: dict[str, str] = Field(description="Field name -> the text of that sentence.")
+    sentences: list[int] = Field(description="Every sentence that contributed.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    notes: list[str] = Field(description="How fields were filled when the sentence did not give them.")
+    attributed_to: str = Field(description="Who reported it, when the article does not state it as fact.")
+    status: str | None = Field(
+        description="In the scenario: written, pending (commented out, a number is missing), lift, skipped (outside the dataset); null if none."
+    )
+    scenario_id: str | None = Field(description="The event's id in the scenario YAML, when written.")
+    todos: list[str] = Field(description="Values the article does not give, which the scenario leaves to defaults or marks TODO.")
+
+
+class DraftClaim(BaseModel):
+    """A statement attributed to someone, kept apart from facts."""
+
+    by: str
+    about: str
+    kind: str = Field(description="accusation, denial, justification, threat, forecast, commitment, report or statement.")
+    summary: str
+    sentence: int
+    confidence: float
+
+
+class DraftObservation(BaseModel):
+    """A reported figure: a level or change of exports, imports, production or a price (for ``supplyshock observed add``)."""
+
+    subject: str
+    reporter: str
+    partner: str
+    materials: list[str]
+    period: str | None
+    value: float | list[float] | None
+    unit: str
+    change_pct: float | None
+    comparison: str
+    sentence: int
+    confidence: float
+    text: str
+
+
+class DraftScenario(BaseModel):
+    """The drafted scenario: YAML with provenance comments and TODOs, valid as written."""
+
+    name: str
+    dataset: str
+    yaml: str
+
+
+class DraftResponse(BaseModel):
+    """A draft: the article's sentences, the events (each field with its sentence), claims, observations and the scenario."""
+
+    source: str
+    published: str
+    backend: str
+    sentences: list[DraftSentence]
+    events: list[DraftEventInfo]
+    claims: list[DraftClaim]
+    observations: list[DraftObservation]
+    notes: list[str]
+    scenario: DraftScenario | None = Field(description="Null when no drafted event fits a dataset; 'message' says why.")
+    message: str = Field(default="", description="Why there is no scenario, when there is none.")
 
 
 class RunRequest(_Body):

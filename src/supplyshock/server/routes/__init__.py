@@ -4,14 +4,23 @@
 * :mod:`~supplyshock.server.routes.scenarios`: built-in scenarios and validation;
 * :mod:`~supplyshock.server.routes.runs`: run jobs, their progress, recorded runs and their results;
 * :mod:`~supplyshock.server.routes.reports`: a run's HTML report;
+* :mod:`~supplyshock.server.routes.draft`: a news article drafted into a scenario, and the page for it;
 * :mod:`~supplyshock.server.routes.dashboard`: the dashboard page and its static files.
 """
 
 from fastapi import APIRouter
 
-from supplyshock.server.routes import dashboard, health, reports, runs, scenarios
+from supplyshock.server.routes import dashboard, draft, health, reports, runs, scenarios
 
 __all__ = ["ROUTERS"]
 
 #: Every router, in the order the application includes them.
-ROUTERS: tuple[APIRouter, ...] = (dashboard.router, health.router, scenarios.router, runs.router, reports.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    dashboard.router,
+    health.router,
+    scenarios.router,
+    runs.router,
+    reports.router,
+    draft.router,
+    draft.page_router,
+)
