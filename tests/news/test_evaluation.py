@@ -6,9 +6,10 @@ dates 0.94/1.00). In-sample figures: the rules were written while reading these 
 
 Held-out set (``tests/data/news/heldout``, 14 reports, 22 labelled events): labelled before
 the drafter first read them and never used to tune it. The floors are the measured levels
-minus :data:`HELDOUT_MARGIN` (0.10, about two of the 22 events): a change that loses two
-more held-out events than it gains fails. :data:`HELDOUT_MEASURED` records the level the
-floors are taken from (see docs/news.md for the first- and second-round figures).
+minus :data:`HELDOUT_MARGIN` (0.10, about two of the 22 events): type recall >= 0.67 and
+precision >= 0.79, so a change that loses three of the 17 events found, or adds three false
+alarms, fails. :data:`HELDOUT_MEASURED` records the level the floors are taken from (see
+docs/news.md for the first- and second-round figures).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ MEASURED = {"type": (1.00, 1.00), "parties": (1.00, 1.00), "materials": (1.00, 1
 
 #: Margin below the measured held-out levels (about two of its 22 labelled events).
 HELDOUT_MARGIN = 0.10
-#: (precision, recall) of event type measured on tests/data/news/heldout (first round, untuned drafter).
-HELDOUT_MEASURED = {"type": (0.75, 0.41)}
+#: (precision, recall) of event type measured on tests/data/news/heldout after the second round of rules
+#: (17 of 22 events found, 2 false alarms); the first round, before any change, measured (0.75, 0.41).
+HELDOUT_MEASURED = {"type": (0.89, 0.77)}
 
 
 def _bench() -> ModuleType:

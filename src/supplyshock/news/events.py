@@ -26,7 +26,7 @@ from supplyshock.news.lexicon import nlp
 from supplyshock.news.materials import ancestors, prune_generic, related
 from supplyshock.news.mentions import Mention, actor_mentions, material_mentions
 from supplyshock.news.model import DateValue, DraftEvent, Sentence, WhitelistDraft
-from supplyshock.news.triggers import Trigger, find_triggers, quoted_spans
+from supplyshock.news.triggers import MEASURE_TYPES, Trigger, find_triggers, quoted_spans
 
 __all__ = ["Parsed", "build_events", "parse_sentence"]
 
@@ -41,6 +41,13 @@ _WHITELIST = re.compile(
     re.I,
 )
 _WINDOW = 4
+#: Note on an event whose goods are all outside the material vocabulary (kept with ``materials: []``).
+OUTSIDE = "materials: goods outside the vocabulary ("
+
+
+def outside_goods(ev: DraftEvent) -> bool:
+    """True for an event on goods outside the material vocabulary (bauxite, manganese, uranium)."""
+    return any(n.startswith(OUTSIDE) for n in ev.notes)
 
 
 @dataclass
@@ -94,6 +101,8 @@ class _Context:
     main_material: str | None
     events: list[DraftEvent] = field(default_factory=list)
     last_actor: str | None = None
+    last_subject: str | None = None
+    pending: DraftEvent | None = None
 
     def last_of(self, kinds: tuple[str, ...]) -> DraftEvent | None:
         return next((e for e in reversed(self.events) if e.type in kinds and not e.lift), None)
@@ -167,6 +176,11 @@ def _materials(mentions: list[Mention], ctx: _Context, ev: DraftEvent, sentence:
     if names:
         ev.materials = prune_generic(list(dict.fromkeys(names)))
         ev.evidence["materials"] = sentence
+    elif any("-" in m.codes for m in mentions):
+        goods = ", ".join(dict.fromkeys(m.text.lower() for m in mentions if "-" in m.codes))
+        ev.materials = []
+        ev.evidence["materials"] = sentence
+        ev.notes.append(f"{OUTSIDE}{goods}); no dataset holds them")
     elif any("*" in m.codes for m in mentions):
         _generic_materials(mentions[0].text, ctx, ev, sentence)
 
@@ -184,6 +198,9 @@ def _generic_materials(word: str, ctx: _Context, ev: DraftEvent, sentence: int) 
         ev.confidence -= 0.15
 
 
+_COMPARISON_DATE = re.compile(r"\b(?:against|from|than|compared with|versus)\s+[\d.,]+\s*(?:tonnes|tons|t|kg)\s+(?:in\s+)?$", re.I)
+
+
 def _date_fields(p: Parsed, kind: str) -> tuple[DateValue | None, DateValue | None]:
     ds = [
         d
@@ -193,6 +210,7 @@ def _date_fields(p: Parsed, kind: str) -> tuple[DateValue | None, DateValue | No
         and not re.search(r"No\.\s*\d+\s+of\s*$", p.sentence.text[: d.start + 3])
         and not re.search(r"\b(?:until|till|through)\s+$", p.sentence.text[: d.start])
         and not d.text.lower().startswith("until")
+        and not (kind == "quota" and _COMPARISON_DATE.search(p.sentence.text[: d.start]))
     ]
     effect = next((d.value for d in ds if d.cue == "effect" and not d.immediate), None)
     immediate = next((d for d in ds if d.immediate), None)
@@ -238,13 +256,21 @@ def _new(kind: str, trig: Trigger, p: Parsed) -> DraftEvent:
 
 
 def _control(p: Parsed, trig: Trigger, kind: str, trigs: list[Trigger], ctx: _Context) -> list[DraftEvent]:
+    if kind == "quota":
+        split = _quotas_by_material(p, trig, ctx)
+        if split:
+            return split
     ev = _new(kind, trig, p)
     _actor(p, trig, kind, ctx, ev)
     dest = _destinations(p, ev.actor)
     if dest:
         ev.destinations = dest
         ev.evidence["destinations"] = p.sentence.index
-    _materials(_mentions_for(p, trig, trigs), ctx, ev, p.sentence.index, p.sentence.text)
+    mentions = _mentions_for(p, trig, trigs)
+    if not mentions and sum(t.type in (*CONTROLS, "?") for t in trigs) > 1:
+        # "will end its ban on cobalt exports and cap shipments with quotas": the goods named once serve both
+        mentions = [m for m in p.materials if not p.in_quote(p.doc[m.start].idx)]
+    _materials(mentions, ctx, ev, p.sentence.index, p.sentence.text)
     _dates(p, kind, ev)
     if kind == "quota":
         q = next((n for n in quantities(p.doc) if n.unit in ("t", "kg") and not _after(p.doc, n, ("against", "than", "below", "from"))), None)
@@ -252,6 +278,55 @@ def _control(p: Parsed, trig: Trigger, kind: str, trigs: list[Trigger], ctx: _Co
             ev.value, ev.unit = q.value, q.unit
             ev.evidence["value"] = p.sentence.index
     return [ev]
+
+
+_COMPARED = ("against", "than", "below", "from", "versus", "with")
+
+
+def _amounts_by_material(p: Parsed) -> list[tuple[Mention, Number]]:
+    """(material, tonnes) pairs of a sentence that gives several materials each its own amount.
+
+    "The tungsten quota is 15,400 tonnes, compared with 15,700 tonnes, and the antimony limit
+    falls to 59,400 tonnes" gives tungsten 15,400 t and antimony 59,400 t: each material takes
+    the first tonnage after it and before the next material, that is not a comparison.
+    """
+    mats = [m for m in p.materials if "*" not in m.codes and not p.in_quote(p.doc[m.start].idx)]
+    qs = [q for q in quantities(p.doc) if q.unit in ("t", "kg")]
+    pairs = []
+    for k, m in enumerate(mats):
+        stop = mats[k + 1].start if k + 1 < len(mats) else len(p.doc)
+        q = next((q for q in qs if m.end <= q.start < min(stop, m.end + 12) and not _after(p.doc, q, _COMPARED)), None)
+        if q is not None:
+            pairs.append((m, q))
+    return pairs if len({m.codes for m, _q in pairs}) >= 2 else []
+
+
+def _quotas_by_material(p: Parsed, trig: Trigger, ctx: _Context) -> list[DraftEvent]:
+    out = []
+    for m, q in _amounts_by_material(p):
+        ev = _new("quota", trig, p)
+        _actor(p, trig, "quota", ctx, ev)
+        _materials([m], ctx, ev, p.sentence.index)
+        _dates(p, "quota", ev)
+        ev.value, ev.unit = q.value, q.unit
+        ev.evidence["value"] = p.sentence.index
+        out.append(ev)
+    return out
+
+
+def _drop_summarised_quotas(events: list[DraftEvent]) -> None:
+    """A quota without amount whose materials all have quotas with amounts is their summary ("lower quotas for tin, tungsten ...")."""
+    valued = [e for e in events if e.type == "quota" and not e.lift and e.value is not None]
+    for e in [e for e in events if e.type == "quota" and not e.lift and e.value is None and e.materials]:
+        mine = [v for v in valued if v.actor == e.actor and _same_dates(v.date, e.date) and set(v.materials) <= set(e.materials)]
+        if set(e.materials) <= {m for v in mine for m in v.materials}:
+            for v in mine:
+                v.sentences = sorted(set(v.sentences) | set(e.sentences))
+                v.announced = v.announced or e.announced
+                if v.date is None and e.date is not None:
+                    v.date = e.date
+                    v.notes.append(f"date {e.date.value} of the quotas the article lists first")
+            events.remove(e)
 
 
 def _after(doc: Doc, n: Number, words: tuple[str, ...]) -> bool:
@@ -276,23 +351,53 @@ def _rates(doc: Doc) -> list[Number]:
     return out
 
 
+_TARIFF_WORDS = {"tariff", "tariffs", "duty", "duties", "levy", "levies"}
+
+
+def _origins(p: Parsed) -> set[int]:
+    """Starts of country words that name where goods come from: "from China", "Chinese graphite" (a material follows)."""
+    starts = {m.start for m, r in p.actors if r in ("source", "dest")}
+    mats = {m.start for m in p.materials}
+    starts |= {m.start for m, r in p.actors if r == "subject" and m.end in mats}
+    return starts
+
+
+def _importer(ctx: _Context, target: str | None) -> str | None:
+    """Who imposes a tariff the sentence reports without naming them: the last actor, subject or dateline that is not the origin."""
+    return next((c for c in (ctx.last_actor, ctx.last_subject, ctx.dateline_country) if c and c != target), None)
+
+
 def _tariffs(p: Parsed, trig: Trigger, ctx: _Context) -> list[DraftEvent]:
     rates = _rates(p.doc)
     bounds = [n.start for n in percentages(p.doc)] + [len(p.doc)]
+    origins = _origins(p)
     out = []
     for n in rates:
         prev_end = max([b.end for b in percentages(p.doc) if b.end <= n.start] or [0])
         nxt = min(b for b in bounds if b > n.start)
         ev = _new("tariff", trig, p)
-        left = [m for m, r in p.actors if r == "subject" and prev_end <= m.start < n.start]
-        ev.actor = left[-1].codes[0] if left else (_subjects(p) or [ctx.last_actor or ""])[0] or None
+        left = [m for m, r in p.actors if r == "subject" and prev_end <= m.start < n.start and m.start not in origins]
+        anywhere = [m.codes[0] for m, r in p.actors if r == "subject" and m.start not in origins and not p.in_quote(p.doc[m.start].idx)]
+        src = [m.codes[0] for m, _r in p.actors if m.start in origins and prev_end <= m.start < nxt]
+        ev.actor = left[-1].codes[0] if left else (anywhere[0] if anywhere else None)
         ev.evidence["actor"] = p.sentence.index
-        src = [m.codes[0] for m, r in p.actors if r in ("source", "dest") and prev_end <= m.start < nxt and m.codes[0] != ev.actor]
+        src = [c for c in src if c != ev.actor]
         ev.target = src[0] if src else None
+        if ev.actor is None:
+            ev.actor = _importer(ctx, ev.target)
+            if ev.actor:
+                del ev.evidence["actor"]
+                ev.notes.append(f"actor {ev.actor}: the sentence names only the goods' origin; the importer is taken from the article")
+                ev.confidence -= 0.1
         ev.evidence["target"] = p.sentence.index
         ev.value, ev.unit = round(n.value / 100.0, 6), "rate"
         ev.evidence["value"] = p.sentence.index
-        ev.materials = _tariff_materials([m for m in p.materials if n.end <= m.start < nxt])
+        after = [m for m in p.materials if n.end <= m.start < nxt]
+        # "the duty on natural graphite ... will rise to 25%": the goods between the tariff word and the rate
+        word = next((t.i for t in p.doc[prev_end : n.start] if t.lower_ in _TARIFF_WORDS), None)
+        before = [m for m in p.materials if word is not None and word < m.start < n.start]
+        specific = [m for m in after + before if "*" not in m.codes]
+        ev.materials = _tariff_materials([m for m in after if m in specific] or [m for m in before if m in specific] or after or before)
         ev.evidence["materials"] = p.sentence.index
         _dates(_clause(p, rates, n), "tariff", ev)
         out.append(ev)
@@ -428,8 +533,9 @@ def _events_of(p: Parsed, ctx: _Context, previous: list[Parsed]) -> list[DraftEv
     for trig in trigs:
         kind = trig.type
         if kind == "?":
+            named = [MEASURE_TYPES[t.lower_] for t in p.doc[trig.start : trig.end] if t.lower_ in MEASURE_TYPES]
             last = ctx.last_of(CONTROLS)
-            kind = last.type if last else "export_ban"
+            kind = named[0] if named else (last.type if last else "export_ban")
         if (trig.needs_previous and not ctx.last_of((kind,))) or (white and kind == "licence"):
             continue
         q = _for_trigger(p, trig, trigs)
@@ -444,9 +550,24 @@ def _events_of(p: Parsed, ctx: _Context, previous: list[Parsed]) -> list[DraftEv
         if trig.needs_previous:
             _continue(new, ctx.last_of((kind,)))
         out += new
+    _share_replacement_date(out)
     for ev in out:
         _attribution(p, ev)
     return out
+
+
+def _share_replacement_date(events: list[DraftEvent]) -> None:
+    """A control lifted and one set in the same sentence ("end its ban on May 1 and cap shipments with quotas") share the date."""
+    lifts = [e for e in events if e.lift and e.type in CONTROLS]
+    new = [e for e in events if not e.lift and e.type in CONTROLS]
+    if len(lifts) != 1 or len(new) != 1:
+        return
+    a, b = lifts[0], new[0]
+    for undated, dated in ((a, b), (b, a)):
+        if undated.date is None and dated.date is not None:
+            undated.date = dated.date
+            undated.evidence["date"] = dated.evidence.get("date", dated.sentences[0])
+            undated.notes.append(f"date {dated.date.value}: the measure it replaces or is replaced by in the same sentence")
 
 
 def _continue(events: list[DraftEvent], last: DraftEvent | None) -> None:
@@ -461,7 +582,8 @@ def _continue(events: list[DraftEvent], last: DraftEvent | None) -> None:
 
 
 _COVERS = re.compile(
-    r"\b(?:measures?|controls?|rules|restrictions|curbs|ban|licensing)\b[^.]{0,40}?\b(?:cover|covers|covered|apply to|applies to|include|includes)\b",
+    r"\b(?:measures?|controls?|rules|restrictions|curbs|ban|licensing|prohibition|suspension|embargo|quotas?)\b[^.]{0,40}?"
+    r"\b(?:cover|covers|covered|apply to|applies to|include|includes|targets|affects|hits|falls (?:hardest |most )?on|extends to)\b",
     re.I,
 )
 
@@ -472,6 +594,13 @@ def _elaborate(p: Parsed, ctx: _Context) -> None:
         return
     last = next((e for e in reversed(ctx.events) if e.type in CONTROLS), None)
     names = [c for m in p.materials for c in m.codes if c not in ("*", "-")]
+    pending = ctx.pending
+    if pending is not None and p.sentence.index - pending.sentences[-1] == 1 and names:
+        # "Peru has prohibited exports of several minerals. The prohibition covers cobalt and graphite."
+        pending.evidence["materials"] = p.sentence.index
+        ctx.events.append(pending)
+        ctx.pending = None
+        last = pending
     if last is None or not names:
         return
     last.materials = prune_generic(list(dict.fromkeys(last.materials + names)))
@@ -501,6 +630,12 @@ def _compatible(a: DraftEvent, b: DraftEvent) -> bool:
         return False
     if a.materials and b.materials and not related(a.materials, b.materials):
         return False
+    if (outside_goods(a) and not a.materials and b.materials) or (outside_goods(b) and not b.materials and a.materials):
+        return False
+    several = len(set(a.materials) | set(b.materials)) > 1
+    if a.type == "quota" and (a.value is None) != (b.value is None) and len(a.materials) != len(b.materials) and several:
+        # a quota for several materials and one with its own amount for some of them are kept apart (one quota per amount)
+        return False
     return _same_dates(a.date, b.date) and (a.value is None or b.value is None or a.value == b.value or a.type != "quota")
 
 
@@ -529,10 +664,12 @@ def merge_into(a: DraftEvent, b: DraftEvent) -> None:
 
 
 def _add(ctx: _Context, ev: DraftEvent) -> None:
-    if ev.type not in ("tariff", "agreement") and not ev.materials and not ev.lift:
+    if ev.type not in ("tariff", "agreement") and not ev.materials and not ev.lift and not outside_goods(ev):
         target = next((e for e in reversed(ctx.events) if _compatible(e, ev) and ev.sentences[0] - e.sentences[-1] <= 2), None)
         if target is not None:
             merge_into(target, ev)
+        elif ev.type in CONTROLS:
+            ctx.pending = ev  # kept only if the next sentence says what it covers (_elaborate)
         return
     if ev.lift:
         _complete_lift(ctx, ev)
@@ -653,10 +790,14 @@ def build_events(parsed: list[Parsed], published: dt.date, dateline_country: str
             _add(ctx, ev)
             if ev.actor and ev.type != "agreement":
                 ctx.last_actor = ev.actor
+        subjects = _subjects(p)
+        if subjects:
+            ctx.last_subject = subjects[0]
         if not found:
             _elaborate(p, ctx)
             _date_only(p, ctx)
         previous = p
     for ev in ctx.events:
         ev.confidence = round(max(0.1, min(0.95, ev.confidence + (0.05 if ev.date else -0.1))), 2)
-    return [e for e in ctx.events if e.materials or e.type in ("tariff", "agreement")]
+    _drop_summarised_quotas(ctx.events)
+    return [e for e in ctx.events if e.materials or e.type in ("tariff", "agreement") or outside_goods(e)]

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from supplyshock.news.lexicon import nlp
 
-__all__ = ["Trigger", "find_triggers", "quoted_spans"]
+__all__ = ["MEASURE_TYPES", "Trigger", "find_triggers", "quoted_spans"]
 
 _EXPORT = ["export", "exports", "exported", "exporting", "exporters", "exporter", "shipments", "shipment", "deliveries", "cargoes", "shipping"]
 _BAN = [
@@ -81,6 +81,13 @@ _LIFT = [
     "ended",
     "ends",
 ]
+#: Verbs that end a measure named after them ("will end its ban", "suspending the curbs").
+_LIFT_VERBS = ["suspend", "suspends", "suspending", "lift", "lifts", "lifting", "end", "ending"]
+#: Lift verbs that are also nouns ("the end of the ban"): not a lift after a determiner.
+_LIFT_NOUNS = {"end", "lift"}
+_DETERMINERS = {"the", "a", "an", "its", "their", "this", "that", "his", "her"}
+#: The type a generic lift takes from the measure word it names ("end its ban"); others take the last control's type.
+MEASURE_TYPES = {"ban": "export_ban", "embargo": "export_ban"}
 _MEASURES = ["restriction", "restrictions", "sanctions", "measure", "measures", "curbs", "ban", "embargo"]
 _LIFT_AFTER = ["suspended", "lifted", "scrapped", "abolished", "removed", "dropped", "ended", "eased"]
 _STOCKS = ["stocks", "stockpile", "stockpiles", "reserves", "reserve", "inventories", "inventory"]
@@ -125,6 +132,8 @@ _PATTERNS: list[tuple[str, bool, bool, list[dict[str, Any]]]] = [
     ("licence", False, False, [{"LOWER": "without"}, {"LOWER": {"IN": ["permission", "a", "licence", "license", "permit"]}}]),
     ("quota", False, False, [{"LOWER": {"IN": ["quota", "quotas"]}}]),
     ("quota", False, False, [{"LOWER": {"IN": ["allowances", "allocations"]}}]),
+    ("quota", False, False, [{"LOWER": {"IN": ["cap", "caps", "capped", "capping"]}}, _ANY, {"LOWER": {"IN": _EXPORT}}]),
+    ("quota", False, False, [{"LOWER": {"IN": _EXPORT}}, _ANY, {"LOWER": "capped"}]),
     ("quota", False, False, [{"LOWER": {"IN": ["less", "more"]}}, _ANY, {"LOWER": "leave"}, {"LOWER": "the"}, {"LOWER": "country"}]),
     ("quota", True, False, [{"LOWER": {"IN": _LIFT}}, _ANY, {"LOWER": {"IN": ["quota", "quotas"]}}]),
     ("quota", True, False, [{"LOWER": "no"}, {"LOWER": "longer"}, _ANY, {"LOWER": "limit"}]),
@@ -133,7 +142,7 @@ _PATTERNS: list[tuple[str, bool, bool, list[dict[str, Any]]]] = [
         "?",
         True,
         False,
-        [{"LOWER": {"IN": [*_LIFT_AFTER, "suspend", "suspends", "suspending", "lifts", "lifting"]}}, _ANY, {"LOWER": {"IN": _MEASURES}}],
+        [{"LOWER": {"IN": [*_LIFT_AFTER, *_LIFT_VERBS]}}, _ANY, {"LOWER": {"IN": _MEASURES}}],
     ),
     ("tariff", False, False, [{"LOWER": {"IN": ["tariff", "tariffs", "duty", "duties", "levy", "levies"]}}]),
     ("agreement", False, False, [{"LOWER": {"IN": ["agreement", "accord", "truce", "pact"]}}]),
@@ -200,7 +209,21 @@ _HEDGES = {
     "urge",
     "demand",
     "demanded",
+    "lobbied",
+    "lobbies",
+    "lobbying",
+    "pressed",
+    "pressing",
+    "efforts",
+    "effort",
+    "attempts",
+    "attempt",
 }
+#: Phrases that make what follows a plan, not a measure ("will develop a policy to ban", "to draw up a ban").
+_PLANNING = re.compile(
+    r"\bdraw(?:s|ing|n)? up\b|\bdevelop(?:s|ed|ing)?\s+(?:a|the|new)?\s*(?:policy|policies|plan|plans|rules|framework|regulations?)\b"
+    r"|\bwork(?:s|ing)? on\b|\b(?:called|calls|calling|pushed|pushing) for\b"
+)
 _DENIALS = re.compile(r"\b(?:rejected|denied|denies|deny|dismissed|refuted)\b", re.I)
 _LEGAL = re.compile(r"\b(?:WTO|World Trade Organization|complaint|appeal|appeals|ruling|ruled|dispute panel|panel|challenged|judges)\b")
 _REPORTING = re.compile(r"\b(?:said|says|told|announced|stated|added|clarified)\b", re.I)
@@ -273,6 +296,8 @@ def _hedged(doc: Doc, start: int) -> bool:
     if "would" in words and not _REPORTING.search(doc[:start].text):
         return True
     text = " ".join(reversed(words))
+    if _PLANNING.search(text):
+        return True
     return bool(_HEDGES.intersection(words)) or bool(re.search(r"\bexpected to\b|\b(?:had|has|have|need|needs) to be\b", text))
 
 
@@ -282,6 +307,8 @@ def _blocked(doc: Doc, trig: Trigger, quotes: list[tuple[int, int]]) -> bool:
     if any(a <= char < b for a, b in quotes):
         return True
     if trig.start > 0 and doc[trig.start - 1].lower_ in ("of", "over", "about") and doc[trig.start].lower_ == "export":
+        return True
+    if doc[trig.start].lower_ in _LIFT_NOUNS and trig.start > 0 and doc[trig.start - 1].lower_ in _DETERMINERS:
         return True
     inside = {t.lower_ for t in doc[trig.start : trig.end]}
     if _NEGATIONS.intersection(_window(doc, trig.start)) or _hedged(doc, trig.start) or (trig.lift and _hedged(doc, trig.end - 1)):
@@ -327,7 +354,7 @@ def _resolve_conflicts(doc: Doc, triggers: list[Trigger]) -> list[Trigger]:
     types = {(t.type, t.lift) for t in triggers}
     out = []
     for t in triggers:
-        if not t.lift and any(u.lift and u.type in (t.type, "?") for u in triggers) and t.type != "tariff":
+        if not t.lift and any(u.lift and t.type in _lifted_types(doc, u) for u in triggers) and t.type != "tariff":
             continue
         if t.type == "export_ban" and ("licence", False) in types and re.search(r"\bwithout (?:permission|a licen[cs]e|a permit)", doc.text):
             continue
@@ -335,6 +362,14 @@ def _resolve_conflicts(doc: Doc, triggers: list[Trigger]) -> list[Trigger]:
             continue
         out.append(t)
     return out
+
+
+def _lifted_types(doc: Doc, t: Trigger) -> set[str]:
+    """The types a lift may end: its own, or for a generic lift the measure it names ("end its ban"), else any."""
+    if t.type != "?":
+        return {t.type}
+    named = {MEASURE_TYPES[w.lower_] for w in doc[t.start : t.end] if w.lower_ in MEASURE_TYPES}
+    return named or {"?", "export_ban", "licence", "quota"}
 
 
 def _licence_context(doc: Doc) -> bool:
