@@ -52,7 +52,7 @@ def main() -> None:
         "price_flexibility": rng.uniform(0.2, 0.6, M),
     }
     t0 = time.perf_counter()
-    traj = simulate(net, links, policy, members=M, params=params, record=("demand", "shortfall", "lost_output", "trade"))
+    traj = simulate(net, links, policy, members=M, params=params, record=("demand", "shortfall", "output_at_risk", "trade"))
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     short = traj.arrays["shortfall"].sum(axis=(1, 2, 3))

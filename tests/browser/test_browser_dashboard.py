@@ -44,7 +44,7 @@ def test_dashboard_runs_a_scenario_and_shows_the_api_figures(server: Any, page: 
     assert page.inner_text("#kpi-peak") == f"{head['peak_shortfall_pct']:,.1f} %"
     # JS and Python may round a last-digit tie differently: compare the number to its precision
     shown_lost = re.fullmatch(r"USD ([\d,.]+) bn", page.inner_text("#kpi-lost"))
-    assert shown_lost and abs(float(shown_lost.group(1).replace(",", "")) - head["lost_output_usd"] / 1e9) <= 0.0051
+    assert shown_lost and abs(float(shown_lost.group(1).replace(",", "")) - head["output_at_risk_usd"] / 1e9) <= 0.0051
     first = head["first_short"]
     assert page.inner_text("#kpi-first") == f"{first['country']} {first['sector']}, {first['first_shortfall_date']}"
     rows = page.eval_on_selector_all("#ranked tbody tr", "trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")
@@ -53,7 +53,7 @@ def test_dashboard_runs_a_scenario_and_shows_the_api_figures(server: Any, page: 
 
     for chart, key in (
         ("chart-shortfall", "shortfall_region"),
-        ("chart-lost", "lost_output_region"),
+        ("chart-lost", "output_at_risk_region"),
         ("chart-stocks", "stocks_final"),
         ("chart-prices", "prices"),
     ):

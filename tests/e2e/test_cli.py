@@ -75,7 +75,7 @@ def test_run_json(runner: CliRunner, tmp_path: Path) -> None:
     assert Path(payload["results"]) == out / "results.nc"
     assert payload["summary"], "summary must list region-sectors"
     first = payload["summary"][0]
-    assert {"country", "sector", "days_to_first_shortfall", "cumulative_shortfall_t", "lost_output_usd"} <= set(first)
+    assert {"country", "sector", "days_to_first_shortfall", "cumulative_shortfall_t", "output_at_risk_usd"} <= set(first)
     assert first["cumulative_shortfall_t"] > 0
     head = payload["headlines"][0]
     assert head["label"] == "China's magnet exports"
@@ -91,7 +91,7 @@ def test_chunked_run_is_a_recorded_run(runner: CliRunner, tmp_path: Path) -> Non
     result = runner.invoke(main, args)
     assert result.exit_code == 0, _err(result)
     text = _out(result)
-    assert "quantile bands" in text and "China's magnet exports by month" in text and "Total lost output" in text
+    assert "quantile bands" in text and "China's magnet exports by month" in text and "Output at risk" in text and "Value added lost" in text
     ids = RUN_ID.findall(text)
     assert (out / "ensemble.nc").is_file()
     from supplyshock.store import RunStore

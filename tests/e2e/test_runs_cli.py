@@ -28,7 +28,7 @@ def make_results(created: str = "2026-11-29T20:15:01+00:00", scenario_name: str 
         data[name] = (cp, rng.random(shape), {"units": "t"})
     for name in ("demand", "delivered", "shortfall"):
         data[name] = (cs, rng.random(shape), {"units": "t"})
-    data["lost_output"] = (cs, rng.random(shape), {"units": "USD"})
+    data["output_at_risk"] = (cs, rng.random(shape), {"units": "USD"})
     data["trade"] = (("scenario", "member", "time", "link"), rng.random((1, members, days, 2)), {"units": "t"})
     data["price_index"] = (("scenario", "member", "time", "market", "product"), rng.random(shape), {"units": "1"})
     ds = xr.Dataset(
@@ -66,7 +66,11 @@ SUMMARY = pd.DataFrame(
         "days_to_first_shortfall": [np.nan, 17.0],
         "peak_shortfall_pct": [0.0, 42.5],
         "cumulative_shortfall_t": [0.0, 1234.0],
-        "lost_output_usd": [0.0, 98765.0],
+        "output_at_risk_usd": [0.0, 98765.0],
+        "first_stoppage_day": [float("nan"), 40.0],
+        "peak_stopped_pct": [0.0, 35.0],
+        "plant_days_lost": [0.0, 12.5],
+        "days_short": [0.0, 30.0],
     }
 )
 
@@ -163,10 +167,10 @@ def test_export_csv_and_parquet(recorded: tuple[str, str], tmp_path: Path) -> No
     assert "shortfall.csv" in files and "trade.csv" in files and "manifest.json" in files
     assert len(files) == 14
     assert str(out / "shortfall.csv") in result.stdout
-    frame = pd.read_csv(out / "lost_output.csv")
-    assert list(frame.columns) == ["scenario", "member", "time", "country", "sector", "lost_output"]
+    frame = pd.read_csv(out / "output_at_risk.csv")
+    assert list(frame.columns) == ["scenario", "member", "time", "country", "sector", "output_at_risk"]
     assert len(frame) == 1 * 2 * 4 * 2 * 2
-    assert json.loads((out / "manifest.json").read_text())["files"]["lost_output"]["units"] == "USD"
+    assert json.loads((out / "manifest.json").read_text())["files"]["output_at_risk"]["units"] == "USD"
 
     pq = tmp_path / "pq"
     result = invoke("export", older[:17], "--format", "parquet", "--out", str(pq), "--variable", "trade", "--variable", "price_index")

@@ -31,7 +31,7 @@ def test_members_differ_and_metrics_match_a_full_run(uncertain_file: Path) -> No
     ens = run_ensemble(sc, chunk_size=7)
     # one definition of the metrics: the full run's replay and the chunks' online accumulation
     # agree (within BATCH_RTOL: the chunks have another batch shape)
-    for name in ("cumulative_shortfall_t", "lost_output_usd", "peak_shortfall_pct"):
+    for name in ("cumulative_shortfall_t", "output_at_risk_usd", "peak_shortfall_pct"):
         np.testing.assert_allclose(mm[name].values, ens[name].values, rtol=BATCH_RTOL, atol=BATCH_ATOL)
     np.testing.assert_array_equal(np.isnan(mm["days_to_first_shortfall"].values), np.isnan(ens["days_to_first_shortfall"].values))
     prob_full = shortfall_probability(full)
@@ -52,7 +52,7 @@ def test_bands_are_ordered(uncertain_file: Path) -> None:
     bands = metric_bands(ens)
     short = bands[bands["p_short"] > 0]
     assert len(short)
-    for m in ("peak_shortfall_pct", "cumulative_shortfall_t", "lost_output_usd"):
+    for m in ("peak_shortfall_pct", "cumulative_shortfall_t", "output_at_risk_usd"):
         assert (short[f"{m}_p5"] <= short[f"{m}_p50"] + 1e-9).all()
         assert (short[f"{m}_p50"] <= short[f"{m}_p95"] + 1e-9).all()
 
@@ -141,7 +141,7 @@ def test_killed_run_resumes_without_duplicates(uncertain_file: Path, tmp_path: P
     with xr.open_dataset(out / "ensemble.nc", engine="h5netcdf") as f:
         resumed = f.load()
     fresh = run_ensemble(load_scenario(uncertain_file), members=80, chunk_size=4)
-    for name in ("cumulative_shortfall_t", "lost_output_usd", "short_count"):
+    for name in ("cumulative_shortfall_t", "output_at_risk_usd", "short_count"):
         np.testing.assert_array_equal(resumed[name].values, fresh[name].values)
 
 

@@ -40,7 +40,7 @@ NONNEG = (
     "demand",
     "delivered",
     "shortfall",
-    "lost_output",
+    "output_at_risk",
     "trade",
     "price_index",
 )

@@ -51,7 +51,7 @@ def test_band_series_orders_bands_and_sums_over_other_dims(april_ds: xr.Dataset)
 
 
 def test_cumulative_band_is_non_decreasing(april_ds: xr.Dataset) -> None:
-    series = band_series(april_ds, "lost_output", "sector", cumulative=True)
+    series = band_series(april_ds, "output_at_risk", "sector", cumulative=True)
     for entry in series.values():
         assert np.all(np.diff(np.array(entry["median"], dtype=float)) >= -1e-6)
 
@@ -74,12 +74,12 @@ def test_ranked_shortfalls_match_summarise_and_are_earliest_first(april_ds: xr.D
     days = [r["days_to_first_shortfall"] for r in rows]
     assert days == sorted(days)
     first = rows[0]
-    assert first["lost_output_usd"] == pytest.approx(float(table.loc[(first["country"], first["sector"]), "lost_output_usd"]), rel=1e-5)
+    assert first["output_at_risk_usd"] == pytest.approx(float(table.loc[(first["country"], first["sector"]), "output_at_risk_usd"]), rel=1e-5)
     assert all(r["country_name"] == ("First Country" if r["country"] == first_code else r["country"]) for r in rows)
     head = headline(april_ds, rows)
     assert head["region_sectors_short"] == len(rows)
     assert head["members"] == 3
-    assert head["lost_output_usd"] == pytest.approx(float(short["lost_output_usd"].sum()), rel=1e-4)
+    assert head["output_at_risk_usd"] == pytest.approx(float(short["output_at_risk_usd"].sum()), rel=1e-4)
 
 
 def test_timeline_events_are_the_events_own_descriptions(april_ds: xr.Dataset) -> None:

@@ -23,8 +23,8 @@ FIGURES = [
     "stocks",
     "shortfall_region",
     "shortfall_sector",
-    "lost_output_region",
-    "lost_output_sector",
+    "output_at_risk_region",
+    "output_at_risk_sector",
     "prices",
 ]
 

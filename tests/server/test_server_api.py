@@ -118,7 +118,7 @@ def test_summary_matches_the_results_file(finished_run: tuple[TestClient, str, d
     short = table[table["cumulative_shortfall_t"] > 0]
     assert summary["members"] == 3 == ds.sizes["member"]
     assert summary["headline"]["region_sectors_short"] == len(short)
-    assert summary["headline"]["lost_output_usd"] == pytest.approx(float(short["lost_output_usd"].sum()), rel=1e-4)
+    assert summary["headline"]["output_at_risk_usd"] == pytest.approx(float(short["output_at_risk_usd"].sum()), rel=1e-4)
     assert summary["params"]["approval"] == 0.25 and summary["params"]["cover_scale"] == 0.8
     assert summary["params"]["job_id"] == info["job_id"]
     assert len(summary["dates"]) == ds.sizes["time"]
@@ -127,7 +127,7 @@ def test_summary_matches_the_results_file(finished_run: tuple[TestClient, str, d
     expected = ds["shortfall"].isel(scenario=0).sel(country=key).sum("sector").median("member").values
     assert shortfall[key]["median"] == pytest.approx(list(expected), rel=1e-5, abs=1e-9)
     assert set(shortfall[key]) == {"median", "p05", "p95"}
-    assert set(summary["series"]) == {"shortfall_region", "lost_output_region", "stocks_final", "prices"}
+    assert set(summary["series"]) == {"shortfall_region", "output_at_risk_region", "stocks_final", "prices"}
     # the licence approval was set to a constant 25%
     scenario = json.loads(ds.attrs["scenario_json"])
     assert [e["approval"] for e in scenario["events"] if e["type"] == "licence"] == [0.25, 0.25]

@@ -47,7 +47,7 @@ def make_results(
         data[name] = (cp, rng.random(shape_cp), {"units": "t"})
     for name in SECTOR_VARS:
         data[name] = (cs, rng.random(shape_cs), {"units": "t"})
-    data["lost_output"] = (cs, rng.random(shape_cs) * 1e6, {"units": "USD"})
+    data["output_at_risk"] = (cs, rng.random(shape_cs) * 1e6, {"units": "USD"})
     data["trade"] = (
         ("scenario", "member", "time", "link"),
         rng.random((1, members, days, n_links)),
@@ -91,7 +91,11 @@ def make_summary() -> pd.DataFrame:
             "days_to_first_shortfall": [np.nan, 3.0],
             "peak_shortfall_pct": [0.0, 12.5],
             "cumulative_shortfall_t": [0.0, 100.0],
-            "lost_output_usd": [0.0, 2.5e6],
+            "output_at_risk_usd": [0.0, 2.5e6],
+            "first_stoppage_day": [float("nan"), 40.0],
+            "peak_stopped_pct": [0.0, 35.0],
+            "plant_days_lost": [0.0, 12.5],
+            "days_short": [0.0, 30.0],
             "first_shortfall_date": ["", "2026-01-04"],
         },
         index=pd.MultiIndex.from_tuples([("CHN", "autos"), ("DEU", "wind")], names=["country", "sector"]),

@@ -74,7 +74,7 @@ def test_export_csv_one_long_file_per_variable(store: RunStore, tmp_path: Path, 
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["run_id"] == rid
     assert manifest["format"] == "csv"
-    assert manifest["files"]["lost_output"]["units"] == "USD"
+    assert manifest["files"]["output_at_risk"]["units"] == "USD"
     assert manifest["files"]["trade"]["rows"] == len(trade)
 
 

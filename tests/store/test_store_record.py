@@ -57,7 +57,7 @@ def test_record_and_get_run(store: RunStore, tmp_path: Path) -> None:
     assert np.isnan(summary.loc[0, "days_to_first_shortfall"])
     assert summary.loc[1, "days_to_first_shortfall"] == 3.0
     assert summary.loc[1, "peak_shortfall_pct"] == 12.5
-    assert summary.loc[1, "lost_output_usd"] == 2.5e6
+    assert summary.loc[1, "output_at_risk_usd"] == 2.5e6
     assert summary.loc[0, "first_shortfall_date"] is None
     assert str(summary.loc[1, "first_shortfall_date"]) == "2026-01-04"
 
@@ -78,13 +78,13 @@ def test_days_to_first_shortfall_is_null_in_the_database(store: RunStore, tmp_pa
 def test_summary_wide_quantile_columns_become_statistic_rows(store: RunStore, tmp_path: Path, saved: Saver) -> None:
     summary = make_summary().reset_index().drop(columns="first_shortfall_date")
     summary["peak_shortfall_pct_p95"] = [1.0, 20.0]
-    summary["lost_output_usd_p05"] = [0.0, 1e6]
+    summary["output_at_risk_usd_p05"] = [0.0, 1e6]
     rid = record(store, make_results(), saved, summary=summary)
     got = store.get_run(rid)["summary"].set_index(["country", "sector", "statistic"])
     assert sorted(got.index.get_level_values("statistic").unique()) == ["median", "p05", "p95"]
     assert got.loc[("DEU", "wind", "p95"), "peak_shortfall_pct"] == 20.0
-    assert np.isnan(got.loc[("DEU", "wind", "p95"), "lost_output_usd"])
-    assert got.loc[("DEU", "wind", "p05"), "lost_output_usd"] == 1e6
+    assert np.isnan(got.loc[("DEU", "wind", "p95"), "output_at_risk_usd"])
+    assert got.loc[("DEU", "wind", "p05"), "output_at_risk_usd"] == 1e6
     assert got.loc[("DEU", "wind", "median"), "peak_shortfall_pct"] == 12.5
 
 
@@ -95,7 +95,7 @@ def test_summary_with_unknown_or_missing_columns_is_refused(store: RunStore, tmp
     with pytest.raises(StoreError, match="unknown column"):
         store.record_run(ds, results_path=path, summary=bad)
     with pytest.raises(StoreError, match="lacks column"):
-        store.record_run(ds, results_path=path, summary=make_summary().drop(columns="lost_output_usd"))
+        store.record_run(ds, results_path=path, summary=make_summary().drop(columns="output_at_risk_usd"))
     assert store.list_runs().empty
 
 
@@ -238,3 +238,31 @@ def test_delete_run_removes_all_rows(store: RunStore, tmp_path: Path, saved: Sav
     store.delete_run(keep, delete_results=True)
     assert store.list_runs().empty
     assert not keep_results.exists()
+
+
+def test_loss_totals_are_recorded_and_read_back(store: RunStore, tmp_path: Path) -> None:
+    ds = make_results(members=3, days=7)
+    results = save_results(ds, tmp_path / "r.nc")
+    totals = pd.DataFrame(
+        {
+            "metric": ["value_added_lost_usd"] * 3 + ["value_added_lost_usd"],
+            "country": ["", "", "", "DEU"],
+            "statistic": ["p05", "p50", "p95", "p50"],
+            "value": [1e9, 2e9, 5e9, 1.5e9],
+        }
+    )
+    rid = store.record_run(ds, results_path=results, summary=make_summary(), totals=totals)
+    got = store.get_run(rid)["totals"].set_index(["metric", "country", "statistic"])["value"]
+    assert got[("value_added_lost_usd", "", "p50")] == 2e9
+    assert got[("value_added_lost_usd", "DEU", "p50")] == 1.5e9
+    store.delete_run(rid)
+    assert table_count(store, "run_totals") == 0
+
+
+def test_loss_totals_with_an_unknown_metric_record_nothing(store: RunStore, tmp_path: Path) -> None:
+    ds = make_results(members=1, days=7)
+    results = save_results(ds, tmp_path / "r.nc")
+    bad = pd.DataFrame({"metric": ["lost_output_usd"], "country": [""], "statistic": ["p50"], "value": [1.0]})
+    with pytest.raises(StoreError, match="unknown metric"):
+        store.record_run(ds, results_path=results, summary=make_summary(), totals=bad)
+    assert store.list_runs().empty

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from store_helpers import Saver, make_results, record
 
@@ -68,7 +69,7 @@ def test_version_3_store_is_migrated_to_scenario_json(tmp_path: Path) -> None:
     _version_3_store(path)
     store = RunStore(path)
     run = store.get_run("old-run")
-    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     assert run["scenario_json"] == '{"name": "x"}'
     con = duckdb.connect(str(path))
     try:
@@ -77,7 +78,27 @@ def test_version_3_store_is_migrated_to_scenario_json(tmp_path: Path) -> None:
     finally:
         con.close()
     assert "scenario_json" in columns and "scenario_yaml" not in columns
-    assert versions == [1, 2, 3, 4]
+    assert versions == [1, 2, 3, 4, 5]
+
+
+def test_version_4_summaries_keep_their_values_as_output_at_risk(tmp_path: Path) -> None:
+    """Schema 5 renames lost_output_usd (an upper bound, never a loss) and adds the plant-level metrics."""
+    path = tmp_path / "runs.duckdb"
+    _version_3_store(path)
+    con = duckdb.connect(str(path))
+    try:
+        for statement in RUN_SCHEMA.migrations[4]:
+            con.execute(statement)
+        con.execute("INSERT INTO schema_version VALUES (4, now()::TIMESTAMP)")
+        con.execute("INSERT INTO run_summary VALUES ('old-run', 'USA', 'wind', 'median', 10, 50, 123, 4.5e6)")
+    finally:
+        con.close()
+    store = RunStore(path)
+    summary = store.get_run("old-run")["summary"]
+    assert store.schema_version() == 5
+    assert summary.loc[0, "output_at_risk_usd"] == 4.5e6
+    assert np.isnan(summary.loc[0, "plant_days_lost"])
+    assert store.get_run("old-run")["totals"].empty
 
 
 def test_scenario_json_attribute_is_recorded(store: RunStore, tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_baseline_stocks_constant(baseline365: xr.Dataset) -> None:
 def test_baseline_prices_and_shortfall(baseline365: xr.Dataset) -> None:
     assert float(abs(baseline365["price_index"] - 1.0).max()) < 1e-9
     assert float(baseline365["shortfall"].max()) < 1e-9
-    assert float(baseline365["lost_output"].sum()) < 1e-3
+    assert float(baseline365["output_at_risk"].sum()) < 1e-3
     np.testing.assert_allclose(baseline365["delivered"].values, baseline365["demand"].values, rtol=1e-12, atol=1e-12)
 
 

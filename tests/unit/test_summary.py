@@ -11,7 +11,7 @@ import supplyshock as ss
 from supplyshock.analysis.summary import headline_monthly, price_peaks
 from supplyshock.scenario import Scenario
 
-COLUMNS = {"days_to_first_shortfall", "first_shortfall_date", "peak_shortfall_pct", "cumulative_shortfall_t", "lost_output_usd"}
+COLUMNS = {"days_to_first_shortfall", "first_shortfall_date", "peak_shortfall_pct", "cumulative_shortfall_t", "output_at_risk_usd"}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_baseline_summary_has_no_shortfall(base: xr.Dataset) -> None:
     assert s["days_to_first_shortfall"].isna().all()
     assert (s["first_shortfall_date"] == "").all()
     assert (s["cumulative_shortfall_t"] == 0).all()
-    assert (s["lost_output_usd"] == 0).all()
+    assert (s["output_at_risk_usd"] == 0).all()
 
 
 def test_summary_only_rows_with_demand(base: xr.Dataset, network: ss.SupplyNetwork) -> None:
@@ -49,7 +49,7 @@ def test_summary_only_rows_with_demand(base: xr.Dataset, network: ss.SupplyNetwo
 
 def test_embargo_summary(embargo: xr.Dataset) -> None:
     s = ss.summarise(embargo)
-    assert (s["lost_output_usd"].diff().dropna() <= 0).all()  # worst first
+    assert (s["output_at_risk_usd"].diff().dropna() <= 0).all()  # worst first
     short = s[s["cumulative_shortfall_t"] > 0]
     assert len(short) > 0
     assert "CHN" not in short.index.get_level_values("country")

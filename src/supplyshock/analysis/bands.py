@@ -46,7 +46,7 @@ def metric_bands(ds: xr.Dataset, *, quantiles: tuple[float, ...] = QUANTILES, th
     idx = pd.MultiIndex.from_product([mm["country"].values, mm["sector"].values], names=["country", "sector"])
     out = pd.DataFrame(cols, index=idx)
     out = out[mm["has_demand"].values.ravel()]
-    return out.sort_values(f"lost_output_usd_p{round(quantiles[len(quantiles) // 2] * 100)}", ascending=False)
+    return out.sort_values(f"output_at_risk_usd_p{round(quantiles[len(quantiles) // 2] * 100)}", ascending=False)
 
 
 def shortfall_probability(ds: xr.Dataset, *, threshold: float = SHORTFALL_THRESHOLD) -> xr.DataArray:

@@ -153,7 +153,7 @@ def run_ensemble(
     -------
     Dataset
         ``days_to_first_shortfall``, ``peak_shortfall_pct``, ``cumulative_shortfall_t``,
-        ``lost_output_usd`` on (member, country, sector); ``short_count`` on (time,
+        ``output_at_risk_usd`` on (member, country, sector); ``short_count`` on (time,
         country, sector); ``flow_<id>`` per headline flow of the dataset; ``parameter_value``
         on (member, parameter) when parameters vary (see
         :func:`supplyshock.analysis.metrics.member_metrics`).

@@ -2,16 +2,8 @@
 
 Who runs short, when, by how much and at what value: per member and (country, sector),
 
-- ``days_to_first_shortfall``: the first day on which shortfall exceeds
-  ``threshold`` x demand (NaN: never);
-- ``peak_shortfall_pct``: the largest daily shortfall as % of demand;
-- ``cumulative_shortfall_t``: shortfall summed over the horizon, t;
-- ``lost_output_usd``: shortfall x value of output per tonne, summed (an upper bound);
-- ``first_stoppage_day``: the first day a cohort of plants runs dry (NaN: never);
-- ``peak_stopped_pct``: the largest share of demand at stopped plants, %;
-- ``plant_days_lost``: the share of demand at stopped plants summed over days (days of
-  full production lost);
-- ``days_short``: the days with a shortfall;
+the metrics of level ``sector`` in ``schema/metrics.csv`` (first shortfall, peak, tonnes,
+output at risk, first stoppage, stopped share, plant-days lost, days short);
 
 and per (day, country, sector) ``short_count``, the members short on or before the day.
 The headline flows a dataset declares (``dataset.yaml``: e.g. China's magnet exports)
@@ -34,6 +26,7 @@ import xarray as xr
 
 from supplyshock.engine.setup import Setup
 from supplyshock.engine.step import DayFlows
+from supplyshock.schema import METRICS as SCHEMA_METRICS
 from supplyshock.schema import PARAMETERS
 
 __all__ = [
@@ -56,17 +49,8 @@ __all__ = [
 SHORTFALL_THRESHOLD = PARAMETERS["shortfall_threshold"].default
 #: A price index peak is reported when it rises above baseline by more than this share.
 PRICE_RISE_SHOWN = 0.001
-#: The per-member metrics, in display order, with units.
-METRICS = {
-    "days_to_first_shortfall": "days",
-    "peak_shortfall_pct": "%",
-    "cumulative_shortfall_t": "t",
-    "lost_output_usd": "USD",
-    "first_stoppage_day": "days",
-    "peak_stopped_pct": "%",
-    "plant_days_lost": "days",
-    "days_short": "days",
-}
+#: The per-member (country, sector) metrics, in display order, with units (schema/metrics.csv).
+METRICS = {m.name: m.unit for m in SCHEMA_METRICS.values() if m.level == "sector"}
 
 
 class ShortfallAccumulator:
@@ -122,7 +106,7 @@ class ShortfallAccumulator:
             "days_to_first_shortfall": np.where(self.first_day >= 0, self.first_day, np.nan).astype(float),
             "peak_shortfall_pct": self.peak * 100,
             "cumulative_shortfall_t": self.cum_short,
-            "lost_output_usd": self.cum_value,
+            "output_at_risk_usd": self.cum_value,
             "first_stoppage_day": np.where(self.first_stop >= 0, self.first_stop, np.nan).astype(float),
             "peak_stopped_pct": self.peak_stopped * 100,
             "plant_days_lost": self.plant_days,
@@ -275,7 +259,7 @@ def member_metrics(ds: xr.Dataset, *, threshold: float = SHORTFALL_THRESHOLD) ->
     -------
     Dataset
         ``days_to_first_shortfall`` (NaN: never), ``peak_shortfall_pct``,
-        ``cumulative_shortfall_t``, ``lost_output_usd`` on (member, country, sector);
+        ``cumulative_shortfall_t``, ``output_at_risk_usd`` on (member, country, sector);
         ``short_count`` on (time, country, sector); ``flow_<id>`` per headline flow on
         (<id>_column, member, time).
     """
@@ -325,7 +309,7 @@ def recorded_trade(ds: xr.Dataset) -> xr.DataArray:
 #: Scalar outputs per member (sensitivity analysis, sweeps), with their meaning.
 TOTALS = {
     "total_shortfall_t": "cumulative end-use shortfall, all regions and sectors (t)",
-    "total_lost_output_usd": "lost output, all regions and sectors (USD, upper bound)",
+    "total_output_at_risk_usd": "output at risk, all regions and sectors (USD, upper bound)",
     "worst_peak_shortfall_pct": "largest peak shortfall of any region-sector (% of demand)",
     "regions_short": "number of region-sectors that run short",
 }
@@ -337,7 +321,7 @@ def member_totals(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "total_shortfall_t": mm["cumulative_shortfall_t"].sum(("country", "sector")).values,
-            "total_lost_output_usd": mm["lost_output_usd"].sum(("country", "sector")).values,
+            "total_output_at_risk_usd": mm["output_at_risk_usd"].sum(("country", "sector")).values,
             "worst_peak_shortfall_pct": mm["peak_shortfall_pct"].max(("country", "sector")).values,
             "regions_short": mm["days_to_first_shortfall"].notnull().sum(("country", "sector")).values,
         },

@@ -1,4 +1,4 @@
-"""One run pipeline: run -> summarise -> (economy) -> save -> record.
+"""One run pipeline: run -> summarise -> economy -> save -> record.
 
 The command line, the server and the Python API all run scenarios through
 :func:`execute`, so a run looks the same whoever started it: the same files in its
@@ -28,7 +28,7 @@ from supplyshock.errors import StoreError
 from supplyshock.scenario import Scenario
 from supplyshock.store import RunStore, new_run_id, save_results
 
-__all__ = ["RESULTS_FILE", "RunOutcome", "RunRequest", "execute"]
+__all__ = ["RESULTS_FILE", "RunOutcome", "RunRequest", "ensemble_warnings", "execute"]
 
 #: File names inside a run folder.
 RESULTS_FILE = "results.nc"
@@ -55,7 +55,8 @@ class RunRequest:
         Where chunks run and where finished chunks are kept (see
         :func:`~supplyshock.analysis.chunks.run_ensemble`).
     economy : bool
-        Also propagate the shortfall through the input-output model.
+        Propagate the output losses through the input-output model (default; the headline
+        loss). Runs whose dataset gives no values per tonne are not valued.
     out_dir : Path, optional
         The run folder (default: ``./supplyshock-out/<run id>``); must not hold another
         run's results.
@@ -73,7 +74,7 @@ class RunRequest:
     ray_address: str | None = None
     workdir: Path | None = None
     workers: int | None = None
-    economy: bool = False
+    economy: bool = True
     out_dir: Path | None = None
     store: RunStore | None = None
     label: dict[str, Any] = field(default_factory=dict)
@@ -102,6 +103,22 @@ class RunOutcome:
     recorded: bool
     economy: xr.Dataset | None = None
     economy_path: Path | None = None
+
+
+def ensemble_warnings(scenario: Scenario, members: int, *, explicit: bool) -> list[str]:
+    """What a user should hear before an ensemble is run that cannot show uncertainty.
+
+    Members differ only through the scenario's ``uncertain`` parameters (or parameters given
+    per member): without any, N members are N copies and their p5-p95 bands have zero width.
+    """
+    out = []
+    if members > 1 and not scenario.uncertain:
+        what = "--members" if explicit else "the scenario's members"
+        out.append(
+            f"{what} {members}: scenario {scenario.name!r} declares nothing uncertain, so the members are identical "
+            "copies and every band has zero width; add an 'uncertain:' block (docs/scenario-format.md) or run one member"
+        )
+    return out
 
 
 def _claim_folder(folder: Path) -> bool:
@@ -170,12 +187,14 @@ def execute(
         ds = run_scenario(sc, members=request.members, params=request.params, progress=progress)
     summary = summarise(ds)
     eco = None
-    if request.economy:
-        if request.chunked:
-            raise StoreError("--economy needs daily results; run the ensemble without chunks (raise --chunk-size) for the economy layer")
-        from supplyshock.analysis.economy import economic_impact
+    totals = None
+    if request.economy and not request.chunked:
+        from supplyshock.analysis.economy import economic_impact, has_values
+        from supplyshock.analysis.summary import totals_frame
 
-        eco = economic_impact(ds)
+        if has_values(ds):
+            eco = economic_impact(ds)
+            totals = totals_frame(eco, ds)
     created = _claim_folder(folder)
     written: list[Path] = []
     try:
@@ -188,7 +207,9 @@ def execute(
         recorded = False
         if request.store is not None:
             params = {"members": request.n_members, "chunked": request.chunked, **request.label}
-            run_id = request.store.record_run(ds, results_path=results_path, summary=summary.reset_index(), params=params, run_id=run_id)
+            run_id = request.store.record_run(
+                ds, results_path=results_path, summary=summary.reset_index(), params=params, run_id=run_id, totals=totals
+            )
             recorded = True
     except BaseException:
         for p in written:

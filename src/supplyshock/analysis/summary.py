@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD, headline_flows, member_metrics
+from supplyshock.analysis.metrics import METRICS, SHORTFALL_THRESHOLD, headline_flows, member_metrics
 
-__all__ = ["headline_monthly", "price_peaks", "summarise"]
+__all__ = ["country_table", "headline_monthly", "loss_bands", "price_peaks", "summarise", "totals_frame"]
 
 
 def summarise(ds: xr.Dataset, *, member: int | None = None, threshold: float = SHORTFALL_THRESHOLD) -> pd.DataFrame:
-    """Per (country, sector): days to first shortfall, peak shortfall, cumulative shortfall, lost output.
+    """Per (country, sector): the metrics of :data:`~supplyshock.analysis.metrics.METRICS`, median over members.
 
     Parameters
     ----------
@@ -30,15 +30,14 @@ def summarise(ds: xr.Dataset, *, member: int | None = None, threshold: float = S
     Returns
     -------
     DataFrame
-        Index (country, sector) of the pairs with demand; columns
-        ``days_to_first_shortfall`` (NaN: never), ``first_shortfall_date``,
-        ``peak_shortfall_pct``, ``cumulative_shortfall_t``, ``lost_output_usd``; sorted by
-        lost output.
+        Index (country, sector) of the pairs with demand; columns the metrics
+        (``days_to_first_shortfall`` NaN: never) and ``first_shortfall_date``; sorted by
+        output at risk, then tonnes short.
     """
     mm = member_metrics(ds, threshold=threshold)
     if member is not None:
         mm = mm.isel(member=[member])
-    cols = ("days_to_first_shortfall", "peak_shortfall_pct", "cumulative_shortfall_t", "lost_output_usd")
+    cols = tuple(k for k in METRICS if k in mm)
     out = pd.DataFrame(
         {k: mm[k].median("member").values.ravel() for k in cols},
         index=pd.MultiIndex.from_product([mm["country"].values, mm["sector"].values], names=["country", "sector"]),
@@ -46,7 +45,7 @@ def summarise(ds: xr.Dataset, *, member: int | None = None, threshold: float = S
     dates = mm["time"].values
     out["first_shortfall_date"] = [pd.Timestamp(dates[int(d)]).date().isoformat() if np.isfinite(d) else "" for d in out["days_to_first_shortfall"]]
     out = out[mm["has_demand"].values.ravel()]
-    return out.sort_values(["lost_output_usd", "cumulative_shortfall_t"], ascending=False)
+    return out.sort_values(["output_at_risk_usd", "cumulative_shortfall_t"], ascending=False)
 
 
 def headline_monthly(ds: xr.Dataset, head: str | None = None) -> pd.DataFrame:
@@ -95,7 +94,12 @@ def _baseline_flow(ds: xr.Dataset, exporter: str, product: str) -> float:
 
 
 def price_peaks(ds: xr.Dataset, *, min_rise: float | None = None) -> pd.DataFrame:
-    """Peak price index per market and product, its date and the USD/t level where known.
+    """Peak price index per market and product, its date, the USD/kg level where known, and cap failures.
+
+    A price that reaches the ceiling ``price_index_max`` is not a result: the model has no
+    mechanism left to clear the market there (a *model failure*). ``at_cap_share`` is the
+    share of members in which the price touches the ceiling; such rows must be reported as
+    failures, never drawn as the answer.
 
     Parameters
     ----------
@@ -104,10 +108,21 @@ def price_peaks(ds: xr.Dataset, *, min_rise: float | None = None) -> pd.DataFram
     min_rise : float, optional
         List only peaks above ``1 + min_rise`` (tables show those above
         :data:`~supplyshock.analysis.metrics.PRICE_RISE_SHOWN`); default: every pair.
+
+    Returns
+    -------
+    DataFrame
+        Index (market, product); columns ``peak_index`` (median over members),
+        ``peak_index_p05``, ``peak_index_p95``, ``peak_date``, ``peak_usd_per_kg`` (where a
+        baseline price is known) and ``at_cap_share``.
     """
-    pi = ds["price_index"].isel(scenario=0).median("member")
+    sub = ds["price_index"].isel(scenario=0)
+    pi = sub.median("member")
     peak = pi.max("time")
     when = pi.argmax("time")
+    member_peak = sub.max("time")  # (member, market, product)
+    cap = ds["price_cap"] if "price_cap" in ds else xr.DataArray(np.full(sub.sizes["member"], np.inf), dims="member")
+    at_cap = (member_peak >= cap * (1 - 1e-6)).mean("member")
     rows = []
     for k in pi["market"].values:
         for p in pi["product"].values:
@@ -116,5 +131,101 @@ def price_peaks(ds: xr.Dataset, *, min_rise: float | None = None) -> pd.DataFram
                 continue
             d = pd.Timestamp(pi["time"].values[int(when.sel(market=k, product=p))]).date().isoformat()
             p0 = float(ds["price0"].sel(product=p))
-            rows.append({"market": k, "product": p, "peak_index": v, "peak_date": d, "peak_usd_per_t": v * p0 if np.isfinite(p0) else np.nan})
-    return pd.DataFrame(rows, columns=["market", "product", "peak_index", "peak_date", "peak_usd_per_t"]).set_index(["market", "product"])
+            lo, hi = (float(member_peak.sel(market=k, product=p).quantile(q)) for q in (0.05, 0.95))
+            rows.append(
+                {
+                    "market": k,
+                    "product": p,
+                    "peak_index": v,
+                    "peak_index_p05": lo,
+                    "peak_index_p95": hi,
+                    "peak_date": d,
+                    "peak_usd_per_kg": v * p0 / 1000.0 if np.isfinite(p0) else np.nan,
+                    "at_cap_share": float(at_cap.sel(market=k, product=p)),
+                }
+            )
+    cols = ["market", "product", "peak_index", "peak_index_p05", "peak_index_p95", "peak_date", "peak_usd_per_kg", "at_cap_share"]
+    return pd.DataFrame(rows, columns=cols).set_index(["market", "product"])
+
+
+def _quantiles(values: np.ndarray, qs: tuple[float, ...] = (0.05, 0.5, 0.95)) -> list[float]:
+    """Member quantiles of a (members,) array (NaN members ignored; NaN when all are)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return [float(np.quantile(v, q)) if v.size else float("nan") for q in qs]
+
+
+def loss_bands(eco: xr.Dataset) -> pd.DataFrame:
+    """p5, p50 and p95 over members of the money lost through the input-output model.
+
+    Returns
+    -------
+    DataFrame
+        Index the loss metrics (``value_added_lost_usd``, ...); columns ``p05``, ``p50``,
+        ``p95`` (USD of the values' price year).
+    """
+    from supplyshock.analysis.economy import member_losses
+
+    ml = member_losses(eco)
+    rows = {k: _quantiles(ml[k].to_numpy()) for k in ml.columns}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["p05", "p50", "p95"]).rename_axis("metric")
+
+
+def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame:
+    """One row per country with demand: who is hurt, at a glance (medians over members, bands where uncertain).
+
+    Columns: ``first_stoppage_day`` (first cohort of any sector dry; NaN: never),
+    ``first_shortfall_day``, ``days_short`` (the worst sector's), ``peak_shortfall_pct`` and
+    ``peak_stopped_pct`` (the worst sector's), ``shortfall_t`` (all sectors),
+    ``output_at_risk_usd`` (upper bound), ``sectors_short`` (count) and, with ``eco``,
+    ``value_added_lost_usd_p05/_p50/_p95`` (the region's loss attributed by value at
+    stake; see :func:`supplyshock.analysis.economy.country_losses`). Sorted by value added
+    lost, then tonnes short.
+    """
+    mm = member_metrics(ds)
+    has = mm["has_demand"]
+    countries = [str(c) for c in mm["country"].values]
+
+    def per_member(name: str, how: str) -> xr.DataArray:
+        da = mm[name].where(has)
+        return getattr(da, how)("sector", skipna=True)
+
+    cols = {
+        "first_stoppage_day": per_member("first_stoppage_day", "min"),
+        "first_shortfall_day": per_member("days_to_first_shortfall", "min"),
+        "days_short": per_member("days_short", "max"),
+        "peak_shortfall_pct": per_member("peak_shortfall_pct", "max"),
+        "peak_stopped_pct": per_member("peak_stopped_pct", "max") if "peak_stopped_pct" in mm else None,
+        "shortfall_t": per_member("cumulative_shortfall_t", "sum"),
+        "output_at_risk_usd": per_member("output_at_risk_usd", "sum"),
+        "sectors_short": mm["days_to_first_shortfall"].notnull().where(has, False).sum("sector"),
+    }
+    out = pd.DataFrame(index=pd.Index(countries, name="country"))
+    for k, da in cols.items():
+        if da is None:
+            continue
+        vals = da.transpose("member", "country").values.astype(float)
+        out[k] = [_quantiles(vals[:, i])[1] for i in range(len(countries))]
+    if eco is not None:
+        from supplyshock.analysis.economy import country_losses
+
+        cl = country_losses(eco, ds)["value_added_lost_usd"]
+        for q, name in zip((0.05, 0.5, 0.95), ("p05", "p50", "p95"), strict=True):
+            out[f"value_added_lost_usd_{name}"] = [
+                _quantiles(cl.xs(c, level="country").to_numpy(), (q,))[0] if c in cl.index.get_level_values("country") else 0.0 for c in countries
+            ]
+    out = out[has.any("sector").values]
+    key = ["value_added_lost_usd_p50", "shortfall_t"] if eco is not None else ["shortfall_t", "output_at_risk_usd"]
+    return out.sort_values(key, ascending=False)
+
+
+def totals_frame(eco: xr.Dataset, ds: xr.Dataset) -> pd.DataFrame:
+    """The money lost for the run store (``run_totals``): p05/p50/p95 in total and value added per country."""
+    from supplyshock.analysis.economy import country_losses
+
+    rows = [{"metric": m, "country": "", "statistic": stat, "value": float(v)} for m, r in loss_bands(eco).iterrows() for stat, v in r.items()]
+    cl = country_losses(eco, ds)["value_added_lost_usd"]
+    for c in sorted(set(cl.index.get_level_values("country"))):
+        for stat, v in zip(("p05", "p50", "p95"), _quantiles(cl.xs(c, level="country").to_numpy()), strict=True):
+            rows.append({"metric": "value_added_lost_usd", "country": c, "statistic": stat, "value": v})
+    return pd.DataFrame(rows, columns=["metric", "country", "statistic", "value"])

@@ -29,10 +29,11 @@ __all__ = ["run", "scenarios", "validate"]
 #: Columns of the "who runs short" table, with their headers.
 SHORT_COLUMNS = {
     "first_shortfall_date": "first short",
-    "days_to_first_shortfall": "days",
+    "first_stoppage_day": "first stop (day)",
+    "days_short": "days short",
     "peak_shortfall_pct": "peak %",
     "cumulative_shortfall_t": "short (t)",
-    "lost_output_usd": "lost output (USD bn)",
+    "output_at_risk_usd": "at risk* (USD bn)",
 }
 
 
@@ -67,10 +68,11 @@ SHORT_COLUMNS = {
 )
 @click.option("--report", "with_report", is_flag=True, help="Also write a self-contained HTML report next to the results.")
 @click.option(
-    "--economy",
+    "--economy/--no-economy",
     "with_economy",
-    is_flag=True,
-    help="Also propagate the shortfall through the input-output model (WIOD 2011) and show lost output and value added.",
+    default=True,
+    show_default=True,
+    help="Value the losses through the input-output model (WIOD 2011): the headline value added lost, with its band.",
 )
 def run(
     scenario: str,
@@ -89,7 +91,7 @@ def run(
 ) -> None:
     """Run SCENARIO (a built-in name or a YAML file) and summarise who runs short."""
     from supplyshock.analysis.metrics import member_metrics
-    from supplyshock.analysis.pipeline import RunRequest
+    from supplyshock.analysis.pipeline import RunRequest, ensemble_warnings
     from supplyshock.scenario import load_scenario
     from supplyshock.store import RunStore
 
@@ -106,6 +108,8 @@ def run(
         store=None if no_store else RunStore(store_path),
     )
     _check_request(request, with_report=with_report)
+    for warning in ensemble_warnings(request.scenario, request.n_members, explicit=members is not None):
+        err_console().print(f"Warning: {warning}", soft_wrap=True)
     outcome = _execute(request, quiet=as_json)
     report_path = _write_report(outcome) if with_report else None
     metrics = member_metrics(outcome.results)  # replayed once, shared by every table below
@@ -128,7 +132,7 @@ def _check_request(request: RunRequest, *, with_report: bool) -> None:
     from supplyshock.errors import ConsistencyError
 
     if request.chunked:
-        wanted = [flag for flag, on in (("--economy", request.economy), ("--report", with_report)) if on]
+        wanted = ["--report"] if with_report else []
         if wanted:
             why = [f"{request.n_members} members, --chunk-size {request.chunk_size}"]
             why += [f"--backend {request.backend}"] if request.backend != "local" else []
@@ -178,10 +182,11 @@ def _short_table(outcome: RunOutcome, top: int) -> RenderableType:
     if not len(short):
         return f"No region or sector runs short over {outcome.results.sizes['time']} days{note}."
     show = short.head(top)[list(SHORT_COLUMNS)].copy()
-    show["lost_output_usd"] = show["lost_output_usd"] / 1e9
+    show["output_at_risk_usd"] = show["output_at_risk_usd"] / 1e9
     return table(
         show.rename(columns=SHORT_COLUMNS),
-        f"Who runs short, worst first{note} ({len(short)} of {len(summary)} region-sectors short)",
+        f"Who runs short, worst first{note} ({len(short)} of {len(summary)} region-sectors short; "
+        "* output at risk = shortfall x value per tonne, an upper bound)",
     )
 
 
@@ -271,7 +276,7 @@ def _bands_tables(ds: xr.Dataset, top: int) -> list[RenderableType]:
             "P(short)": bands["p_short"],
             "first short day p5/p50/p95": days,
             "peak % p50 [p5, p95]": triple("peak_shortfall_pct"),
-            "lost USD bn p50 [p5, p95]": triple("lost_output_usd", 1e9),
+            "at risk* USD bn p50 [p5, p95]": triple("output_at_risk_usd", 1e9),
         },
         index=bands.index,
     )
@@ -281,11 +286,29 @@ def _bands_tables(ds: xr.Dataset, top: int) -> list[RenderableType]:
     ]
 
 
-def _total_lost(metrics: xr.Dataset) -> float:
-    """The headline total: lost output over all region-sectors (median over members), USD."""
+def _total_at_risk(metrics: xr.Dataset) -> float:
+    """Output at risk over all region-sectors (median over members), USD: an upper bound, not the headline."""
     from supplyshock.analysis.metrics import member_totals
 
-    return float(member_totals(metrics)["total_lost_output_usd"].median())
+    return float(member_totals(metrics)["total_output_at_risk_usd"].median())
+
+
+def headline_loss_text(outcome: RunOutcome) -> str:
+    """The one headline loss: value added lost through the input-output model, p50 [p5-p95]."""
+    from supplyshock.analysis.summary import loss_bands
+
+    if outcome.economy is None:
+        if outcome.chunked:
+            return "Value added lost: not computed for ensembles run in chunks (shortfalls in tonnes below)."
+        return "Value added lost: not valued (the dataset gives no value of output per tonne, or --no-economy); shortfalls in tonnes below."
+    b = loss_bands(outcome.economy) / 1e9
+    cur = str(outcome.economy.attrs.get("currency", "USD"))
+    va, go = b.loc["value_added_lost_usd"], b.loc["output_lost_usd"]
+    return (
+        f"Value added lost: {va['p50']:,.1f} bn {cur} (p5-p95 {va['p05']:,.1f}-{va['p95']:,.1f}); "
+        f"gross output lost {go['p50']:,.1f} bn ({go['p05']:,.1f}-{go['p95']:,.1f}); "
+        "input-output model, direct and through supply chains"
+    )
 
 
 def _tables(outcome: RunOutcome, metrics: xr.Dataset, top: int) -> list[RenderableType]:
@@ -295,7 +318,7 @@ def _tables(outcome: RunOutcome, metrics: xr.Dataset, top: int) -> list[Renderab
 
     ds = outcome.results
     note = _members_note(ds)
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [headline_loss_text(outcome)]
     if ds.sizes["member"] > 1:
         parts += _bands_tables(metrics, top)
     parts.append(_short_table(outcome, top))
@@ -303,21 +326,27 @@ def _tables(outcome: RunOutcome, metrics: xr.Dataset, top: int) -> list[Renderab
     if "price_index" in ds:
         peaks = price_peaks(ds, min_rise=PRICE_RISE_SHOWN)
         if len(peaks):
-            parts.append(table(peaks, f"Price peaks (index, 1 = baseline){note}", floats=",.2f"))
+            parts.append(table(peaks, f"Price peaks (index, 1 = baseline; USD/kg where a baseline price is known){note}", floats=",.2f"))
+            failed = peaks[peaks["at_cap_share"] > 0]
+            if len(failed):
+                which = ", ".join(
+                    f"{key[1]} ({key[0]}, {share:.0%} of members)" for key, share in zip(failed.index, failed["at_cap_share"], strict=True)
+                )
+                parts.append(f"Model failure: prices reach the ceiling price_index_max for {which}; those prices are not results.")
     if outcome.economy is not None:
         parts.append(_economy_table(outcome.economy, top))
-    parts.append(f"Total lost output: USD {_total_lost(metrics) / 1e9:,.1f} bn{note} (upper bound: see docs/data.md on values per tonne)")
+    parts.append(f"Output at risk (shortfall x value per tonne, an upper bound, not the loss): USD {_total_at_risk(metrics) / 1e9:,.1f} bn{note}")
     return parts
 
 
 def _economy_table(eco: xr.Dataset, top: int) -> RenderableType:
     from supplyshock.analysis.economy import economic_summary
 
-    shown = economic_summary(eco).head(top).rename(columns=lambda c: c.replace("_loss", "").replace("_", " "))
+    shown = (economic_summary(eco).head(top) / 1e6).rename(columns=lambda c: c.replace("_loss", "").replace("_usd", "").replace("_", " "))
     return table(
         shown,
-        "Lost gross output and value added through the input-output model "
-        "(WIOD 2011, USD million; direct = the industries using the shocked product, indirect = the rest)",
+        f"Gross output and value added lost by region and sector (USD million, {eco.attrs.get('currency', 'USD')}; "
+        "direct = the industries short of the material, indirect = the rest), median over members",
         floats=",.0f",
     )
 
@@ -346,7 +375,8 @@ def _payload(outcome: RunOutcome, metrics: xr.Dataset, report_path: Path | None)
             for meta, monthly in headline_tables(ds)
         ],
         "price_peaks": records(price_peaks(ds, min_rise=PRICE_RISE_SHOWN)) if "price_index" in ds else None,
-        "total_lost_output_usd": _total_lost(metrics),
+        "total_output_at_risk_usd": _total_at_risk(metrics),
+        "losses": None,
     }
     if ds.sizes["member"] > 1:
         frames = bands_frames(metrics, top=len(outcome.summary))
@@ -354,8 +384,14 @@ def _payload(outcome: RunOutcome, metrics: xr.Dataset, report_path: Path | None)
         payload["shortfall_probability_by_month_end"] = records(frames[1]) if frames is not None else []
     if outcome.economy is not None:
         from supplyshock.analysis.economy import economic_summary
+        from supplyshock.analysis.summary import country_table, loss_bands
 
-        payload["economy_usd_million"] = records(economic_summary(outcome.economy))
+        payload["losses"] = {
+            "currency": outcome.economy.attrs.get("currency"),
+            "bands": records(loss_bands(outcome.economy)),
+            "by_region_sector_usd": records(economic_summary(outcome.economy)),
+            "by_country": records(country_table(ds, outcome.economy)),
+        }
     payload["report"] = str(report_path) if report_path is not None else None
     return payload
 

@@ -23,7 +23,7 @@ _METRIC_HEADERS = {
     "days_to_first_shortfall": "days to first\nshortfall",
     "peak_shortfall_pct": "peak\nshortfall %",
     "cumulative_shortfall_t": "cumulative\nshortfall (t)",
-    "lost_output_usd": "lost output\n(USD)",
+    "output_at_risk_usd": "lost output\n(USD)",
 }
 
 

@@ -4,13 +4,7 @@ See ``docs/economy.md``.
 """
 
 from supplyshock.economy.cases import SyntheticCase, critical_supplier_shock, synthetic_mrio
-from supplyshock.economy.coupling import (
-    DEFAULT_MAGNET_DEPENDENCE,
-    load_country_map,
-    load_sector_map,
-    run_coupled,
-    shortfall_to_capacity_loss,
-)
+from supplyshock.economy.coupling import LOSS_DIMS, capacity_loss, run_coupled
 from supplyshock.economy.model import ARIOModel
 from supplyshock.economy.mrio import (
     MRIO,
@@ -30,7 +24,7 @@ from supplyshock.economy.params import (
 from supplyshock.economy.result import ARIOResult
 
 __all__ = [
-    "DEFAULT_MAGNET_DEPENDENCE",
+    "LOSS_DIMS",
     "MRIO",
     "ARIOModel",
     "ARIOParams",
@@ -39,16 +33,14 @@ __all__ = [
     "FinalDemandResponse",
     "SyntheticCase",
     "TradeCap",
+    "capacity_loss",
     "capacity_loss_profile",
     "critical_supplier_shock",
     "from_arrays",
     "from_dataframes",
     "from_pymrio",
-    "load_country_map",
     "load_default_mrio",
-    "load_sector_map",
     "read_wide_csv",
     "run_coupled",
-    "shortfall_to_capacity_loss",
     "synthetic_mrio",
 ]

@@ -56,7 +56,7 @@ VARIABLES: dict[str, Variable] = {
         lambda f, s: f.output_loss,
     ),
     "user_inventory": Variable("sector", "t", "Stocks held by the end users' cohorts (plants and their suppliers)", lambda f, s: f.user_stock),
-    "lost_output": Variable(
+    "output_at_risk": Variable(
         "sector",
         "USD",
         "Shortfall x value of output per tonne (USD at the price year of values.csv; an upper bound)",
@@ -135,6 +135,15 @@ def headlines_json(net: SupplyNetwork) -> str:
     return json.dumps(out)
 
 
+def _column_by(net: SupplyNetwork, table: str, key: str, column: str, order: list[str]) -> list[str]:
+    """A text column of a dataset table in the order of ``order`` ('' where absent)."""
+    df = net.tables[table]
+    if column not in df.columns:
+        return ["" for _ in order]
+    by = dict(zip(df[key].astype(str), df[column].astype(str), strict=True))
+    return [by.get(k, "") for k in order]
+
+
 def to_dataset(
     arrays: dict[str, np.ndarray],
     setup: Setup,
@@ -169,6 +178,9 @@ def to_dataset(
         "link_product": ("link", [net.products[i] for i in links.product]),
         "link_baseline_t": ("link", links.flow0),
         "country_market": ("country", [net.markets[i] for i in net.country_market]),
+        "country_mrio_region": ("country", _column_by(net, "countries", "country", "mrio_region", net.countries)),
+        "sector_mrio_sector": ("sector", _column_by(net, "sectors", "sector", "mrio_sector", net.sectors)),
+        "sector_product": ("sector", [net.products[i] for i in net.sector_product]),
     }
     data_vars = {}
     for name, arr in arrays.items():
@@ -176,6 +188,9 @@ def to_dataset(
         data_vars[name] = xr.Variable(_DIMS[var.grid], arr[None], attrs={"units": var.units, "description": var.description})
     ds = xr.Dataset(data_vars, coords=coords)
     ds["value_per_t"] = xr.Variable(("country", "sector"), net.value_per_t, attrs={"units": "USD/t"})
+    ds["value_price_year"] = xr.Variable(
+        ("country", "sector"), net.value_price_year, attrs={"units": "year", "description": "price year of value_per_t (NaN: not given)"}
+    )
     ds["price0"] = xr.Variable(("product",), net.price0, attrs={"units": "USD/t", "description": "baseline price, NaN where no source"})
     ds["price_cap"] = xr.Variable(
         ("member",), setup.p["price_index_max"], attrs={"units": "1", "description": "ceiling of the price index; a price at it is a model failure"}

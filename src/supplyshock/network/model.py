@@ -98,6 +98,7 @@ class SupplyNetwork:
     demand0: np.ndarray = field(init=False, repr=False)
     sector_product: np.ndarray = field(init=False, repr=False)
     value_per_t: np.ndarray = field(init=False, repr=False)
+    value_price_year: np.ndarray = field(init=False, repr=False)
     cover_days: np.ndarray = field(init=False, repr=False)
     strategic_days: np.ndarray = field(init=False, repr=False)
     price0: np.ndarray = field(init=False, repr=False)
@@ -274,8 +275,10 @@ class SupplyNetwork:
         pi = {p: i for i, p in enumerate(self.products)}
         si = {s: i for i, s in enumerate(self.sectors)}
         self.value_per_t = np.zeros((C, S))
+        self.value_price_year = np.full((C, S), np.nan)
         for row in _rows(t["values"]):
             self.value_per_t[ci[row.country], si[row.sector]] = float(row.value_usd_per_t)
+            self.value_price_year[ci[row.country], si[row.sector]] = float(getattr(row, "price_year", np.nan))
         self.value_per_t *= self.param("value_dependence_share")
         self.cover_days = np.zeros((C, P))
         for row in _rows(t["stocks"]):

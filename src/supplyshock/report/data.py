@@ -256,7 +256,7 @@ def ranked_shortfalls(ds: xr.Dataset, names: Mapping[str, str] | None = None) ->
     list of dict
         One row per (country, sector) with a shortfall: ``rank``, ``country``,
         ``country_name``, ``sector``, ``first_shortfall_date``, ``days_to_first_shortfall``,
-        ``peak_shortfall_pct``, ``cumulative_shortfall_t``, ``lost_output_usd`` (medians
+        ``peak_shortfall_pct``, ``cumulative_shortfall_t``, ``output_at_risk_usd`` (medians
         over members, as :func:`supplyshock.summarise`). Sorted by first shortfall, then
         by peak shortfall (largest first).
     """
@@ -276,7 +276,7 @@ def ranked_shortfalls(ds: xr.Dataset, names: Mapping[str, str] | None = None) ->
                 "days_to_first_shortfall": int(rec["days_to_first_shortfall"]),
                 "peak_shortfall_pct": clean_number(rec["peak_shortfall_pct"]),
                 "cumulative_shortfall_t": clean_number(rec["cumulative_shortfall_t"]),
-                "lost_output_usd": clean_number(rec["lost_output_usd"]),
+                "output_at_risk_usd": clean_number(rec["output_at_risk_usd"]),
             }
         )
     return rows
@@ -297,14 +297,14 @@ def headline(ds: xr.Dataset, ranked: Sequence[Mapping[str, Any]]) -> dict[str, A
     dict
         ``region_sectors_short`` (count), ``first_short`` (the first row, or None),
         ``peak_shortfall_pct`` (largest), ``cumulative_shortfall_t`` and
-        ``lost_output_usd`` (totals of the median rows), ``members`` and ``days``.
+        ``output_at_risk_usd`` (totals of the median rows), ``members`` and ``days``.
     """
     return {
         "region_sectors_short": len(ranked),
         "first_short": dict(ranked[0]) if ranked else None,
         "peak_shortfall_pct": clean_number(max((r["peak_shortfall_pct"] or 0.0 for r in ranked), default=0.0)),
         "cumulative_shortfall_t": clean_number(sum(r["cumulative_shortfall_t"] or 0.0 for r in ranked)),
-        "lost_output_usd": clean_number(sum(r["lost_output_usd"] or 0.0 for r in ranked)),
+        "output_at_risk_usd": clean_number(sum(r["output_at_risk_usd"] or 0.0 for r in ranked)),
         "members": int(ds.sizes["member"]),
         "days": int(ds.sizes["time"]),
     }

@@ -393,8 +393,8 @@ def build_figures(
     -------
     dict
         ``timeline``, ``sankey_baseline`` (when asked for), ``sankey_shocked``,
-        ``stocks``, ``shortfall_region``, ``shortfall_sector``, ``lost_output_region``,
-        ``lost_output_sector``, ``prices``.
+        ``stocks``, ``shortfall_region``, ``shortfall_sector``, ``output_at_risk_region``,
+        ``output_at_risk_sector``, ``prices``.
     """
     x = dates_iso(ds)
     end = (pd.Timestamp(x[-1]) + pd.Timedelta(days=1)).date().isoformat()
@@ -414,11 +414,11 @@ def build_figures(
     figs["shortfall_sector"] = band_figure(
         x, band_series(ds, "shortfall", "sector"), title="Shortfall by end-use sector (t/day)", yaxis="t/day", members=members
     )
-    figs["lost_output_region"] = band_figure(
-        x, band_series(ds, "lost_output", "country", cumulative=True), title="Lost output by region, to date (USD)", yaxis="USD", members=members
+    figs["output_at_risk_region"] = band_figure(
+        x, band_series(ds, "output_at_risk", "country", cumulative=True), title="Lost output by region, to date (USD)", yaxis="USD", members=members
     )
-    figs["lost_output_sector"] = band_figure(
-        x, band_series(ds, "lost_output", "sector", cumulative=True), title="Lost output by sector, to date (USD)", yaxis="USD", members=members
+    figs["output_at_risk_sector"] = band_figure(
+        x, band_series(ds, "output_at_risk", "sector", cumulative=True), title="Lost output by sector, to date (USD)", yaxis="USD", members=members
     )
     figs["prices"] = prices_figure(ds, x)
     return figs

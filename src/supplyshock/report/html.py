@@ -46,7 +46,7 @@ REQUIRED_VARIABLES: tuple[str, ...] = (
     "shortfall",
     "demand",
     "inventory",
-    "lost_output",
+    "output_at_risk",
     "price_index",
     "process_use",
     "final_use",

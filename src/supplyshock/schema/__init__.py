@@ -7,7 +7,10 @@ Three CSV files beside this module declare what the code reads:
   default, bounds, whether a scenario may declare it uncertain, and what it does;
 - ``tables.csv``: each dataset table, whether it is required and its key columns;
 - ``columns.csv``: each table's columns with type, unit, whether required and whether
-  negative values are refused.
+  negative values are refused;
+- ``metrics.csv``: each result metric a run reports, its unit, its level (``sector``: per
+  member, country and end-use sector; ``loss``: money lost through the input-output model,
+  per member and in total or per country) and its meaning.
 
 Validation (datasets, scenario ``parameters:`` and ``uncertain:``), the engine's defaults,
 the list of uncertain parameters and the tables in ``docs/`` are all derived from these
@@ -33,9 +36,11 @@ from typing import Literal
 __all__ = [
     "BASES",
     "COLUMNS",
+    "METRICS",
     "PARAMETERS",
     "TABLES",
     "Column",
+    "Metric",
     "Parameter",
     "Table",
     "defaults",
@@ -187,6 +192,29 @@ BASES: dict[str, str] = {
     "assumption": "no figure found; a stated assumption a scenario may change",
     "definition": "true by definition (a unit, an identity)",
 }
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One result metric: unit, level and meaning."""
+
+    name: str
+    unit: str
+    level: Literal["sector", "loss"]
+    description: str
+
+
+def _load_metrics() -> dict[str, Metric]:
+    out: dict[str, Metric] = {}
+    for row in _read("metrics.csv"):
+        if row["level"] not in ("sector", "loss"):
+            raise ValueError(f"schema/metrics.csv: {row['name']}: unknown level {row['level']!r}")
+        out[row["name"]] = Metric(row["name"], row["unit"], row["level"], row["description"])  # type: ignore[arg-type]
+    return out
+
+
+#: Every result metric, by name, in display order.
+METRICS: dict[str, Metric] = _load_metrics()
 
 #: Every parameter the code reads, by name.
 PARAMETERS: dict[str, Parameter] = _load_parameters()

@@ -360,5 +360,5 @@ class RunSummary(BaseModel):
     price_peaks: list[dict[str, Any]]
     dates: list[str] = Field(description="Simulated days (empty when series are not asked for).")
     series: dict[str, dict[str, dict[str, list[float | None]]]] = Field(
-        description="{chart: {key: {median, p05, p95}}} for shortfall_region, lost_output_region (cumulative), stocks_final (t), prices."
+        description="{chart: {key: {median, p05, p95}}} for shortfall_region, output_at_risk_region (cumulative), stocks_final (t), prices."
     )

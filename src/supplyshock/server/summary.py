@@ -24,7 +24,7 @@ def _series(ds: xr.Dataset) -> dict[str, Any]:
     final = str(ds["product"].values[-1])
     return {
         "shortfall_region": band_series(ds, "shortfall", "country"),
-        "lost_output_region": band_series(ds, "lost_output", "country", cumulative=True),
+        "output_at_risk_region": band_series(ds, "output_at_risk", "country", cumulative=True),
         "stocks_final": band_series(ds, "inventory", "country", select={"product": final}),
         "prices": {k: v for k, v in price_series(ds).items() if k.endswith("/" + final)},
     }

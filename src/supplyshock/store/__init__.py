@@ -25,7 +25,7 @@ Examples
 
 from supplyshock.store.duck import connect_with_retry
 from supplyshock.store.home import HOME_ENV, default_home
-from supplyshock.store.records import DEFAULT_STATISTIC, REQUIRED_ATTRS, SUMMARY_METRICS
+from supplyshock.store.records import DEFAULT_STATISTIC, LOSS_METRICS, REQUIRED_ATTRS, SUMMARY_METRICS
 from supplyshock.store.results import EXPORT_FORMATS, ExportFormat, member_quantile_series, open_results, save_results
 from supplyshock.store.runs import SCHEMA_VERSION, STORE_FILENAME, RunStore, default_store_path, new_run_id
 
@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_STATISTIC",
     "EXPORT_FORMATS",
     "HOME_ENV",
+    "LOSS_METRICS",
     "REQUIRED_ATTRS",
     "SCHEMA_VERSION",
     "STORE_FILENAME",

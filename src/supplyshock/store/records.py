@@ -24,29 +24,30 @@ import pandas as pd
 import xarray as xr
 
 from supplyshock.errors import StoreError
+from supplyshock.schema import METRICS
 
 __all__ = [
     "DEFAULT_STATISTIC",
+    "LOSS_METRICS",
     "REQUIRED_ATTRS",
     "SCENARIO_ATTRS",
     "SERIES_COLUMNS",
     "SUMMARY_COLUMNS",
     "SUMMARY_METRICS",
+    "TOTALS_COLUMNS",
     "json_default",
     "normalize_series",
     "normalize_summary",
+    "normalize_totals",
     "params_to_json",
     "parse_created",
     "run_metadata",
 ]
 
-#: Metric columns of ``run_summary``.
-SUMMARY_METRICS: tuple[str, ...] = (
-    "days_to_first_shortfall",
-    "peak_shortfall_pct",
-    "cumulative_shortfall_t",
-    "lost_output_usd",
-)
+#: Metric columns of ``run_summary``: the (country, sector) metrics of ``schema/metrics.csv``.
+SUMMARY_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS.values() if m.level == "sector")
+#: Money lost through the input-output model, recorded in ``run_totals`` (total and per country).
+LOSS_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS.values() if m.level == "loss")
 #: Statistic recorded for summary metric columns that carry no statistic of their own
 #: (:func:`supplyshock.analysis.summary.summarise` reports medians over members).
 DEFAULT_STATISTIC = "median"
@@ -314,6 +315,33 @@ def normalize_summary(summary: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     _text(out, ("country", "sector", "statistic"), "summary")
     _numeric(out, SUMMARY_METRICS, "summary")
+    return out
+
+
+#: Columns of ``run_totals`` besides ``run_id``.
+TOTALS_COLUMNS: tuple[str, ...] = ("metric", "country", "statistic", "value")
+
+
+def normalize_totals(totals: pd.DataFrame) -> pd.DataFrame:
+    """Check a totals frame (money lost through the input-output model) for ``run_totals``.
+
+    Raises
+    ------
+    StoreError
+        A column is missing, a metric unknown or a value not numeric.
+    """
+    if not isinstance(totals, pd.DataFrame):
+        raise StoreError(f"totals must be a pandas DataFrame, got {type(totals).__name__}")
+    missing = [c for c in TOTALS_COLUMNS if c not in totals.columns]
+    if missing:
+        raise StoreError(f"totals lack column(s) {', '.join(missing)}; need {', '.join(TOTALS_COLUMNS)}")
+    out = totals[list(TOTALS_COLUMNS)].copy()
+    unknown = sorted(set(out["metric"].astype(str)) - set(LOSS_METRICS))
+    if unknown:
+        raise StoreError(f"totals name unknown metric(s) {', '.join(unknown)}; known: {', '.join(LOSS_METRICS)}")
+    out["country"] = out["country"].fillna("")
+    _text(out, ("metric", "country", "statistic"), "totals")
+    _numeric(out, ("value",), "totals")
     return out
 
 

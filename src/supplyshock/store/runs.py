@@ -21,12 +21,16 @@ Tables
     ``status``, ``supplyshock_version``, ``scenario_json`` (the scenario, as JSON; named
     ``scenario_yaml`` before schema version 4) and ``params`` (JSON).
 ``run_summary``
-    One row per (run, country, sector, statistic) with the metrics
-    ``days_to_first_shortfall`` (NULL when there is no shortfall),
-    ``peak_shortfall_pct``, ``cumulative_shortfall_t`` and ``lost_output_usd``.
+    One row per (run, country, sector, statistic) with the metrics of level ``sector`` in
+    ``schema/metrics.csv`` (``days_to_first_shortfall``, NULL when there is no shortfall,
+    ``peak_shortfall_pct``, ``cumulative_shortfall_t``, ``output_at_risk_usd``, named
+    ``lost_output_usd`` before schema version 5, ``first_stoppage_day``, ...).
     ``statistic`` names how members were aggregated: ``"median"`` (the default, as
     reported by :func:`supplyshock.analysis.summary.summarise`) for the plain metric
     columns, ``"p05"``, ``"p95"``... for member quantiles.
+``run_totals``
+    Money lost through the input-output model (metrics of level ``loss``), per (run,
+    metric, country, statistic); ``country`` is empty for the run's total.
 ``run_series``
     Optional long table (``variable``, ``time``, ``country``, ``item``, ``statistic``,
     ``value``) of member statistics of daily series, e.g. as made by
@@ -79,8 +83,10 @@ from supplyshock.store.home import default_home
 from supplyshock.store.records import (
     SERIES_COLUMNS,
     SUMMARY_COLUMNS,
+    TOTALS_COLUMNS,
     normalize_series,
     normalize_summary,
+    normalize_totals,
     params_to_json,
     parse_created,
     run_metadata,
@@ -215,6 +221,25 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     # the scenario has always been stored as JSON; the column now says so
     4: ("ALTER TABLE runs RENAME COLUMN scenario_yaml TO scenario_json",),
+    # shortfall x value is an upper bound of output at risk, not a loss; plant-level metrics;
+    # money lost through the input-output model, in total and per country (run_totals)
+    5: (
+        "ALTER TABLE run_summary RENAME COLUMN lost_output_usd TO output_at_risk_usd",
+        "ALTER TABLE run_summary ADD COLUMN first_stoppage_day DOUBLE",
+        "ALTER TABLE run_summary ADD COLUMN peak_stopped_pct DOUBLE",
+        "ALTER TABLE run_summary ADD COLUMN plant_days_lost DOUBLE",
+        "ALTER TABLE run_summary ADD COLUMN days_short DOUBLE",
+        """
+        CREATE TABLE run_totals (
+            run_id TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            country TEXT NOT NULL,
+            statistic TEXT NOT NULL,
+            value DOUBLE,
+            PRIMARY KEY (run_id, metric, country, statistic)
+        )
+        """,
+    ),
 }
 #: The run store's schema.
 RUN_SCHEMA = Schema(label="run store", version_table="schema_version", migrations=_MIGRATIONS)
@@ -303,6 +328,7 @@ class RunStore:
         series: pd.DataFrame | None = None,
         status: str = "complete",
         run_id: str | None = None,
+        totals: pd.DataFrame | None = None,
     ) -> str:
         """Record a run in one transaction.
 
@@ -317,7 +343,7 @@ class RunStore:
         summary
             Summary metrics per country and sector: columns ``country``, ``sector`` and
             every one of ``days_to_first_shortfall``, ``peak_shortfall_pct``,
-            ``cumulative_shortfall_t``, ``lost_output_usd`` (NaN becomes NULL).
+            ``cumulative_shortfall_t``, ``output_at_risk_usd`` (NaN becomes NULL).
             Optionally a ``statistic`` column (default ``"median"``), or instead wide
             member-quantile columns named ``<metric>_<statistic>`` such as
             ``peak_shortfall_pct_p95``, which become rows of that statistic.
@@ -334,6 +360,10 @@ class RunStore:
             Run status, e.g. ``"complete"``.
         run_id
             Use this id instead of making one with :func:`new_run_id`.
+        totals
+            Optional money lost through the input-output model (``run_totals``): columns
+            ``metric`` (one of :data:`~supplyshock.store.records.LOSS_METRICS`), ``country``
+            (``""`` for the whole run), ``statistic`` (e.g. ``p50``) and ``value`` (USD).
 
         Returns
         -------
@@ -357,6 +387,7 @@ class RunStore:
         row = {**meta, "recorded": _utcnow(), "results_path": str(results), "status": status, "params": params_to_json(params)}
         summary_frame = None if summary is None else normalize_summary(summary)
         series_frame = None if series is None else normalize_series(series)
+        totals_frame = None if totals is None else normalize_totals(totals)
 
         with self._connect() as con:
             rid = run_id if run_id is not None else self._fresh_run_id(con, meta["created"])
@@ -367,6 +398,8 @@ class RunStore:
                         self._insert_summary(con, rid, summary_frame)
                     if series_frame is not None and len(series_frame):
                         self._insert_series(con, rid, series_frame)
+                    if totals_frame is not None and len(totals_frame):
+                        insert_frame(con, "run_totals", totals_frame, TOTALS_COLUMNS, constants={"run_id": rid})
             except duckdb.Error as exc:
                 raise StoreError(f"cannot record run {rid} in {self.path}: {one_line(exc)}; nothing was recorded") from exc
         return rid
@@ -448,6 +481,9 @@ class RunStore:
                 f"SELECT {cols} FROM run_summary WHERE run_id = ? ORDER BY country, sector, statistic",
                 [rid],
             ).df()
+            totals = con.execute(
+                f"SELECT {', '.join(TOTALS_COLUMNS)} FROM run_totals WHERE run_id = ? ORDER BY metric, country, statistic", [rid]
+            ).df()
         record["params"] = json.loads(record["params"]) if record.get("params") else {}
         record["scenario_yaml"] = record["scenario_json"]
         start = pd.Timestamp(record["start"])
@@ -455,6 +491,7 @@ class RunStore:
             None if pd.isna(d) else (start + pd.Timedelta(days=int(d))).date() for d in summary["days_to_first_shortfall"]
         ]
         record["summary"] = summary
+        record["totals"] = totals
         return record
 
     def get_series(self, run_id: str, variable: str | None = None) -> pd.DataFrame:
@@ -601,7 +638,7 @@ class RunStore:
             rid = self._resolve(con, run_id)
             row = con.execute("SELECT results_path FROM runs WHERE run_id = ?", [rid]).fetchone()
             with transaction(con):
-                for table in ("run_series", "run_summary", "runs"):
+                for table in ("run_series", "run_summary", "run_totals", "runs"):
                     con.execute(f"DELETE FROM {table} WHERE run_id = ?", [rid])
         if delete_results and row is not None:
             try:

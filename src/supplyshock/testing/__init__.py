@@ -124,7 +124,7 @@ def assert_nonnegative(ds: xr.Dataset) -> None:
     """No negative or non-finite stock, flow or price in a results Dataset."""
     __tracebackhide__ = True
     for name, var in ds.data_vars.items():
-        if var.dtype.kind != "f" or name in ("price0", "days_to_first_shortfall"):
+        if var.dtype.kind != "f" or name in ("price0", "days_to_first_shortfall", "value_price_year"):
             continue
         v = var.values
         assert np.isfinite(v).all(), f"{name}: not finite"

@@ -38,7 +38,7 @@ CsvVariable = Literal[
     "shortfall",
     "demand",
     "delivered",
-    "lost_output",
+    "output_at_risk",
     "inventory",
     "production",
     "imports",

@@ -110,10 +110,10 @@
       var f = h.first_short;
       $("kpi-first").textContent = f ? (f.country + " " + f.sector + ", " + f.first_shortfall_date) : "nobody";
       $("kpi-peak").textContent = fmt(h.peak_shortfall_pct, 1) + " %";
-      $("kpi-lost").textContent = "USD " + fmt((h.lost_output_usd || 0) / 1e9, 2) + " bn";
+      $("kpi-lost").textContent = "USD " + fmt((h.output_at_risk_usd || 0) / 1e9, 2) + " bn";
       var rows = s.ranked.slice(0, 20).map(function (r) {
         return "<tr><td>" + r.rank + "</td><td>" + esc(r.country_name) + "</td><td>" + esc(r.sector) + "</td><td>" + esc(r.first_shortfall_date) +
-               "</td><td class=num>" + fmt(r.peak_shortfall_pct, 1) + "</td><td class=num>" + fmt((r.lost_output_usd || 0) / 1e6, 1) + "</td></tr>";
+               "</td><td class=num>" + fmt(r.peak_shortfall_pct, 1) + "</td><td class=num>" + fmt((r.output_at_risk_usd || 0) / 1e6, 1) + "</td></tr>";
       });
       document.querySelector("#ranked tbody").innerHTML = rows.join("") || "<tr><td colspan=6>Nobody runs short.</td></tr>";
       var cfg = {displaylogo: false, responsive: true};
@@ -124,7 +124,7 @@
       var product = priceKeys.length ? priceKeys[0].split("/").slice(1).join("/") : "last-stage product";
       var drawn = [
         Plotly.react("chart-shortfall", bandTraces(s.series.shortfall_region, byIndex), layout("Shortfall by region, t/day" + note, "t/day"), cfg),
-        Plotly.react("chart-lost", bandTraces(s.series.lost_output_region, byIndex), layout("Lost output by region to date, USD" + note, "USD"), cfg),
+        Plotly.react("chart-lost", bandTraces(s.series.output_at_risk_region, byIndex), layout("Lost output by region to date, USD" + note, "USD"), cfg),
         Plotly.react("chart-stocks", bandTraces(s.series.stocks_final, byIndex), layout("Stocks of " + product + " by region, t" + note, "t"), cfg),
         Plotly.react("chart-prices", bandTraces(s.series.prices, byIndex, function (k) { return k.split("/")[0] === firstMarket ? "solid" : "dot"; }),
                      layout("Price index (1 = baseline)" + note, "index"), cfg)
