@@ -64,21 +64,47 @@ def _add_recipe_without_producer(folder: Path, output_t: str) -> None:
     _write(folder, "facilities", fac)
 
 
-def test_recipe_whose_input_nobody_makes_does_not_balance(gallium_copy: Path) -> None:
-    """A running process whose input no country makes or imports breaks the baseline balance."""
+def test_running_recipe_whose_input_nobody_makes_is_named(gallium_copy: Path) -> None:
+    """A running process whose input no country makes or imports: the input, the process and the facility are named."""
     _add_recipe_without_producer(gallium_copy, output_t="2")
-    with pytest.raises(DataError, match=r"baseline does not balance for 2 \(country, product\) pair\(s\); first: KOR/"):
+    with pytest.raises(DataError, match=r"recipes\.csv: process 'ga_epi' needs input 'ga_tmga'.*KOR/ga_epi \(.*facilities\.csv line \d+"):
         ss.load_network(str(gallium_copy))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the network does not check that every process input has a producer or a supplier: an idle process whose input "
-    "no country makes loads silently and can never run (a check for supplyshock.network, outside the data's scope)",
-)
 def test_idle_recipe_whose_input_nobody_makes_is_an_error(gallium_copy: Path) -> None:
+    """An idle process (output 0, capacity 5) whose input nobody makes balances, but can never run: refused."""
     _add_recipe_without_producer(gallium_copy, output_t="0")
+    with pytest.raises(DataError, match=r"recipes\.csv: process 'ga_epi' needs input 'ga_tmga', which no country produces") as exc:
+        ss.load_network(str(gallium_copy))
+    assert "facilities.csv line" in str(exc.value) and "Add a producer of 'ga_tmga'" in str(exc.value)
+    # also with the balance check off (as the commands that only show data load it)
     with pytest.raises(DataError, match="ga_tmga"):
+        ss.load_network(str(gallium_copy), check=False)
+
+
+def test_input_with_an_idle_producer_runs_into_the_balance(gallium_copy: Path) -> None:
+    """The input can be made (an idle producer has capacity) but nobody makes it at baseline: the balance names the node."""
+    _add_recipe_without_producer(gallium_copy, output_t="2")
+    recipes = _read(gallium_copy, "recipes")
+    recipes.loc[len(recipes)] = {
+        "process": "ga_tmga_synthesis",
+        "product": "ga_tmga",
+        "role": "output",
+        "quantity": "1",
+        "basis": "definition",
+        "source": "test",
+    }
+    _write(gallium_copy, "recipes", recipes)
+    fac = _read(gallium_copy, "facilities")
+    fac.loc[len(fac)] = fac.iloc[0].to_dict() | {
+        "country": "JPN",
+        "process": "ga_tmga_synthesis",
+        "output_t": "0",
+        "capacity_t": "5",
+        "capacity_source": "reported: test",
+    }
+    _write(gallium_copy, "facilities", fac)
+    with pytest.raises(DataError, match=r"baseline does not balance for 2 \(country, product\) pair\(s\); first: KOR/"):
         ss.load_network(str(gallium_copy))
 
 

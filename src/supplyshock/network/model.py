@@ -117,6 +117,7 @@ class SupplyNetwork:
         self._recipes()
         self._facilities()
         self._links_and_demand()
+        self._check_inputs_supplied()
         self._stocks_values_prices()
         self._cohorts()
         self._check_headlines()
@@ -267,6 +268,38 @@ class SupplyNetwork:
                     f"product in sectors.csv ({self.products[self.sector_product[si[row.sector]]]!r})"
                 )
             self.demand0[ci[row.country], si[row.sector]] = float(row.demand_t)
+
+    def _check_inputs_supplied(self) -> None:
+        """Every input of a facility with capacity has a producer (a facility with capacity) or a trade flow.
+
+        A process whose input no country can make and nobody ships can never run: idle, it
+        would load silently (its zero output balances), so it is refused here, naming the
+        recipe, the process, the input and the facility. (A running one breaks the baseline
+        balance as well; this message says why.)
+        """
+        t = self.tables
+        has_cap = self.capacity > 0  # (C, J)
+        made = np.einsum("cj,cjp->p", has_cap.astype(float), (self.recipe_out > 0).astype(float)) > 0
+        shipped = np.zeros(len(self.products), dtype=bool)
+        shipped[self.link_product[self.link_flow0 > 0]] = True
+        fac = t["facilities"]
+        ci = {c: i for i, c in enumerate(self.countries)}
+        ji = {j: i for i, j in enumerate(self.processes)}
+        for line, row in enumerate(_rows(fac)):
+            c, j = ci[row.country], ji[row.process]
+            if not has_cap[c, j]:
+                continue
+            for p in np.flatnonzero(self.recipe_in[c, j] > 0):
+                if made[p] or shipped[p]:
+                    continue
+                product = self.products[p]
+                raise DataError(
+                    f"{_where(t['recipes'], 'recipes')}: process {row.process!r} needs input {product!r}, which no country "
+                    "produces (no facility with capacity runs a process that outputs it) and no trade flow supplies; "
+                    f"facility {row.country}/{row.process} ({_where(fac, 'facilities')} line {line + 2}, capacity "
+                    f"{self.capacity[c, j]:g} t/yr) cannot run. Add a producer of {product!r} to facilities.csv or a "
+                    "supplier to trade.csv, or remove the facility"
+                )
 
     def _stocks_values_prices(self) -> None:
         t = self.tables
