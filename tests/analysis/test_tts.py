@@ -15,6 +15,7 @@ from supplyshock.analysis.tts import (
     TTSModel,
     compare_summary,
     compare_tts,
+    engine_first_shortfall,
     network_nodes,
     time_to_survive,
 )
@@ -95,9 +96,60 @@ def test_reexport_rule(make_network: Callable[..., SupplyNetwork]) -> None:
         stocks=[{"country": "Q", "product": "w", "cover_days": 73.0}],
     )
     cut = Node("link", "P", importer="Q", product="w")
-    # Q: 10 t stock, R's 10 t/yr of output can go to Q (R then buys more from P): 10 / (40/365)
-    assert TTSModel(net, in_transit=False).tts(cut) == pytest.approx(10 / (40 * DAY), rel=1e-6)
-    assert math.isinf(TTSModel(net, in_transit=False, reexport=True).tts(cut))
+    # without the end-use restriction: Q has 10 t of stock and R's 10 t/yr of output can go to
+    # Q (R then buys more from P): 10 / (40/365); with re-export the cut is absorbed
+    assert TTSModel(net, in_transit=False, end_use_restriction=False).tts(cut) == pytest.approx(10 / (40 * DAY), rel=1e-6)
+    assert math.isinf(TTSModel(net, in_transit=False, reexport=True, end_use_restriction=False).tts(cut))
+    # with it, 50 of R's 60 t/yr of supply originate in P, so R may send Q only 1/6 of its
+    # output: 10 / ((50 - 10/6)/365) days, with or without re-export (R imports only from P)
+    restricted = 10 / ((50 - 10 / 6) * DAY)
+    assert TTSModel(net, in_transit=False).tts(cut) == pytest.approx(restricted, rel=1e-6)
+    assert TTSModel(net, in_transit=False, reexport=True).tts(cut) == pytest.approx(restricted, rel=1e-6)
+    # a facility cut is not a control: no end-use rows, the same TTS either way
+    mine = Node("facility", "R", "make")
+    assert TTSModel(net, in_transit=False).tts(mine) == TTSModel(net, in_transit=False, end_use_restriction=False).tts(mine)
+
+
+def test_end_use_restriction_follows_material_through_processing(make_network: Callable[..., SupplyNetwork]) -> None:
+    # E mines ore and refines metal; it ships metal to D and ore to T, which refines it for
+    # its own use and has spare refining capacity. Cutting E->D metal: T's metal is made
+    # from E's ore, so under the restriction T may not pass it on to D.
+    net = make_network(
+        countries=["E", "T", "D"],
+        products=[("ore", "mine"), ("metal", "refine")],
+        recipes=[
+            {"process": "mine", "product": "ore", "role": "output", "quantity": 1.0},
+            {"process": "refine", "product": "ore", "role": "input", "quantity": 1.0},
+            {"process": "refine", "product": "metal", "role": "output", "quantity": 1.0},
+        ],
+        facilities=[
+            {"country": "E", "process": "mine", "output_t": 100.0, "capacity_t": 200.0},
+            {"country": "E", "process": "refine", "output_t": 50.0, "capacity_t": 100.0},
+            {"country": "T", "process": "refine", "output_t": 50.0, "capacity_t": 100.0},
+        ],
+        trade=[
+            {"exporter": "E", "importer": "D", "product": "metal", "flow_t": 30.0},
+            {"exporter": "E", "importer": "T", "product": "ore", "flow_t": 50.0},
+        ],
+        demand=[
+            {"country": "E", "product": "metal", "demand_t": 20.0},
+            {"country": "T", "product": "metal", "demand_t": 50.0},
+            {"country": "D", "product": "metal", "demand_t": 30.0},
+        ],
+        stocks=[{"country": "D", "product": "metal", "cover_days": 36.5}],  # 3 t
+    )
+    cut = Node("link", "E", importer="D", product="metal")
+    free = TTSModel(net, in_transit=False, end_use_restriction=False)
+    held = TTSModel(net, in_transit=False)
+    assert math.isinf(free.tts(cut))  # T refines more of E's ore and ships the metal to D
+    e, t = net.countries.index("E"), net.countries.index("T")
+    share = held.origin_share(e, net.products.index("metal"))
+    assert share[t, net.products.index("metal")] == pytest.approx(1.0) and share[e].sum() == 0.0
+    assert held.tts(cut) == pytest.approx(3 / (30 * DAY), rel=1e-6)  # D lives on its own stock
+    # the performance impact sees the same rows: over 73 days D loses 30 t/yr x 73 days - 3 t
+    lost = float(held.performance_impact(cut, 73.0)["lost_t"].sum())
+    assert lost == pytest.approx(30 * DAY * 73 - 3, rel=1e-6)
+    assert float(free.performance_impact(cut, 73.0)["lost_t"].sum()) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_unknown_node_and_missing_inputs(two_suppliers: SupplyNetwork, make_network: Callable[..., SupplyNetwork]) -> None:
@@ -123,16 +175,58 @@ def test_unknown_node_and_missing_inputs(two_suppliers: SupplyNetwork, make_netw
 def test_default_dataset_every_node(network: SupplyNetwork) -> None:
     nodes = network_nodes(network)
     tab = time_to_survive(network, nodes, ttr=120.0)  # the market's and users' stocks last about three months
-    assert len(tab) == len(nodes) == 20 + 23 + len(np.argwhere(network.exports0 > 0))
+    assert len(tab) == len(nodes) == len(network.tables["facilities"]) + len(network.tables["trade"]) + len(np.argwhere(network.exports0 > 0))
     assert (tab["tts_days"] > 0).all()
-    # China's magnet plants are the shortest-lived cut; all Chinese stages are finite
-    assert tab.index[0] == "CHN/magnet"
-    for proc in ("mining", "separation", "ndpr_metal", "dytb_metal", "magnet"):
+    # all Chinese stages are finite, and losing China's magnet plants is shorter than a 120-day recovery
+    for proc in ("mining_bastnaesite", "mining_ionic", "separation_bastnaesite", "separation_ionic", "ndpr_metal", "dytb_metal", "magnet"):
         assert np.isfinite(tab.loc[f"CHN/{proc}", "tts_days"])
     assert bool(tab.loc["CHN/magnet", "vulnerable"])
     # more stock never shortens survival
     strat = time_to_survive(network, [Node("facility", "CHN", "magnet")], strategic=True)
     assert strat["tts_days"].iloc[0] >= tab.loc["CHN/magnet", "tts_days"] - 1e-9
+
+
+def test_single_magnet_link_is_finite_under_end_use_restriction(network: SupplyNetwork) -> None:
+    """Cutting China's magnets to one importer no longer passes through third countries.
+
+    Every magnet maker outside China (Japan, Germany) uses Chinese metal or oxide, so none
+    may ship magnets to the cut importer: an importer that makes no magnets lives on its
+    own stock, ``S / d``. Without the restriction the cut is absorbed by swaps (inf).
+    """
+    model = TTSModel(network)
+    free = TTSModel(network, end_use_restriction=False)
+    p = network.products.index("ndfeb_magnet")
+    for importer in ("USA", "KOR", "EUR"):
+        cut = Node("link", "CHN", importer=importer, product="ndfeb_magnet")
+        c = network.countries.index(importer)
+        assert math.isinf(free.tts(cut))
+        assert model.tts(cut) == pytest.approx(model.stock[c, p] / (network.final_demand0[c, p] * DAY), rel=1e-6)
+    # Japan makes magnets of its own: it holds out longer than on its stock alone
+    jpn = Node("link", "CHN", importer="JPN", product="ndfeb_magnet")
+    c = network.countries.index("JPN")
+    assert model.tts(jpn) > model.stock[c, p] / (network.final_demand0[c, p] * DAY)
+    # more constraints never lengthen survival; facility cuts are unchanged
+    nodes = network_nodes(network)
+    held = np.array([model.tts(n) for n in nodes])
+    loose = np.array([free.tts(n) for n in nodes])
+    assert (held <= loose * (1 + 1e-9)).all()
+    fac = np.array([n.kind == "facility" for n in nodes])
+    np.testing.assert_allclose(held[fac], loose[fac], rtol=1e-9)
+
+
+def test_engine_first_shortfall_per_node(network: SupplyNetwork) -> None:
+    """The LP is optimistic: the engine's first shortfall for the same cut is not later, and the cut importer runs short."""
+    nodes = [Node("link", "CHN", importer="USA", product="ndfeb_magnet"), Node("exports", "CHN", product="ndfeb_magnet")]
+    model = TTSModel(network)
+    eng = engine_first_shortfall(network, nodes, horizon_days=200)
+    assert list(eng.index) == [n.label for n in nodes]
+    for n in nodes:
+        day = float(eng.loc[n.label, "engine_first_shortfall_days"])
+        assert np.isfinite(day) and day <= model.tts(n) + 1.0
+    assert eng.loc[nodes[0].label, "engine_first_short"] == "USA"
+    # a total ban starves more region-sectors than a bilateral one
+    assert eng.loc[nodes[1].label, "engine_short_region_sectors"] > eng.loc[nodes[0].label, "engine_short_region_sectors"]
+    assert (eng["engine_horizon_days"] == 200).all()
 
 
 def test_engine_first_shortfall_not_before_lp_bound(network: SupplyNetwork) -> None:

@@ -13,10 +13,32 @@ horizon of ``t`` days, with cumulative quantities (tonnes over the horizon):
       sum_j rin[c,j,p] a[c,j] - sum_j rout[c,j,p] a[c,j] + sum_{l out} x[l] - sum_{l in} x[l] + D[c,p]/365 * t <= S[c,p]
 
 * a country exports only what it makes or holds (no re-export of imports), unless
-  ``reexport=True``: ``sum_{l out} x[l] - sum_j rout[c,j,p] a[c,j] <= S[c,p]``.
+  ``reexport=True``: ``sum_{l out} x[l] - sum_j rout[c,j,p] a[c,j] <= S[c,p]``;
+* end-use restriction (``end_use_restriction=True``, the default), when n is a link or all
+  of an exporter e's links of a product p: a cut link is read as an export control whose
+  licences carry end-user declarations, so third countries may not pass e's material on to
+  the cut destinations D. Each third country k ships p to D at most the part of what it
+  makes or holds that does not originate in e::
+
+      sum_{l: k -> D, p} x[l] - (1 - o[k,p]) sum_j rout[k,j,p] a[k,j] <= (1 - o[k,p]) S[k,p]
+
+  where ``o[k,p]`` is the baseline share of k's supply of p that originates in e, over p
+  and every product upstream of it (imports carry their supplier's share, a part made
+  with a controlled input is controlled), computed by the engine's rule for
+  ``no_reexport`` (:meth:`supplyshock.scenario.policy.PolicyBuilder.origin_share`). With
+  ``reexport=True`` the imports k receives from countries other than e count too, each
+  at its supplier's non-origin share. Without it (``end_use_restriction=False``) a cut
+  link is absorbed by swaps: k sends its own output to the cut importer and takes more
+  from e, which is what a licence with end-user declarations forbids.
 
 Time-to-survive is ``TTS_n = max t`` subject to these constraints (with ``t <= max_days``;
-reaching the cap is reported as infinite). Capacity enters as ``cap * t`` and demand as
+reaching the cap is reported as infinite).
+
+**An optimistic bound.** The LP assumes perfect reallocation: it knows the cut and its
+length on day 0, pools every stock, ships anything anywhere at once along uncapacitated
+links and may serve early demand from output made later in the horizon. The engine's
+first shortfall for the same cut (:func:`engine_first_shortfall`) is therefore earlier or
+at the same time; report the two side by side. Capacity enters as ``cap * t`` and demand as
 ``D * t`` while stocks are constant, so every constraint is linear in ``(a, x, t)`` jointly
 and one LP gives the exact optimum: no bisection over ``t`` is needed.
 
@@ -32,7 +54,7 @@ stocks (``strategic_days`` x daily process and end use).
 
 All LPs are solved with HiGHS through :func:`scipy.optimize.linprog` (``method="highs"``)
 with sparse constraint matrices; the matrix is built once per network and a disruption
-only changes variable bounds.
+changes variable bounds and, for the end-use restriction, adds its few rows.
 
 References
 ----------
@@ -60,6 +82,7 @@ from supplyshock.analysis.risk import MissingInputError
 from supplyshock.engine import initial_stocks
 from supplyshock.errors import DataError, InvariantError
 from supplyshock.network import Links, SupplyNetwork, build_links
+from supplyshock.scenario.policy import PolicyBuilder
 
 __all__ = [
     "DAYS_PER_YEAR",
@@ -67,6 +90,7 @@ __all__ = [
     "TTSModel",
     "compare_summary",
     "compare_tts",
+    "engine_first_shortfall",
     "network_nodes",
     "simulated_tts",
     "time_to_survive",
@@ -157,6 +181,10 @@ def _solve(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, bounds: np.ndarray, w
 class TTSModel:
     """The TTS / performance-impact LPs of one network, built once and solved per node.
 
+    The TTS is an optimistic bound on how long demand can be met: it assumes perfect
+    reallocation (see the module docstring); set it beside the engine's first shortfall
+    (:func:`engine_first_shortfall`).
+
     Parameters
     ----------
     net : SupplyNetwork
@@ -168,6 +196,11 @@ class TTSModel:
     reexport : bool
         Allow a country to export what it imports (default: exports come from its own
         output or stock only, as at baseline).
+    end_use_restriction : bool
+        When a link or an exporter's product is cut, third countries may ship to the cut
+        destinations only what they make or hold from material not originating in the
+        exporter (baseline origin shares; see :meth:`end_use_rows`). ``False`` gives the
+        unrestricted LP, in which every single cut link is absorbed by swaps (TTS ``inf``).
     max_days : float
         Cap on the TTS horizon; a node whose TTS reaches it is reported as ``inf``.
     links : Links, optional
@@ -190,6 +223,11 @@ class TTSModel:
     >>> model = TTSModel(load_network())
     >>> model.tts([]) == float("inf")  # nothing cut: capacity covers demand for ever
     True
+    >>> cut = Node("link", "CHN", importer="USA", product="ndfeb_magnet")
+    >>> bool(np.isfinite(model.tts(cut)))  # no third country may pass Chinese-origin magnets on
+    True
+    >>> TTSModel(load_network(), end_use_restriction=False).tts(cut)  # swaps absorb the cut
+    inf
     """
 
     def __init__(
@@ -199,6 +237,7 @@ class TTSModel:
         strategic: bool = False,
         in_transit: bool = True,
         reexport: bool = False,
+        end_use_restriction: bool = True,
         max_days: float = MAX_DAYS,
         links: Links | None = None,
         screen: bool = True,
@@ -207,6 +246,8 @@ class TTSModel:
             raise DataError(f"max_days must be > 0, got {max_days}")
         self.net = net
         self.max_days = float(max_days)
+        self.reexport = reexport
+        self.end_use_restriction = end_use_restriction
         self.links = links if links is not None else build_links(net)
         C, P = len(net.countries), len(net.products)
         L = self.links.n
@@ -235,6 +276,7 @@ class TTSModel:
         ship_out = sp.csr_matrix((np.ones(L), (out_node, nA + np.arange(L))), shape=shape)
         ship_in = sp.csr_matrix((np.ones(L), (in_node, nA + np.arange(L))), shape=shape)
         B = (use - make + ship_out - ship_in).tocsr()
+        self._make = make.tocsr()  # (C*P, n_flow): output of each activity at each node, for the end-use rows
         # exports net of own output (no re-export), on rows of nodes with outbound links
         Bo = (ship_out - make).tocsr()
         # stocks: the engine's initial stocks (one definition, shared)
@@ -248,6 +290,7 @@ class TTSModel:
             np.add.at(pipe, in_node, lk.flow0 / DAYS_PER_YEAR * lk.transit)
             stock = stock + pipe.reshape(C, P)
         self.stock = stock  # (C, P) tonnes
+        self._origin_cache: dict[tuple[int, int], np.ndarray] = {}
         # end-use demand: one entry per (c, s) with demand > 0
         dem = np.argwhere(net.demand0 > 0)
         self.dem = dem
@@ -328,6 +371,111 @@ class TTSModel:
                 ) from None
         return out
 
+    def upstream(self, products: Iterable[int]) -> list[int]:
+        """The given products and every product upstream of them through the recipes (indices, sorted)."""
+        todo = sorted({int(p) for p in products})
+        closure: set[int] = set()
+        while todo:
+            p = todo.pop()
+            if p in closure:
+                continue
+            closure.add(p)
+            todo.extend(int(q) for q in self._inputs_of[p] if int(q) not in closure)
+        return sorted(closure)
+
+    def origin_share(self, exporter: int, product: int) -> np.ndarray:
+        """Baseline share of each (country, product)'s supply that originates in ``exporter``.
+
+        The shares cover ``product`` and every product upstream of it (material of the
+        exporter's origin at any stage), computed by the engine's own rule
+        (:meth:`supplyshock.scenario.policy.PolicyBuilder.origin_share`, the one used by
+        ``no_reexport``): imports carry their supplier's share, a process's output the
+        largest share among its inputs; the exporter's own row is 0.
+
+        Parameters
+        ----------
+        exporter, product : int
+            Indices into the network's countries and products.
+
+        Returns
+        -------
+        ndarray, shape (C, P)
+        """
+        key = (int(exporter), int(product))
+        if key not in self._origin_cache:
+            net = self.net
+            pb = PolicyBuilder(net, self.links, dt.date(2000, 1, 1), 1)
+            covered = [net.products[q] for q in self.upstream([product])]
+            self._origin_cache[key] = pb.origin_share(net.countries[exporter], covered)
+        return self._origin_cache[key]
+
+    def end_use_rows(self, cut: Node | Sequence[Node]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Rows of the end-use restriction for a cut: ``R @ [a, x] <= r``.
+
+        For every cut link or exporter node (exporter e, product p, cut destinations D: the
+        link's importer, or every country but e for an ``exports`` node) and every third
+        country k that can ship p to D, k's shipments of p to D are bounded by the part of
+        what it makes or holds that does not originate in e::
+
+            sum_{l: k -> D, p} x[l] - (1 - o[k,p]) * sum_j rout[k,j,p] a[k,j] <= (1 - o[k,p]) * S[k,p]
+
+        with ``o`` the baseline origin shares of :meth:`origin_share`. With ``reexport``
+        the imports of p that k receives from countries other than e count too, each at
+        its own non-origin share. Facility cuts (and ``end_use_restriction=False``) add no
+        row.
+
+        Returns
+        -------
+        (csr_matrix, ndarray)
+            ``R`` with ``n_flow`` columns and its right-hand side ``r`` (zero rows when
+            nothing applies).
+        """
+        nodes = [cut] if isinstance(cut, Node) else list(cut)
+        net, lk = self.net, self.links
+        C, P = len(net.countries), len(net.products)
+        empty = (sp.csr_matrix((0, self.n_flow)), np.zeros(0))
+        if not self.end_use_restriction:
+            return empty
+        dests: dict[tuple[int, int], set[int]] = {}
+        for n in nodes:
+            if n.kind == "facility":
+                continue
+            e, p = net.countries.index(n.country), net.products.index(n.product)
+            to = set(range(C)) - {e} if n.kind == "exports" else {net.countries.index(n.importer)}
+            dests.setdefault((e, p), set()).update(to)
+        rows_r: list[int] = []
+        rows_c: list[int] = []
+        rows_v: list[float] = []
+        rhs: list[float] = []
+        for (e, p), to in sorted(dests.items()):
+            o = self.origin_share(e, p)
+            into = np.isin(lk.importer, sorted(to))
+            for k in range(C):
+                if k == e:
+                    continue
+                out = np.flatnonzero((lk.exporter == k) & (lk.product == p) & into & (lk.importer != k))
+                if not out.size or (o[k, p] <= 0 and not self.reexport):
+                    continue  # nothing to ship, or the no-re-export rows already bound it
+                free = 1.0 - o[k, p]
+                r = len(rhs)
+                rows_r.extend([r] * out.size)
+                rows_c.extend((self.nA + out).tolist())
+                rows_v.extend([1.0] * out.size)
+                made = self._make.getrow(k * P + p)
+                rows_r.extend([r] * made.nnz)
+                rows_c.extend(made.indices.tolist())
+                rows_v.extend((-free * made.data).tolist())
+                if self.reexport:
+                    inbound = np.flatnonzero((lk.importer == k) & (lk.product == p) & (lk.exporter != e))
+                    rows_r.extend([r] * inbound.size)
+                    rows_c.extend((self.nA + inbound).tolist())
+                    rows_v.extend((-(1.0 - o[lk.exporter[inbound], p])).tolist())
+                rhs.append(free * float(self.stock[k, p]))
+        if not rhs:
+            return empty
+        R = sp.csr_matrix((rows_v, (rows_r, rows_c)), shape=(len(rhs), self.n_flow))
+        return R, np.array(rhs)
+
     def _bounds(self, cut_vars: Sequence[int], extra: np.ndarray) -> np.ndarray:
         b = np.zeros((self.n_flow, 2))
         b[:, 1] = np.inf
@@ -336,7 +484,7 @@ class TTSModel:
 
     # ------------------------------------------------------------------ TTS
     def tts(self, cut: Node | Sequence[Node], *, demand_mask: np.ndarray | None = None) -> float:
-        """Time-to-survive in days of the network with ``cut`` removed.
+        """Time-to-survive in days of the network with ``cut`` removed: an optimistic bound (perfect reallocation).
 
         Parameters
         ----------
@@ -352,29 +500,24 @@ class TTSModel:
             Days; ``inf`` when demand is met up to ``max_days``.
         """
         cv = self.cut_variables(cut)
+        R, r = self.end_use_rows(cut)
+        A_flow = sp.vstack([self._A_tts_flow, R], format="csr") if R.shape[0] else self._A_tts_flow
+        b = np.r_[self._b_tts, r]
         d = self.d if demand_mask is None else self.d * demand_mask[self.dem[:, 0], self.dem[:, 1]]
-        tcol = np.r_[self.Dn @ d, -self.cap, np.zeros(len(self.So))]
-        if self.screen and cv and self._screen_inf(cv, tcol):
+        tcol = np.r_[self.Dn @ d, -self.cap, np.zeros(len(self.So)), np.zeros(R.shape[0])]
+        if self.screen and cv and self._screen_inf(cv, tcol, A_flow, b):
             self.screened += 1
             return float("inf")
-        A = sp.hstack([self._A_tts_flow, sp.csr_matrix(tcol[:, None])], format="csr")
+        A = sp.hstack([A_flow, sp.csr_matrix(tcol[:, None])], format="csr")
         c = np.zeros(self.n_flow + 1)
         c[-1] = -1.0
-        x = _solve(c, A, self._b_tts, self._bounds(cv, np.array([[0.0, self.max_days]])), "TTS LP")
+        x = _solve(c, A, b, self._bounds(cv, np.array([[0.0, self.max_days]])), "TTS LP")
         t = float(x[-1])
         return float("inf") if t >= self.max_days * (1 - _TOL) else t
 
-    def _screen_inf(self, cut_vars: Sequence[int], tcol: np.ndarray) -> bool:
+    def _screen_inf(self, cut_vars: Sequence[int], tcol: np.ndarray, A_flow: sp.csr_matrix, b: np.ndarray) -> bool:
         """True if a restricted LP proves TTS >= max_days (see ``screen``)."""
-        todo = sorted({int(p) for v in cut_vars for p in self._var_products[v]})
-        closure: set[int] = set()
-        while todo:
-            p = todo.pop()
-            if p in closure:
-                continue
-            closure.add(p)
-            todo.extend(int(q) for q in self._inputs_of[p] if int(q) not in closure)
-        prods = np.array(sorted(closure))
+        prods = np.array(self.upstream(int(p) for v in cut_vars for p in self._var_products[v]))
         free = np.zeros(self.n_flow, bool)
         free[: self.nA] = self._fac_out[:, prods].any(axis=1)
         free[self.nA :] = np.isin(self.links.product, prods)
@@ -383,8 +526,9 @@ class TTSModel:
         if U.size > self.n_flow // 2:
             return False
         y_fixed = np.where(free, 0.0, self._y0)
-        t_coef = self._A_tts_flow @ y_fixed + tcol  # per day of horizon, fixed part plus demand and capacity
-        AU = self._A_csc[:, U]
+        t_coef = A_flow @ y_fixed + tcol  # per day of horizon, fixed part plus demand and capacity
+        A_csc = self._A_csc if A_flow is self._A_tts_flow else A_flow.tocsc()
+        AU = A_csc[:, U]
         rows = np.unique(AU.indices)
         A = sp.hstack([AU[rows], sp.csr_matrix(t_coef[rows][:, None])], format="csr")
         c = np.zeros(U.size + 1)
@@ -393,12 +537,12 @@ class TTSModel:
         bounds[:, 1] = np.inf
         bounds[: U.size][np.isin(U, list(cut_vars)), 1] = 0.0
         bounds[-1, 1] = self.max_days
-        x = _solve(c, A, self._b_tts[rows], bounds, "TTS screening LP")
+        x = _solve(c, A, b[rows], bounds, "TTS screening LP")
         if x[-1] < self.max_days * (1 - _TOL):
             return False
         out = np.ones(len(t_coef), bool)
         out[rows] = False
-        b_out = self._b_tts[out]
+        b_out = b[out]
         return bool(np.all(t_coef[out] * self.max_days <= b_out + 1e-7 * (1.0 + np.abs(b_out))))
 
     def tts_by_region_sector(self, cut: Node | Sequence[Node]) -> pd.DataFrame:
@@ -449,15 +593,17 @@ class TTSModel:
                 [f"value_usd_per_t for {x}" for x in no_value],
             )
         cv = self.cut_variables(cut)
+        R, r = self.end_use_rows(cut)
         nD = len(self.d)
         A = sp.vstack(
             [
                 sp.hstack([self.B, -self.Dn], format="csr"),
                 sp.hstack([self.Bo, sp.csr_matrix((self.Bo.shape[0], nD))], format="csr"),
+                sp.hstack([R, sp.csr_matrix((R.shape[0], nD))], format="csr"),
             ],
             format="csr",
         )
-        b = np.r_[self.S - self.Dn @ (self.d * ttr), self.So]
+        b = np.r_[self.S - self.Dn @ (self.d * ttr), self.So, r]
         bounds = self._bounds(cv, np.c_[np.zeros(nD), self.d * ttr])
         bounds[: self.nA, 1] = np.minimum(bounds[: self.nA, 1], self.cap * ttr)
         c = np.r_[np.zeros(self.n_flow), self.v]
@@ -495,11 +641,16 @@ def time_to_survive(
     strategic: bool = False,
     in_transit: bool = True,
     reexport: bool = False,
+    end_use_restriction: bool = True,
     max_days: float = MAX_DAYS,
     model: TTSModel | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """TTS of every node (and, given a TTR, its performance impact and vulnerability flag).
+
+    The TTS is an optimistic bound: it assumes perfect reallocation (see
+    :class:`TTSModel`); the engine's first shortfall for the same cut
+    (:func:`engine_first_shortfall`) comes earlier or at the same time.
 
     Parameters
     ----------
@@ -509,7 +660,7 @@ def time_to_survive(
     ttr : float or mapping label -> days, optional
         Time to recover, one for all nodes or per node label (``CHN/magnet``,
         ``CHN>DEU/ndfeb_magnet``); every node needs one.
-    strategic, in_transit, reexport, max_days
+    strategic, in_transit, reexport, end_use_restriction, max_days
         As in :class:`TTSModel`.
     model : TTSModel, optional
         A model already built for ``net`` (its options win).
@@ -534,7 +685,9 @@ def time_to_survive(
     ----------
     Simchi-Levi et al. (2015), Interfaces 45(5), 375-390, doi:10.1287/inte.2015.0804.
     """
-    model = model or TTSModel(net, strategic=strategic, in_transit=in_transit, reexport=reexport, max_days=max_days)
+    model = model or TTSModel(
+        net, strategic=strategic, in_transit=in_transit, reexport=reexport, end_use_restriction=end_use_restriction, max_days=max_days
+    )
     nodes = list(nodes) if nodes is not None else network_nodes(net)
     ttr_of: dict[str, float] = {}
     if ttr is not None:
@@ -577,7 +730,7 @@ def time_to_survive(
 
 
 # ---------------------------------------------------------------------- simulation
-def _cut_event(net: SupplyNetwork, n: Node, start: dt.date) -> dict[str, object]:
+def _cut_event(net: SupplyNetwork, n: Node, start: dt.date, *, end_use_restriction: bool = True) -> dict[str, object]:
     if n.kind == "facility":
         cap = float(net.capacity[net.countries.index(n.country), net.processes.index(n.process)])
         return {
@@ -597,6 +750,7 @@ def _cut_event(net: SupplyNetwork, n: Node, start: dt.date) -> dict[str, object]
         "products": [n.product],
         "destinations": dest,
         "start": start.isoformat(),
+        "extraterritorial": end_use_restriction,
         "source": "supplyshock.analysis.tts: node cut",
     }
 
@@ -608,13 +762,19 @@ def simulated_tts(
     start: str | dt.date = "2025-01-01",
     horizon_days: int = 365,
     threshold: float = SHORTFALL_THRESHOLD,
+    end_use_restriction: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """First-shortfall day per (node, country, sector) from the engine, with the node cut on day 0.
 
     A facility is cut by a ``capacity_change`` of minus its capacity, a link by an
-    ``export_ban`` of its product from its exporter to its importer; both are built
-    programmatically and run with :func:`supplyshock.engine.run_scenario` (one member).
+    ``export_ban`` of its product from its exporter to its importer (``destinations: all``
+    for an exporter node), made ``extraterritorial`` when ``end_use_restriction``: the ban
+    then also covers other countries' shipments of the product to the same destinations in
+    proportion to their baseline share of the exporter's material (the engine's counterpart
+    of the LP's end-use rows; its origin share covers the banned product only, since the
+    event's products are also the banned links). Both events are built programmatically and
+    run with :func:`supplyshock.engine.run_scenario` (one member).
 
     Parameters
     ----------
@@ -627,6 +787,8 @@ def simulated_tts(
         Days simulated; a region-sector never short in them gets NaN.
     threshold : float
         Share of demand above which a day counts as short (as :func:`supplyshock.summarise`).
+    end_use_restriction : bool
+        Make the export bans of link and exporter cuts ``extraterritorial``.
     progress : callable, optional
         Called with the number of nodes done.
 
@@ -651,7 +813,7 @@ def simulated_tts(
                 "dataset": net.name,
                 "start": start_d.isoformat(),
                 "horizon_days": horizon_days,
-                "events": [_cut_event(net, n, start_d)],
+                "events": [_cut_event(net, n, start_d, end_use_restriction=end_use_restriction)],
             }
         )
         ds = run_scenario(sc, net, members=1, record=("demand", "shortfall"))
@@ -682,6 +844,9 @@ def compare_tts(
 ) -> pd.DataFrame:
     """LP time-to-survive beside the engine's first-shortfall day, per node, country and sector.
 
+    The LP figures are optimistic bounds (perfect reallocation, see :class:`TTSModel`);
+    the engine cuts the same node with the same end-use restriction as the model.
+
     Parameters
     ----------
     net : SupplyNetwork
@@ -703,7 +868,15 @@ def compare_tts(
     """
     model = model or TTSModel(net)
     nodes = list(nodes) if nodes is not None else network_nodes(net)
-    sim = simulated_tts(net, nodes, start=start, horizon_days=horizon_days, threshold=threshold, progress=progress)
+    sim = simulated_tts(
+        net,
+        nodes,
+        start=start,
+        horizon_days=horizon_days,
+        threshold=threshold,
+        end_use_restriction=model.end_use_restriction,
+        progress=progress,
+    )
     parts = []
     for n in nodes:
         pr = model.tts_by_region_sector(n)
@@ -744,3 +917,57 @@ def compare_summary(comparison: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("node")
+
+
+def engine_first_shortfall(
+    net: SupplyNetwork,
+    nodes: Sequence[Node],
+    *,
+    start: str | dt.date = "2025-01-01",
+    horizon_days: int = 365,
+    threshold: float = SHORTFALL_THRESHOLD,
+    end_use_restriction: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """The engine's first shortfall per node: the earliest over region-sectors, with the node cut on day 0.
+
+    One engine run per node (:func:`simulated_tts`), without the per region-sector LPs of
+    :func:`compare_tts`: the figure to set beside the LP's TTS, which is an optimistic
+    bound of it.
+
+    Parameters
+    ----------
+    net : SupplyNetwork
+    nodes : sequence of Node
+    start, horizon_days, threshold, end_use_restriction, progress
+        As in :func:`simulated_tts`.
+
+    Returns
+    -------
+    DataFrame
+        Index ``node``; columns ``engine_first_shortfall_days`` (days of full supply
+        before the first short day in any region-sector; NaN: none short within the
+        horizon), ``engine_first_short`` (the countries short on that day),
+        ``engine_short_region_sectors`` (how many run short within the horizon),
+        ``engine_horizon_days``.
+    """
+    sim = simulated_tts(
+        net, nodes, start=start, horizon_days=horizon_days, threshold=threshold, end_use_restriction=end_use_restriction, progress=progress
+    )
+    rows = []
+    for n in nodes:
+        g = sim[sim["node"] == n.label]
+        first_day = g["sim_first_shortfall_day"]
+        first = float(first_day.min()) if first_day.notna().any() else np.nan
+        who = sorted(set(g.loc[first_day == first, "country"])) if np.isfinite(first) else []
+        rows.append(
+            {
+                "node": n.label,
+                "engine_first_shortfall_days": first,
+                "engine_first_short": " ".join(who),
+                "engine_short_region_sectors": int(first_day.notna().sum()),
+                "engine_horizon_days": int(horizon_days),
+            }
+        )
+    cols = ["node", "engine_first_shortfall_days", "engine_first_short", "engine_short_region_sectors", "engine_horizon_days"]
+    return pd.DataFrame(rows, columns=cols).set_index("node")
