@@ -11,23 +11,25 @@ import pandas as pd
 import pytest
 
 from supplyshock.analysis.risk import (
-    EU_BLOC,
     MissingInputError,
+    bloc_members,
     concentration,
     country_governance,
+    eu_bloc,
     eu_sourcing_shares,
     eu_supply_risk,
     hhi,
     hhi_wgi,
     import_reliance,
     load_risk_inputs,
+    rank_datasets,
     risk_table,
     sr_eu,
     usgs_supply_risk,
     wgi_scaled,
 )
 from supplyshock.errors import DataError
-from supplyshock.network import SupplyNetwork
+from supplyshock.network import SupplyNetwork, list_datasets, load_network
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +74,13 @@ def test_hhi_and_sr_by_hand() -> None:
 def test_concentration_and_reliance_on_default_dataset(network: SupplyNetwork) -> None:
     conc = concentration(network)
     assert conc.loc["dytb_oxide", "hhi"] == pytest.approx(1.0)
-    shares = network.production0[:, network.products.index("concentrate")]
-    assert conc.loc["concentrate", "hhi"] == pytest.approx(float(((shares / shares.sum()) ** 2).sum()))
+    shares = network.production0[:, network.products.index("conc_bastnaesite")]
+    assert conc.loc["conc_bastnaesite", "hhi"] == pytest.approx(float(((shares / shares.sum()) ** 2).sum()))
     ir = import_reliance(network).set_index(["country", "product"])
     # DEU makes 3605 t of magnets and imports 8870 t: IR = 8870 / (3605 + 8870)
     assert ir.loc[("DEU", "ndfeb_magnet"), "import_reliance"] == pytest.approx(8870.055 / (3605.171 + 8870.055), rel=1e-5)
     assert ir.loc[("CHN", "ndfeb_magnet"), "import_reliance"] == 0.0  # a net exporter, clipped
-    eu = import_reliance(network, bloc=EU_BLOC).set_index("product")
+    eu = import_reliance(network, bloc=eu_bloc(network)).set_index("product")
     assert eu.loc["ndfeb_magnet", "import_reliance"] == pytest.approx((8870.055 + 8770.703) / (3605.171 + 8870.055 + 8770.703), rel=1e-5)
     src = eu_sourcing_shares(network, "ndfeb_magnet")
     assert src.sum() == pytest.approx(1.0) and set(src.index) == {"DEU", "CHN"}
@@ -123,7 +125,7 @@ def test_missing_governance_is_named(network: SupplyNetwork, risk_copy: Path) ->
     with pytest.raises(MissingInputError, match="ROW"):
         eu_supply_risk(network, inp)
     rep = eu_supply_risk(network, inp, on_missing="report")
-    conc = rep[rep["product"] == "concentrate"]  # ROW mines: its SR cannot be computed
+    conc = rep[rep["product"] == "conc_monazite"]  # ROW mines: its SR cannot be computed
     assert conc["sr"].isna().all() and conc["missing"].str.contains("WGI for country 'ROW'").all()
     dy = rep[(rep["product"] == "dytb_oxide") & (rep["material"] == "Dysprosium")]  # China only: unaffected
     assert round(float(dy["sr"].iloc[0]), 1) == 5.6
@@ -177,3 +179,64 @@ def test_risk_table_on_a_dataset_without_governance(two_suppliers: SupplyNetwork
     eu = eu_supply_risk(two_suppliers, bloc=["D"], on_missing="report")
     assert eu["sr"].isna().all()
     assert eu["missing"].str.contains("WGI for country 'A'").all()
+
+
+def test_eu_bloc_comes_from_data(network: SupplyNetwork, inputs, risk_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    """The EU bloc of a dataset is its EU members and its aggregates of EU members, read from the shared tables."""
+    eu = bloc_members(inputs)
+    assert len(eu) == 27 and "DEU" in eu and "GBR" not in eu
+    # every dataset's EU aggregate (EUR) is made of EU members only, so it joins Germany
+    for name in list_datasets():
+        assert eu_bloc(load_network(name), inputs) == ["DEU", "EUR"]
+    regions = inputs.wgi_regions.set_index("region")["members"]
+    assert set(str(regions["EUR"]).split()) == set(eu) - {"DEU"}
+    # the bloc follows the data, not a list in code: without Germany in the EU table only
+    # EUR is left; without France, EUR is no longer made of EU members only
+    blocs = pd.read_csv(risk_copy / "blocs.csv", dtype=str, keep_default_na=False)
+    for drop, left in (("DEU", ["EUR"]), ("FRA", ["DEU"])):
+        edited = blocs.assign(members=blocs["members"].str.replace(f"{drop} ", ""))
+        edited.to_csv(risk_copy / "blocs.csv", index=False)
+        assert eu_bloc(network, load_risk_inputs(risk_copy)) == left
+
+
+def test_missing_bloc_is_named(network: SupplyNetwork, risk_copy: Path) -> None:
+    (risk_copy / "blocs.csv").write_text("bloc,members,basis,source\nASEAN,MYS VNM,reported,test\n", encoding="utf-8")
+    inp = load_risk_inputs(risk_copy)
+    with pytest.raises(MissingInputError, match=r"no bloc 'EU' in .*blocs\.csv"):
+        eu_bloc(network, inp)
+    (risk_copy / "blocs.csv").unlink()
+    with pytest.raises(DataError, match=r"blocs\.csv: missing"):
+        load_risk_inputs(risk_copy)
+
+
+def test_dataset_without_eu_country_has_no_eu_sr(two_suppliers: SupplyNetwork, inputs) -> None:  # type: ignore[no-untyped-def]
+    assert eu_bloc(two_suppliers, inputs) == []
+    with pytest.raises(MissingInputError, match="EU bloc countries"):
+        eu_supply_risk(two_suppliers, inputs)
+    rep = eu_supply_risk(two_suppliers, inputs, on_missing="report")
+    assert rep["sr"].isna().all() and rep["missing"].str.contains("EU bloc countries").all()
+    assert (rep["sourcing_basis"] == "unknown (no EU country in the dataset)").all()
+
+
+def test_rank_datasets_pools_every_embedded_dataset(inputs) -> None:  # type: ignore[no-untyped-def]
+    nets = [load_network(name) for name in list_datasets()]
+    ranked = rank_datasets(nets, inputs)
+    assert set(ranked["dataset"]) == set(list_datasets())
+    for net in nets:
+        assert set(ranked.loc[ranked["dataset"] == net.name, "product"]) == set(net.products)
+    sr = ranked["sr"].to_numpy()
+    finite = sr[np.isfinite(sr)]
+    assert (np.diff(finite) <= 0).all() and np.isnan(sr[len(finite) :]).all()  # highest first, missing last
+    # the pooled figures are each dataset's own
+    for net in nets[:2]:
+        own = eu_supply_risk(net, inputs, on_missing="report")
+        mine = ranked[ranked["dataset"] == net.name].sort_values(["product", "material"])
+        np.testing.assert_allclose(mine["sr"].to_numpy(), own.sort_values(["product", "material"])["sr"].to_numpy())
+    # a missing SR names what is missing; an unmapped product still has its concentration
+    assert (ranked.loc[ranked["sr"].isna(), "missing"].str.len() > 0).all()
+    cells = ranked[ranked["product"] == "gr_cells"].iloc[0]
+    assert cells["material"] == "" and np.isfinite(cells["hhi"])
+    by_hhi = rank_datasets(nets[:2], inputs, by="hhi")
+    assert list(by_hhi["hhi"].dropna()) == sorted(by_hhi["hhi"].dropna(), reverse=True)
+    with pytest.raises(DataError, match="cannot rank by 'nonsense'"):
+        rank_datasets(nets[:1], inputs, by="nonsense")

@@ -5,7 +5,9 @@ Per product (material), stage and country:
 * production concentration (Herfindahl-Hirschman index of the countries' shares of the
   product's output, on 0-1);
 * import reliance ``(imports - exports) / (production + imports - exports)`` clipped to
-  [0, 1] as in the EU method, per country and for the EU as one bloc;
+  [0, 1] as in the EU method, per country and for the EU as one bloc (the dataset's
+  countries that are EU members, and its aggregates made only of EU members, from the
+  shared tables ``data/risk/blocs.csv`` and ``wgi_regions.csv``: no country list in code);
 * the EU supply-risk indicator (Blengini et al. 2017, used in the 2017, 2020 and 2023
   assessments)::
 
@@ -54,13 +56,15 @@ from supplyshock.errors import DataError
 from supplyshock.network import SupplyNetwork
 
 __all__ = [
-    "EU_BLOC",
+    "EU",
     "WGI_INDICATORS",
     "WGI_WINDOW",
     "MissingInputError",
     "RiskInputs",
+    "bloc_members",
     "concentration",
     "country_governance",
+    "eu_bloc",
     "eu_sourcing_shares",
     "eu_supply_risk",
     "hhi",
@@ -68,6 +72,7 @@ __all__ = [
     "import_reliance",
     "load_risk_inputs",
     "production_shares",
+    "rank_datasets",
     "risk_table",
     "sr_eu",
     "usgs_supply_risk",
@@ -85,8 +90,8 @@ WGI_INDICATORS = (
 )
 #: Years averaged by the EU 2023 assessment.
 WGI_WINDOW = (2016, 2020)
-#: The countries of the default dataset that make up the EU (Germany and the rest of the EU).
-EU_BLOC = ("DEU", "EUR")
+#: The bloc of ``blocs.csv`` whose import reliance and sourcing the EU indicator uses.
+EU = "EU"
 
 OnMissing = Literal["raise", "report"]
 
@@ -96,6 +101,7 @@ _FILES: dict[str, list[str]] = {
     "usgs_2021": ["commodity", "metric", "value", "unit", "years", "source", "note"],
     "material_map": ["product", "eu_material", "eu_stage", "usgs_commodity", "scope_note", "basis", "source"],
     "wgi_regions": ["region", "members", "basis", "source"],
+    "blocs": ["bloc", "members", "basis", "source"],
 }
 
 
@@ -131,7 +137,10 @@ class RiskInputs:
     material_map : DataFrame
         Product -> EU material (and USGS commodity) mapping, with the scope of each.
     wgi_regions : DataFrame
-        How dataset aggregates (MML, EUR, ROW) take a governance score.
+        How dataset aggregates (MML, EUR, ROW) take a governance score, and which
+        economies each aggregate stands for.
+    blocs : DataFrame
+        Country blocs (the EU) by their members' ISO3 codes.
     folder : str
         Where the tables were read from.
     """
@@ -141,6 +150,7 @@ class RiskInputs:
     usgs: pd.DataFrame
     material_map: pd.DataFrame
     wgi_regions: pd.DataFrame
+    blocs: pd.DataFrame
     folder: str
 
 
@@ -154,8 +164,9 @@ def load_risk_inputs(folder: str | Path | None = None) -> RiskInputs:
     Parameters
     ----------
     folder : str or Path, optional
-        A folder with ``wgi.csv``, ``eu_crm.csv``, ``usgs_2021.csv``, ``material_map.csv``
-        and ``wgi_regions.csv`` (see ``data/risk/README.md``); defaults to the package's.
+        A folder with ``wgi.csv``, ``eu_crm.csv``, ``usgs_2021.csv``, ``material_map.csv``,
+        ``wgi_regions.csv`` and ``blocs.csv`` (see ``data/risk/README.md``); defaults to the
+        package's.
 
     Returns
     -------
@@ -195,6 +206,7 @@ def load_risk_inputs(folder: str | Path | None = None) -> RiskInputs:
         usgs=tables["usgs_2021"],
         material_map=tables["material_map"],
         wgi_regions=tables["wgi_regions"],
+        blocs=tables["blocs"],
         folder=str(path),
     )
 
@@ -269,13 +281,26 @@ def country_governance(
         A country has no complete WGI record and no row in ``wgi_regions.csv``.
     """
     inputs = inputs or load_risk_inputs()
-    scores = wgi_scaled(inputs, years)
+    rows, missing = _governance_rows(net, inputs, years, list(countries) if countries is not None else list(net.countries))
+    if missing:
+        raise MissingInputError(
+            "governance score missing: " + "; ".join(missing) + f". Add the rows to {inputs.folder}/wgi.csv "
+            "or map the aggregate onto member economies in wgi_regions.csv.",
+            missing,
+        )
+    return pd.DataFrame(rows, columns=["country", "wgi_scaled", "basis", "members"]).set_index("country")
+
+
+def _governance_rows(
+    net: SupplyNetwork, inputs: RiskInputs, years: tuple[int, int], wanted: list[str], scores: pd.Series | None = None
+) -> tuple[list[dict[str, object]], list[str]]:
+    """The governance rows of ``wanted`` countries that have a score, and what is missing for the others."""
+    scores = wgi_scaled(inputs, years) if scores is None else scores
     regions = {str(r.region): r for r in inputs.wgi_regions.itertuples(index=False)}
     listed: set[str] = set(net.countries)
     for r in regions.values():
         if str(r.members).strip() != "*":
             listed |= set(str(r.members).split())
-    wanted = list(countries) if countries is not None else list(net.countries)
     rows: list[dict[str, object]] = []
     missing: list[str] = []
     for c in wanted:
@@ -303,24 +328,74 @@ def country_governance(
             )
             continue
         missing.append(f"WGI {years[0]}-{years[1]} (all six indicators) for country {c!r}")
-    if missing:
-        raise MissingInputError(
-            "governance score missing: " + "; ".join(missing) + f". Add the rows to {inputs.folder}/wgi.csv "
-            "or map the aggregate onto member economies in wgi_regions.csv.",
-            missing,
-        )
-    return pd.DataFrame(rows, columns=["country", "wgi_scaled", "basis", "members"]).set_index("country")
+    return rows, missing
 
 
 def _governance_available(net: SupplyNetwork, inputs: RiskInputs, years: tuple[int, int]) -> pd.Series:
     """Governance scores of the network's countries that have one (the others are absent)."""
-    out: dict[str, float] = {}
-    for c in net.countries:
-        try:
-            out[c] = float(country_governance(net, inputs, years=years, countries=[c])["wgi_scaled"].iloc[0])
-        except MissingInputError:
-            continue
-    return pd.Series(out, dtype=float)
+    rows, _ = _governance_rows(net, inputs, years, list(net.countries))
+    return pd.Series({str(r["country"]): float(str(r["wgi_scaled"])) for r in rows}, dtype=float)
+
+
+# ---------------------------------------------------------------------- blocs
+def bloc_members(inputs: RiskInputs, bloc: str = EU) -> list[str]:
+    """The member economies (ISO3) of a bloc of ``blocs.csv``.
+
+    Raises
+    ------
+    MissingInputError
+        The bloc has no row in ``blocs.csv``.
+
+    Examples
+    --------
+    >>> len(bloc_members(load_risk_inputs()))
+    27
+    """
+    rows = inputs.blocs[inputs.blocs["bloc"] == bloc]
+    if rows.empty:
+        raise MissingInputError(
+            f"no bloc {bloc!r} in {inputs.folder}/blocs.csv (blocs: {', '.join(inputs.blocs['bloc']) or 'none'}); add a row listing its members",
+            [f"blocs.csv row for {bloc!r}"],
+        )
+    return sorted({m for v in rows["members"] for m in str(v).split()})
+
+
+def eu_bloc(net: SupplyNetwork, inputs: RiskInputs | None = None, *, bloc: str = EU) -> list[str]:
+    """The dataset's countries that together stand for a bloc (by default the EU), from data.
+
+    A country is in if it is a member of ``bloc`` in ``blocs.csv``; a dataset aggregate
+    (a ``wgi_regions.csv`` row listing member economies, e.g. ``EUR``) is in if all its
+    members are. No country list is held in code, so every dataset (and a combination of
+    datasets) gets its own bloc.
+
+    Parameters
+    ----------
+    net : SupplyNetwork
+    inputs : RiskInputs, optional
+    bloc : str
+        A bloc of ``blocs.csv``.
+
+    Returns
+    -------
+    list of str
+        In the network's country order; empty when the dataset has no such country.
+
+    Examples
+    --------
+    >>> from supplyshock.network import load_network
+    >>> eu_bloc(load_network("rare-earths"))
+    ['DEU', 'EUR']
+    """
+    inputs = inputs or load_risk_inputs()
+    members = set(bloc_members(inputs, bloc))
+    aggregates = {
+        str(r.region): set(str(r.members).split()) for r in inputs.wgi_regions.itertuples(index=False) if str(r.members).strip() not in ("", "*")
+    }
+    return [c for c in net.countries if c in members or (c in aggregates and aggregates[c] <= members)]
+
+
+def _bloc_or_default(net: SupplyNetwork, inputs: RiskInputs | None, bloc: Sequence[str] | None) -> list[str]:
+    return list(bloc) if bloc is not None else eu_bloc(net, inputs)
 
 
 # ---------------------------------------------------------------------- concentration and reliance
@@ -449,7 +524,8 @@ def import_reliance(net: SupplyNetwork, *, bloc: Sequence[str] | None = None) ->
     ----------
     net : SupplyNetwork
     bloc : sequence of str, optional
-        Treat these countries as one (trade among them is not counted), e.g. ``EU_BLOC``.
+        Treat these countries as one (trade among them is not counted), e.g. the
+        dataset's EU countries (:func:`eu_bloc`).
 
     Returns
     -------
@@ -494,12 +570,14 @@ def import_reliance(net: SupplyNetwork, *, bloc: Sequence[str] | None = None) ->
     )
 
 
-def eu_sourcing_shares(net: SupplyNetwork, product: str, *, bloc: Sequence[str] = EU_BLOC) -> pd.Series:
+def eu_sourcing_shares(net: SupplyNetwork, product: str, *, bloc: Sequence[str] | None = None, inputs: RiskInputs | None = None) -> pd.Series:
     """Shares of the bloc's sourcing of a product by supplying country.
 
     EU sourcing = the bloc's own production (by member) + imports from outside the bloc
     (by exporter); an empty Series when the bloc neither makes nor imports the product.
+    ``bloc`` defaults to the dataset's EU countries (:func:`eu_bloc`).
     """
+    bloc = _bloc_or_default(net, inputs, bloc)
     _check_countries(net, bloc, "EU bloc")
     p = net.products.index(product)
     idx = [net.countries.index(c) for c in bloc]
@@ -615,7 +693,7 @@ def eu_supply_risk(
     net: SupplyNetwork,
     inputs: RiskInputs | None = None,
     *,
-    bloc: Sequence[str] = EU_BLOC,
+    bloc: Sequence[str] | None = None,
     years: tuple[int, int] = WGI_WINDOW,
     t: Mapping[str, float] | None = None,
     on_missing: OnMissing = "raise",
@@ -632,8 +710,11 @@ def eu_supply_risk(
     ----------
     net : SupplyNetwork
     inputs : RiskInputs, optional
-    bloc : sequence of str
-        The dataset's countries that form the EU (default ``("DEU", "EUR")``).
+    bloc : sequence of str, optional
+        The dataset's countries that form the EU; default :func:`eu_bloc` (from
+        ``blocs.csv`` and ``wgi_regions.csv``). A dataset with no EU country has no EU
+        sourcing or import reliance to measure: its SR is missing, never computed on
+        global supply alone.
     years : (int, int)
         WGI window.
     t : mapping country -> float, optional
@@ -656,6 +737,7 @@ def eu_supply_risk(
     doi:10.2873/725585.
     """
     inputs = inputs or load_risk_inputs()
+    bloc = _bloc_or_default(net, inputs, bloc)
     conc = concentration(net)
     ps = production_shares(net)
     mapping = inputs.material_map
@@ -664,6 +746,9 @@ def eu_supply_risk(
     _, b_ir = _reliance(b_prod, b_imp, b_exp)
     rows: list[dict[str, object]] = []
     strict = on_missing == "raise"
+    no_bloc = "" if bloc else f"EU bloc countries (the dataset has no member of bloc {EU!r} of blocs.csv nor an aggregate of them)"
+    if no_bloc and strict:
+        raise MissingInputError(f"EU SR of {net.name}: missing {no_bloc}; pass bloc= the dataset's EU countries", [no_bloc])
     gov = country_governance(net, inputs, years=years)["wgi_scaled"] if strict else _governance_available(net, inputs, years)
     for p, product in enumerate(net.products):
         maps = mapping[mapping["product"] == product]
@@ -707,6 +792,9 @@ def eu_supply_risk(
                         f"EU SR of {what}: missing {', '.join(detail)} (EU 2023 data in {inputs.folder}/eu_crm.csv)", detail
                     ) from None
                 missing.extend(f"{x} for {material!r}" if x in ("EoL_RIR", "SI_SR") else x for x in exc.missing if not x.startswith("HHI"))
+            if no_bloc:
+                sr = np.nan
+                missing.append(no_bloc)
             eu_stage = str(m.eu_stage)
             pub = _eu_value(inputs.eu_crm, material, "SR", stage=eu_stage) if material and eu_stage != "none" else None
             rows.append(
@@ -721,7 +809,11 @@ def eu_supply_risk(
                     "hhi_wgi_gs": hg,
                     "hhi_wgi_eu": he,
                     "ir_eu": np.nan if ir is None else ir,
-                    "sourcing_basis": "global supply + EU sourcing" if len(eu_sh) else "global supply only (no EU sourcing)",
+                    "sourcing_basis": "unknown (no EU country in the dataset)"
+                    if no_bloc
+                    else "global supply + EU sourcing"
+                    if len(eu_sh)
+                    else "global supply only (no EU sourcing)",
                     "eol_rir": np.nan if eol is None else eol / 100.0,
                     "si_sr": np.nan if si is None else si,
                     "sr": sr,
@@ -731,6 +823,63 @@ def eu_supply_risk(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def rank_datasets(
+    networks: Iterable[SupplyNetwork],
+    inputs: RiskInputs | None = None,
+    *,
+    by: str = "sr",
+    ascending: bool = False,
+    years: tuple[int, int] = WGI_WINDOW,
+    t: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The EU supply risk, concentration and EU import reliance of several datasets, ranked together.
+
+    Each network is assessed on its own (:func:`eu_supply_risk` with ``on_missing="report"``,
+    its EU bloc from :func:`eu_bloc`) and the rows are pooled: nothing here depends on the
+    mineral, so a new dataset is ranked as soon as its products are in ``material_map.csv``
+    (an unmapped product is listed with its concentration and the missing inputs named).
+
+    Parameters
+    ----------
+    networks : iterable of SupplyNetwork
+    inputs : RiskInputs, optional
+    by : str
+        Column to rank by (e.g. ``sr``, ``hhi``, ``ir_eu``, ``hhi_wgi_gs``, ``product``);
+        missing values last, ties by dataset, product and material.
+    ascending : bool
+        Rank in ascending order (default: highest first).
+    years, t
+        As in :func:`eu_supply_risk`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`eu_supply_risk` with ``dataset`` first and ``eu_bloc`` (the
+        dataset's EU countries joined by ``+``, empty if none) after it.
+
+    Examples
+    --------
+    >>> from supplyshock.network import load_network
+    >>> ranked = rank_datasets([load_network("gallium"), load_network("rare-earths")])
+    >>> ranked[["dataset", "product", "material"]].iloc[0].tolist()
+    ['rare-earths', 'dytb_oxide', 'Dysprosium']
+    """
+    inputs = inputs or load_risk_inputs()
+    parts = []
+    for net in networks:
+        eu = eu_supply_risk(net, inputs, years=years, t=t, on_missing="report")
+        eu.insert(0, "dataset", net.name)
+        eu.insert(1, "eu_bloc", "+".join(eu_bloc(net, inputs)))
+        parts.append(eu)
+    if not parts:
+        raise DataError("rank_datasets: no dataset given")
+    out = pd.concat(parts, ignore_index=True)
+    if by not in out.columns:
+        raise DataError(f"rank_datasets: cannot rank by {by!r}; columns: {', '.join(out.columns)}")
+    keys = [by] + [k for k in ("dataset", "product", "material") if k != by]
+    return out.sort_values(keys, ascending=[ascending] + [True] * (len(keys) - 1), na_position="last", kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------- USGS
@@ -819,7 +968,7 @@ def risk_table(
     net: SupplyNetwork,
     inputs: RiskInputs | None = None,
     *,
-    bloc: Sequence[str] = EU_BLOC,
+    bloc: Sequence[str] | None = None,
     years: tuple[int, int] = WGI_WINDOW,
     t: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
@@ -836,7 +985,7 @@ def risk_table(
     -------
     DataFrame
         Columns ``product``, ``stage``, ``country`` (ISO code, ``WORLD`` or the bloc as
-        ``DEU+EUR``), ``material`` (EU element, empty where not element-specific),
+        its members joined by ``+``, e.g. ``DEU+EUR``), ``material`` (EU element, empty where not element-specific),
         ``indicator``, ``value``, ``unit``, ``basis`` (``computed``, ``input`` or
         ``published``), ``note``. A value that cannot be computed is NaN with the reason
         in ``note``; the USGS form appears as NaN rows naming its missing components.
@@ -850,7 +999,8 @@ def risk_table(
     5.6
     """
     inputs = inputs or load_risk_inputs()
-    bloc_name = "+".join(bloc)
+    bloc = _bloc_or_default(net, inputs, bloc)
+    bloc_name = "+".join(bloc) or EU
     rows: list[dict[str, object]] = []
 
     def add(product: str, stage: str, country: str, material: str, indicator: str, value: Any, unit: str, basis: str, note: str = "") -> None:
@@ -875,7 +1025,7 @@ def risk_table(
     for r in production_shares(net).to_dict("records"):
         add(r["product"], r["stage"], r["country"], "", "production_share", r["share"], "0-1", "computed")
     absent_bloc = [c for c in bloc if c not in net.countries]
-    bloc_ir = [] if absent_bloc else import_reliance(net, bloc=bloc).to_dict("records")
+    bloc_ir = [] if absent_bloc or not bloc else import_reliance(net, bloc=bloc).to_dict("records")
     for r in [*import_reliance(net).to_dict("records"), *bloc_ir]:
         add(r["product"], r["stage"], r["country"], "", "import_reliance", r["import_reliance"], "0-1", "computed", r["missing"])
     try:
@@ -894,7 +1044,12 @@ def risk_table(
             )
     except MissingInputError as exc:
         add("", "", "", "", "wgi_scaled", np.nan, "0-10 (10 worst)", "input", "missing: " + "; ".join(exc.missing))
-    if absent_bloc:
+    if absent_bloc or not bloc:
+        why = (
+            f"EU bloc country(ies) {', '.join(absent_bloc)} not in the dataset"
+            if absent_bloc
+            else f"the dataset has no EU bloc country (no member of {EU!r} in blocs.csv nor an aggregate of them)"
+        )
         for product in net.products:
             add(
                 product,
@@ -905,7 +1060,7 @@ def risk_table(
                 np.nan,
                 "index",
                 "computed",
-                f"missing: EU bloc country(ies) {', '.join(absent_bloc)} not in the dataset; pass bloc= the dataset's EU countries",
+                f"missing: {why}; pass bloc= the dataset's EU countries",
             )
         eu = pd.DataFrame(columns=["product"])
     else:
