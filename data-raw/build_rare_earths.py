@@ -37,8 +37,11 @@ COUNTRIES = [
     ("IND", "India", "RoW_agg"),
     ("ROW", "Rest of world", "RoW_agg"),
 ]
+DEPOSITS = ["bastnaesite", "monazite", "ionic"]
 PRODUCTS = [
-    ("concentrate", "mining", "Mined rare-earth concentrate", "t REO"),
+    ("conc_bastnaesite", "mining", "Bastnaesite-type concentrate (light rare earths: Bayan Obo, Sichuan, Mountain Pass, loparite)", "t REO"),
+    ("conc_monazite", "mining", "Monazite concentrate (Mount Weld, mineral sands, tin tailings)", "t REO"),
+    ("conc_ionic", "mining", "Ion-adsorption clay concentrate and mixed heavy-RE oxides (southern China, Myanmar, Laos)", "t REO"),
     ("ndpr_oxide", "separation", "Separated NdPr oxide (light, magnet grade)", "t"),
     ("dytb_oxide", "separation", "Separated Dy/Tb oxide (heavy; controlled from 4 Apr 2025)", "t"),
     ("ndpr_metal", "metal", "NdPr metal and alloy", "t"),
@@ -111,6 +114,24 @@ def element_fact(index: int) -> tuple[float, float, float, str]:
     return num("value"), num("value_low"), num("value_high"), src
 
 
+def fact_by(subject: str, metric: str | None = None) -> tuple[float, float, float, str]:
+    """(value, low, high, source) of the one row of data-raw/fidelity/facts.csv with this subject (and metric)."""
+    rows = list(csv.DictReader(FACTS.read_text(encoding="utf-8").splitlines()))
+    hits = [i for i, row in enumerate(rows) if row["subject"] == subject and (metric is None or row["metric"] == metric)]
+    if len(hits) != 1:
+        raise SystemExit(f"{FACTS}: expected one row with subject {subject!r}, found {len(hits)}")
+    return fact(hits[0])
+
+
+def element_fact_by(subject: str, metric: str | None = None) -> tuple[float, float, float, str]:
+    """(value, low, high, source) of the one row of rare_earth_elements/facts.csv with this subject (and metric)."""
+    rows = list(csv.DictReader(ELEMENT_FACTS.read_text(encoding="utf-8").splitlines()))
+    hits = [i for i, row in enumerate(rows) if row["subject"] == subject and (metric is None or row["metric"] == metric)]
+    if len(hits) != 1:
+        raise SystemExit(f"{ELEMENT_FACTS}: expected one row with subject {subject!r}, found {len(hits)}")
+    return element_fact(hits[0])
+
+
 def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     sh = Shared(shared_root)
     tables: dict[str, list[dict[str, Any]]] = {}
@@ -120,39 +141,67 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         params.append({"name": name, "value": value, "unit": unit, "basis": basis, "source": source, "description": description})
         return value
 
-    # ------------------------------------------------------------------ mining (t REO, 2024)
+    # ------------------------------------------------------------------ mining by deposit type (t REO, 2024)
     def mine(country: str) -> tuple[float, str]:
         return sh.get("rare_earth_production.csv", "value_t_reo", country=country, year="2024", metric="mine_production", preferred="yes")
 
-    mining: dict[str, tuple[float, str, str]] = {}
-    for code, usgs in [
-        ("CHN", "China"),
-        ("USA", "United States"),
-        ("AUS", "Australia"),
-        ("MML", "Burma"),
-        ("IND", "India"),
-        ("VNM", "Vietnam"),
-        ("MYS", "Malaysia"),
+    # (country, deposit) -> (t REO, basis, source)
+    mining: dict[tuple[str, str], tuple[float, str, str]] = {}
+    chn_total, s_chn = mine("China")
+    ionic_q, ionic_lo, _ionic_hi, s_ionic_q = fact_by("China mining quota for ion-adsorption (medium/heavy) clay ores, full year 2024 (derived)")
+    _light_q, _, _, s_light_q = fact_by("China mining quota for hard-rock (light) ores, full year 2024 (derived)")
+    _, _, _, s_types = fact_by("rare-earth minerals exploited commercially, by country (qualitative)")
+    _, _, _, s_minor_types = fact_by("deposit type of minor producers' 2024 output (qualitative)")
+    param(
+        "ionic_quota_t",
+        ionic_q,
+        "t REO",
+        "derived",
+        f"derived: China's 2024 quota for ion-adsorption clay ores, twice the first batch (range {ionic_lo:.0f}-{ionic_q:.0f}) [{s_ionic_q}]; "
+        "rebuild data-raw/build_rare_earths.py to change it (it splits China's mining between ionic and hard-rock ores)",
+        "China's 2024 mining of ion-adsorption (HREE-bearing) clays, t REO; the rest of China's quota is hard-rock bastnaesite ore",
+    )
+    mining[("CHN", "ionic")] = (ionic_q, "derived", f"derived: China's 2024 ionic-clay quota (parameter ionic_quota_t) [{s_ionic_q}]")
+    mining[("CHN", "bastnaesite")] = (
+        chn_total - ionic_q,
+        "derived",
+        f"derived: China's 2024 mine production {chn_total:.0f} t (the state quota) [{s_chn}] minus the ionic-clay quota {ionic_q:.0f} t: "
+        f"hard-rock ores of Bayan Obo (bastnaesite-monazite) and Sichuan/Shandong (bastnaesite) [{s_light_q}; {s_types}]",
+    )
+    for code, usgs, dep, why in [
+        ("USA", "United States", "bastnaesite", "Mountain Pass bastnaesite"),
+        ("AUS", "Australia", "monazite", "Mount Weld monazite-rich laterite (Lynas) and mineral sands"),
+        ("MML", "Burma", "ionic", "Kachin ion-adsorption clays; Myanmar ships mixed heavy-RE oxides and carbonates to China"),
+        ("IND", "India", "monazite", "IREL beach-sand monazite"),
+        ("VNM", "Vietnam", "bastnaesite", "bastnaesite-type carbonatite ore (Dong Pao)"),
+        ("MYS", "Malaysia", "monazite", "monazite and xenotime from tin tailings"),
     ]:
         v, s = mine(usgs)
-        note = "Laos is not reported separately by USGS (inside 'Other countries')" if code == "MML" else ""
-        mining[code] = (v, s, note)
-    row_parts = ["Brazil", "Madagascar", "Nigeria", "Russia", "Thailand", "Other countries"]
-    row_sum = 0.0
-    for name in row_parts:
-        v, _ = mine(name)
-        row_sum += v
-    mining["ROW"] = (
-        row_sum,
-        "derived: sum of USGS MCS2026 2024 mine production of " + ", ".join(row_parts) + " [rare_earth_production.csv, preferred=yes]",
-        "",
-    )
+        type_src = s_types if code in ("USA", "AUS", "MML") else s_minor_types
+        if code == "MML":
+            _, _, _, s_mm = fact_by("China mixed rare-earth oxide imports 2023 by origin: Myanmar")
+            type_src += f"; {s_mm}"
+        mining[(code, dep)] = (v, "reported", f"{s} (deposit type: {why} [{type_src}])")
+    # ROW by deposit type
+    _, _, _, s_mdg = fact_by("China monazite imports 2023 by origin: Madagascar")
+    _, _, _, s_lao = fact_by("China mixed rare-earth carbonate imports 2023 by origin: Laos")
+    row_parts = {
+        "monazite": (["Madagascar", "Nigeria", "Thailand"], f"monazite shipped to China [{s_mdg}]"),
+        "bastnaesite": (["Russia"], f"Lovozero loparite (light rare earths, treated as bastnaesite-type) [{s_types}]"),
+        "ionic": (["Brazil", "Other countries"], f"ion-adsorption clays (Brazil; 'Other countries' mainly Laos) [{s_lao}; {s_minor_types}]"),
+    }
+    for dep, (names, why) in row_parts.items():
+        tot = sum(mine(n)[0] for n in names)
+        mining[("ROW", dep)] = (
+            tot,
+            "derived",
+            "derived: sum of USGS MCS2026 2024 mine production of " + ", ".join(names) + f" [rare_earth_production.csv, preferred=yes]; {why}",
+        )
+    world_mine = sum(v for v, _, _ in mining.values())
 
-    # ------------------------------------------------------------------ recipes
+    # ------------------------------------------------------------------ element content of each deposit type
     ndpr_in_magnet, s_ndpr = sh.get("end_use_demand.csv", "value", metric="NdPr content of NdFeB")
-    dy_in_magnet, s_dy = sh.get("end_use_demand.csv", "value", metric="Dy content of NdFeB", sector="NdFeB magnet composition")
     ndpr_in_magnet /= 100.0
-    dy_in_magnet /= 100.0
     _, s_refined = sh.get("end_use_demand.csv", "value", metric="refined RE supply")
     magnet_share_refined = 0.27  # stated in the note of that row
     # stoichiometry (IUPAC 2021 standard atomic weights): oxide R2O3 -> metal R
@@ -162,26 +211,71 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     oxide_per_metal_ndpr = (2 * ndpr + 3 * o) / (2 * ndpr)
     oxide_per_metal_dy = (2 * dy + 3 * o) / (2 * dy)
     s_stoich = "derived: stoichiometry R2O3 -> 2R with IUPAC 2021 standard atomic weights (Nd 144.242, Pr 140.908, Dy 162.500, O 15.999)"
-    ndpr_yield = magnet_share_refined * ndpr_in_magnet / (ndpr_in_magnet + dy_in_magnet)
+    # world NdPr oxide as calibrated before the feed was split by deposit: 27% of refined supply are magnet elements,
+    # split NdPr:Dy 30:2 by magnet composition, applied to all mined REO
+    dy_ref, s_dy_ref = sh.get("end_use_demand.csv", "value", metric="Dy content of NdFeB", sector="NdFeB magnet composition")
+    world_ndpr_oxide = world_mine * magnet_share_refined * ndpr_in_magnet / (ndpr_in_magnet + dy_ref / 100.0)
+    ionic_ndpr, ionic_ndpr_lo, ionic_ndpr_hi, s_ionic_ndpr = fact_by(
+        "ionic-clay concentrate (southern China and Myanmar mix): NdPr oxide share of TREO"
+    )
+    ionic_ndpr /= 100.0
+    ionic_total = sum(v for (_c, d), (v, _, _) in mining.items() if d == "ionic")
+    light_ndpr = (world_ndpr_oxide - ionic_ndpr * ionic_total) / (world_mine - ionic_total)
+    content: dict[str, dict[str, tuple[float, str, str]]] = {
+        "ndpr_oxide": {
+            "ionic": (
+                ionic_ndpr,
+                "assumption",
+                f"assumption: NdPr {ionic_ndpr:.0%} of TREO ({ionic_ndpr_lo:.0f}-{ionic_ndpr_hi:.0f}%) [{s_ionic_ndpr}]",
+            ),
+            **{
+                d: (
+                    light_ndpr,
+                    "derived",
+                    f"derived: world NdPr oxide kept at its calibration ({world_ndpr_oxide:.0f} t = {magnet_share_refined:.0%} of world mine output "
+                    f"{world_mine:.0f} t as magnet elements [{s_refined}], split NdPr:Dy {ndpr_in_magnet:.2f}:{dy_ref / 100:.2f} [{s_ndpr}; {s_dy_ref}]); "
+                    f"bastnaesite and monazite carry what the ionic clays ({ionic_ndpr:.0%} NdPr) do not",
+                )
+                for d in ("bastnaesite", "monazite")
+            },
+        },
+    }
+    dytb_rows = {
+        "ionic": ("ionic-clay (HREE-rich, Longnan type) concentrate: Dy2O3 share of TREO", "ionic-clay (HREE-rich) concentrate: Tb4O7 share of TREO"),
+        "bastnaesite": ("bastnaesite (Bayan Obo, Mountain Pass, Mianning): Dy2O3 share of TREO", "bastnaesite: Tb4O7 share of TREO"),
+        "monazite": ("monazite (Australia, India, Malaysia): Dy2O3 share of TREO", "monazite: Tb4O7 share of TREO"),
+    }
+    content["dytb_oxide"] = {}
+    for d, (dy_row, tb_row) in dytb_rows.items():
+        v_dy, lo_dy, hi_dy, s_dyc = fact_by(dy_row)
+        v_tb, lo_tb, hi_tb, s_tbc = fact_by(tb_row)
+        content["dytb_oxide"][d] = (
+            (v_dy + v_tb) / 100.0,
+            "assumption",
+            f"assumption: Dy2O3 {v_dy:g}% ({lo_dy:g}-{hi_dy:g}%) + Tb4O7 {v_tb:g}% ({lo_tb:g}-{hi_tb:g}%) of TREO [{s_dyc}; {s_tbc}]; "
+            "all of it recovered in China",
+        )
 
-    # separation feeds (t REO). Only China separates heavy rare earths in 2024.
+    # ------------------------------------------------------------------ separation (t REO of concentrate processed)
     us_ndpr_oxide, s_us_ndpr = sh.get("inventory_leadtimes.csv", "value", metric="NdPr oxide produced")
     mys_share, s_mys = sh.get(
         "supply_chain_stage_shares.csv", "share_pct", material="rare earths", stage="separation_refining", year="2023", country="Malaysia"
     )
-    world_mine = sum(v for v, _, _ in mining.values())
-    sep_feed: dict[str, tuple[float, str]] = {}
-    sep_feed["USA"] = (
-        us_ndpr_oxide / ndpr_yield,
-        f"derived: MP Materials 2024 NdPr oxide output {us_ndpr_oxide:.0f} t / NdPr yield {ndpr_yield:.4f} [{s_us_ndpr}]",
+    # (country, deposit) -> (t REO processed, source); heavy rare earths are recovered only in China in 2024
+    sep_feed: dict[tuple[str, str], tuple[float, str]] = {}
+    sep_feed[("USA", "bastnaesite")] = (
+        us_ndpr_oxide / light_ndpr,
+        f"derived: MP Materials 2024 NdPr oxide output {us_ndpr_oxide:.0f} t / NdPr yield {light_ndpr:.4f} [{s_us_ndpr}]",
     )
-    sep_feed["MYS"] = (
+    sep_feed[("MYS", "monazite")] = (
         mys_share / 100.0 * world_mine,
         f"derived: Malaysia {mys_share:.0f}% of refined output (IEA, 2023; held for 2024) x world mine production {world_mine:.0f} t [{s_mys}]",
     )
-    sep_feed["IND"] = (mining["IND"][0], "assumption: India separates its own output (IREL); no trade figure found")
-    russia, _ = mine("Russia")
-    sep_feed["ROW"] = (russia, "assumption: Russia separates its own output (Solikamsk); other ROW output goes to China")
+    sep_feed[("IND", "monazite")] = (mining[("IND", "monazite")][0], "assumption: India separates its own output (IREL); no trade figure found")
+    sep_feed[("ROW", "bastnaesite")] = (
+        mining[("ROW", "bastnaesite")][0],
+        "assumption: Russia separates its own loparite output (Solikamsk); other ROW output goes to China",
+    )
 
     # concentrate trade
     trade: list[dict[str, Any]] = []
@@ -228,24 +322,26 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     add(
         "MML",
         "CHN",
-        "concentrate",
-        mining["MML"][0],
+        "conc_ionic",
+        mining[("MML", "ionic")][0],
         "derived",
-        "derived: all Myanmar output is exported to China (USGS estimates it from China's import data) [" + mining["MML"][1] + "]",
+        "derived: all Myanmar output is exported to China (USGS estimates it from China's import data) [" + mining[("MML", "ionic")][2] + "]",
     )
+    us_sep = sep_feed[("USA", "bastnaesite")][0]
+    _, _, _, s_mp = fact_by("China bastnaesite imports 2023 by origin: United States (MP Materials)")
     add(
         "USA",
         "CHN",
-        "concentrate",
-        mining["USA"][0] - sep_feed["USA"][0],
+        "conc_bastnaesite",
+        mining[("USA", "bastnaesite")][0] - us_sep,
         "derived",
-        "derived: US mine production minus US separation feed (MP Materials ships the rest to China) [" + mining["USA"][1] + "]",
+        f"derived: US mine production minus US separation feed: MP Materials ships the rest to China as bastnaesite concentrate [{s_mp}]",
     )
-    aus_to_mys = sep_feed["MYS"][0] - mining["MYS"][0]
+    aus_to_mys = sep_feed[("MYS", "monazite")][0] - mining[("MYS", "monazite")][0]
     add(
         "AUS",
         "MYS",
-        "concentrate",
+        "conc_monazite",
         aus_to_mys,
         "derived",
         "derived: Lynas Malaysia separation feed minus Malaysian mine output (Mt Weld concentrate to Kuantan)",
@@ -253,38 +349,58 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     add(
         "AUS",
         "CHN",
-        "concentrate",
-        mining["AUS"][0] - aus_to_mys,
+        "conc_monazite",
+        mining[("AUS", "monazite")][0] - aus_to_mys,
         "assumption",
         "assumption: Australian output not separated in Malaysia goes to China (no trade figure found)",
     )
     add(
         "ROW",
         "CHN",
-        "concentrate",
-        mining["ROW"][0] - sep_feed["ROW"][0],
+        "conc_monazite",
+        mining[("ROW", "monazite")][0],
         "derived",
-        "derived: ROW output (monazite from Madagascar, Nigeria, Thailand etc., shipped to China per China's 2023 import data) minus Russia",
+        f"derived: Madagascar, Nigeria and Thailand ship their monazite to China [{s_mdg}]",
+    )
+    add(
+        "ROW",
+        "CHN",
+        "conc_ionic",
+        mining[("ROW", "ionic")][0],
+        "derived",
+        f"derived: Laos and Brazil ship their ionic-clay products to China [{s_lao}]",
     )
     add(
         "VNM",
         "CHN",
-        "concentrate",
-        mining["VNM"][0],
+        "conc_bastnaesite",
+        mining[("VNM", "bastnaesite")][0],
         "derived",
-        "derived: USGS estimates Vietnam's output from China's import data [" + mining["VNM"][1] + "]",
+        "derived: USGS estimates Vietnam's output from China's import data [" + mining[("VNM", "bastnaesite")][2] + "]",
     )
-    chn_feed = mining["CHN"][0] + sum(t["flow_t"] for t in trade if t["importer"] == "CHN" and t["product"] == "concentrate")
-    sep_feed["CHN"] = (chn_feed, "derived: China's mine production plus its concentrate imports")
+    for d in DEPOSITS:
+        own = mining.get(("CHN", d), (0.0, "", ""))[0]
+        imports = sum(t["flow_t"] for t in trade if t["importer"] == "CHN" and t["product"] == f"conc_{d}")
+        sep_feed[("CHN", d)] = (own + imports, f"derived: China's own {d} mining plus its {d} concentrate imports")
 
-    # separated oxide outputs
-    ndpr_oxide = {c: sep_feed[c][0] * ndpr_yield for c in sep_feed}
-    world_ndpr_oxide = sum(ndpr_oxide.values())
-    world_ndpr_metal = world_ndpr_oxide / oxide_per_metal_ndpr
+    # separated oxide outputs (heavy rare earths only in China)
+    def oxide_out(c: str, d: str, prod: str) -> float:
+        if prod != "ndpr_oxide" and c != "CHN":
+            return 0.0
+        return sep_feed[(c, d)][0] * content[prod][d][0]
+
+    ndpr_oxide: dict[str, float] = {}
+    for c, d in sep_feed:
+        ndpr_oxide[c] = ndpr_oxide.get(c, 0.0) + oxide_out(c, d, "ndpr_oxide")
+    world_ndpr_metal = sum(ndpr_oxide.values()) / oxide_per_metal_ndpr
     world_magnet = world_ndpr_metal / ndpr_in_magnet
-    world_dy_metal = world_magnet * dy_in_magnet
-    world_dy_oxide = world_dy_metal * oxide_per_metal_dy
-    dytb_yield_chn = world_dy_oxide / chn_feed
+    world_dytb_oxide = sum(oxide_out("CHN", d, "dytb_oxide") for d in DEPOSITS)
+    dy_in_magnet = world_dytb_oxide / oxide_per_metal_dy / world_magnet
+    s_dy = (
+        f"derived: Dy/Tb content of NdFeB = world Dy/Tb oxide separated in China ({world_dytb_oxide:.0f} t, from each deposit type's "
+        f"Dy+Tb content x China's feed of it) / oxide per metal / world magnet output {world_magnet:.0f} t; all Dy/Tb goes to magnets; "
+        f"compare {dy_ref:g}% Dy reported for magnets on average [{s_dy_ref}]"
+    )
 
     # magnet production shares (2024)
     chn_mag_share, s_chn_mag = sh.get(
@@ -357,7 +473,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         "dytb_metal",
         dy_metal_need["DEU"],
         "derived",
-        "derived: Germany's magnet output x Dy content; from China, the only heavy-RE metal maker (assumption)",
+        "derived: Germany's magnet output x Dy/Tb content; from China, the only heavy-RE metal maker (assumption)",
     )
     add(
         "CHN",
@@ -365,7 +481,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         "dytb_oxide",
         dy_metal_need["JPN"] * oxide_per_metal_dy,
         "derived",
-        "derived: Japan's magnet output x Dy content x oxide per metal; China is the only heavy-RE separator in 2024",
+        "derived: Japan's magnet output x Dy/Tb content x oxide per metal; China is the only heavy-RE separator in 2024",
     )
 
     # magnet exports from China by destination (2024 total, 2020 destination shares)
@@ -438,10 +554,10 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             }
         )
 
-    for c, (v, s, _note) in mining.items():
-        fac(c, "mining", v, "reported" if c != "ROW" else "derived", s)
-    for c, (v, s) in sep_feed.items():
-        fac(c, "separation", v, "assumption" if s.startswith("assumption") else "derived", s + " (activity in t REO of concentrate processed)")
+    for (c, d), (v, b, s) in mining.items():
+        fac(c, f"mining_{d}", v, b, s)
+    for (c, d), (v, s) in sep_feed.items():
+        fac(c, f"separation_{d}", v, "assumption" if s.startswith("assumption") else "derived", s + " (activity in t REO of concentrate processed)")
     chn_ndpr_metal = ndpr_metal_need["CHN"] + ndpr_metal_need["DEU"]
     fac(
         "CHN",
@@ -457,45 +573,39 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         fac(c, "magnet", v, b, s)
 
     # ------------------------------------------------------------------ recipes
-    recipes = [
-        {
-            "process": "mining",
-            "product": "concentrate",
-            "role": "output",
-            "quantity": 1.0,
-            "basis": "definition",
-            "source": "definition: activity measured in t REO mined",
-        },
-        {
-            "process": "separation",
-            "product": "concentrate",
-            "role": "input",
-            "quantity": 1.0,
-            "basis": "definition",
-            "source": "definition: activity measured in t REO processed",
-        },
-        {
-            "process": "separation",
-            "product": "ndpr_oxide",
-            "role": "output",
-            "quantity": ndpr_yield,
-            "basis": "derived",
-            "source": f"derived: magnet elements = 27% of refined supply [{s_refined}], split NdPr:Dy = {ndpr_in_magnet:.2f}:{dy_in_magnet:.2f} by magnet composition [{s_ndpr}]",
-        },
-        {
-            "process": "separation",
-            "product": "dytb_oxide",
-            "role": "output",
-            "quantity": dytb_yield_chn,
-            "basis": "derived",
-            "source": "derived: China only (heavy separation ~100% in China, Lynas separated Dy from May 2025); yield set so that world Dy/Tb oxide = Dy content of world magnet output x oxide per metal",
-        },
+    recipes: list[dict[str, Any]] = []
+    for d in DEPOSITS:
+        recipes.append(
+            {
+                "process": f"mining_{d}",
+                "product": f"conc_{d}",
+                "role": "output",
+                "quantity": 1.0,
+                "basis": "definition",
+                "source": f"definition: activity measured in t REO of {d} concentrate mined",
+            }
+        )
+    for d in DEPOSITS:
+        recipes.append(
+            {
+                "process": f"separation_{d}",
+                "product": f"conc_{d}",
+                "role": "input",
+                "quantity": 1.0,
+                "basis": "definition",
+                "source": "definition: activity measured in t REO processed",
+            }
+        )
+        for prod in ("ndpr_oxide", "dytb_oxide"):
+            q, b, s = content[prod][d]
+            recipes.append({"process": f"separation_{d}", "product": prod, "role": "output", "quantity": q, "basis": b, "source": s})
+    recipes += [
         {"process": "ndpr_metal", "product": "ndpr_oxide", "role": "input", "quantity": oxide_per_metal_ndpr, "basis": "derived", "source": s_stoich},
         {"process": "ndpr_metal", "product": "ndpr_metal", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
         {"process": "dytb_metal", "product": "dytb_oxide", "role": "input", "quantity": oxide_per_metal_dy, "basis": "derived", "source": s_stoich},
         {"process": "dytb_metal", "product": "dytb_metal", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
         {"process": "magnet", "product": "ndpr_metal", "role": "input", "quantity": ndpr_in_magnet, "basis": "reported", "source": s_ndpr},
-        {"process": "magnet", "product": "dytb_metal", "role": "input", "quantity": dy_in_magnet, "basis": "reported", "source": s_dy},
+        {"process": "magnet", "product": "dytb_metal", "role": "input", "quantity": dy_in_magnet, "basis": "derived", "source": s_dy},
         {"process": "magnet", "product": "ndfeb_magnet", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
     ]
     # thrifting potential: only Dy/Tb in magnets can be cut (grain-boundary diffusion, new grades);
@@ -512,24 +622,25 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                 f"({gbd_lo:.0f}-{gbd_hi:.0f}%) of the Dy/Tb of conventional grades [{s_gbd}]; the 2010-12 crisis cut Dy in a "
                 f"leading EV magnet by 40% [{s_leaf}]: the share still to save is taken as the GBD saving on conventional grades"
             )
+    _, s_hree = sh.get(
+        "supply_chain_stage_shares.csv",
+        "share_pct",
+        material="heavy rare earths (medium/heavy)",
+        stage="separation_refining",
+        year="2024",
+        country="China",
+    )
     country_recipe_override = [
         {
             "country": c,
-            "process": "separation",
+            "process": f"separation_{d}",
             "product": "dytb_oxide",
             "quantity": 0.0,
             "basis": "reported",
-            "source": sh.get(
-                "supply_chain_stage_shares.csv",
-                "share_pct",
-                material="heavy rare earths (medium/heavy)",
-                stage="separation_refining",
-                year="2024",
-                country="China",
-            )[1]
-            + " (China ~100% of heavy separation in 2024)",
+            "source": s_hree + " (China ~100% of heavy separation in 2024; the heavy fraction of feed separated elsewhere is not recovered)",
         }
-        for c in ["USA", "MYS", "IND", "ROW"]
+        for (c, d) in sep_feed
+        if c != "CHN"
     ]
 
     # ------------------------------------------------------------------ demand by sector
@@ -672,7 +783,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                         "and by traders (parameter market_cover_days)",
                     }
                 )
-            elif p == "concentrate":
+            elif p.startswith("conc_"):
                 stocks.append(
                     {
                         "country": c,

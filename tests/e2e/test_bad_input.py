@@ -35,7 +35,7 @@ CASES: dict[str, tuple[str, int, list[str]]] = {
         ["events[0].products[0]", "magnets"],
     ),
     "negative-capacity": (
-        HEAD + "overrides:\n  - table: facilities\n    match: {country: CHN, process: mining}\n    set: {capacity_t: -1}\n",
+        HEAD + "overrides:\n  - table: facilities\n    match: {country: CHN, process: mining_bastnaesite}\n    set: {capacity_t: -1}\n",
         4,
         ["capacity_t", "negative"],
     ),

@@ -152,11 +152,19 @@ def test_capacity_removal_beyond_existing() -> None:
             "name": "c",
             "start": START.isoformat(),
             "horizon_days": 30,
-            "events": [{"type": "capacity_change", "country": "USA", "process": "mining", "tonnes_per_year": -60_000, "decided": START.isoformat()}],
+            "events": [
+                {
+                    "type": "capacity_change",
+                    "country": "USA",
+                    "process": "mining_bastnaesite",
+                    "tonnes_per_year": -60_000,
+                    "decided": START.isoformat(),
+                }
+            ],
         }
     )
     ds = ss.run(sc, network=NET, check=True)
-    assert float(ds["production"].sel(country="USA", product="concentrate").isel(time=-1).max()) == 0.0
+    assert float(ds["production"].sel(country="USA", product="conc_bastnaesite").isel(time=-1).max()) == 0.0
 
 
 def test_unstable_time_constants_are_rejected() -> None:

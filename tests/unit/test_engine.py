@@ -312,15 +312,15 @@ def test_capacity_removed_after_lead_time(network: ss.SupplyNetwork) -> None:
     ev = {
         "type": "capacity_change",
         "country": "USA",
-        "process": "mining",
+        "process": "mining_bastnaesite",
         "tonnes_per_year": -30_000,
         "decided": START,
         "lead_time_days": 20,
         "ramp_days": 0,
     }
     ds = ss.run(mk([ev], 60), check=True)
-    out = one(ds, "production").sel(country="USA", product="concentrate").values * 365
-    c, j = network.countries.index("USA"), network.processes.index("mining")
+    out = one(ds, "production").sel(country="USA", product="conc_bastnaesite").values * 365
+    c, j = network.countries.index("USA"), network.processes.index("mining_bastnaesite")
     np.testing.assert_allclose(out[:20], 45_500, rtol=1e-9)
     np.testing.assert_allclose(out[20:], network.capacity[c, j] - 30_000, rtol=1e-6)
 
@@ -349,14 +349,14 @@ def test_capacity_ramp() -> None:
     ev = {
         "type": "capacity_change",
         "country": "USA",
-        "process": "mining",
+        "process": "mining_bastnaesite",
         "tonnes_per_year": -30_000,
         "decided": START,
         "lead_time_days": 10,
         "ramp_days": 10,
     }
     ds = ss.run(mk([ev], 40), check=True)
-    out = one(ds, "production").sel(country="USA", product="concentrate").values * 365
+    out = one(ds, "production").sel(country="USA", product="conc_bastnaesite").values * 365
     assert out[9] == pytest.approx(45_500)
     assert np.all(np.diff(out[10:22]) <= 1e-6)
     assert out[25] < out[12] < 45_500
@@ -411,7 +411,8 @@ def test_tariff_no_effect_on_single_supplier_node(base120: xr.Dataset) -> None:
     ev = {"type": "tariff", "importer": "USA", "exporter": "CHN", "products": ["ndfeb_magnet"], "rate": 1.45, "start": "2025-01-11"}
     ds = ss.run(mk([ev], 120), params={"tariff_demand_elasticity": 0.0}, check=True)
     for name in ("trade", "inventory", "shortfall", "price_index"):
-        np.testing.assert_array_equal(ds[name].values, base120[name].values, err_msg=name)
+        # equal up to rounding: renormalising the other importers' supplier shares moves flows by ~1e-13 t/day
+        np.testing.assert_allclose(ds[name].values, base120[name].values, rtol=1e-9, atol=1e-9, err_msg=name)
     deferred = ss.run(mk([ev], 120), check=True)
     ship = link_trade(deferred, "CHN", "USA", "ndfeb_magnet")
     ship0 = link_trade(base120, "CHN", "USA", "ndfeb_magnet")

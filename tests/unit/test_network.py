@@ -100,8 +100,9 @@ def test_baseline_balances_for_every_node(network: SupplyNetwork) -> None:
 
 
 def test_known_anchors(network: SupplyNetwork) -> None:
-    assert _output(network, "CHN", "mining") == pytest.approx(270_000)
-    assert _output(network, "USA", "mining") == pytest.approx(45_500)
+    assert _output(network, "CHN", "mining_bastnaesite") + _output(network, "CHN", "mining_ionic") == pytest.approx(270_000)
+    assert _output(network, "USA", "mining_bastnaesite") == pytest.approx(45_500)
+    assert _output(network, "MML", "mining_ionic") == pytest.approx(27_000)
     magnet = network.products.index("ndfeb_magnet")
     china = network.countries.index("CHN")
     chn_magnet_exports = network.exports0[china, magnet]
@@ -113,14 +114,14 @@ def test_known_anchors(network: SupplyNetwork) -> None:
 
 # ---------------------------------------------------------------------- overrides
 def test_with_overrides_changes_value_and_marks_basis(network: SupplyNetwork) -> None:
-    new = network.with_overrides([{"table": "facilities", "match": {"country": "CHN", "process": "mining"}, "set": {"output_t": 280_000}}])
-    assert _output(new, "CHN", "mining") == 280_000
-    row = new.tables["facilities"].query("country == 'CHN' and process == 'mining'").iloc[0]
+    new = network.with_overrides([{"table": "facilities", "match": {"country": "USA", "process": "mining_bastnaesite"}, "set": {"output_t": 50_000}}])
+    assert _output(new, "USA", "mining_bastnaesite") == 50_000
+    row = new.tables["facilities"].query("country == 'USA' and process == 'mining_bastnaesite'").iloc[0]
     assert row["basis"] == "override"
     assert "overrid" in row["source"]
     # the original is untouched
-    assert _output(network, "CHN", "mining") == pytest.approx(270_000)
-    orig = network.tables["facilities"].query("country == 'CHN' and process == 'mining'").iloc[0]
+    assert _output(network, "USA", "mining_bastnaesite") == pytest.approx(45_500)
+    orig = network.tables["facilities"].query("country == 'USA' and process == 'mining_bastnaesite'").iloc[0]
     assert orig["basis"] == "reported"
     # other rows are not marked
     assert (new.tables["facilities"]["basis"] == "override").sum() == 1
@@ -135,9 +136,11 @@ def test_with_overrides_parameter(network: SupplyNetwork) -> None:
 
 
 def test_with_overrides_capacity_takes_effect(network: SupplyNetwork) -> None:
-    new = network.with_overrides([{"table": "facilities", "match": {"country": "CHN", "process": "mining"}, "set": {"capacity_t": 400_000}}])
-    c, j = new.countries.index("CHN"), new.processes.index("mining")
-    assert new.tables["facilities"].query("country == 'CHN' and process == 'mining'").iloc[0]["basis"] == "override"
+    new = network.with_overrides(
+        [{"table": "facilities", "match": {"country": "CHN", "process": "mining_bastnaesite"}, "set": {"capacity_t": 400_000}}]
+    )
+    c, j = new.countries.index("CHN"), new.processes.index("mining_bastnaesite")
+    assert new.tables["facilities"].query("country == 'CHN' and process == 'mining_bastnaesite'").iloc[0]["basis"] == "override"
     assert new.capacity[c, j] == pytest.approx(400_000)
 
 
@@ -153,7 +156,7 @@ def test_with_overrides_rejects_bad_items(network: SupplyNetwork) -> None:
     with pytest.raises(DataError, match="unknown table"):
         network.with_overrides([{"table": "nope", "match": {}, "set": {}}])
     with pytest.raises(DataError, match=r"capacity_t.*negative"):
-        network.with_overrides([{"table": "facilities", "match": {"country": "CHN", "process": "mining"}, "set": {"capacity_t": -1}}])
+        network.with_overrides([{"table": "facilities", "match": {"country": "CHN", "process": "mining_bastnaesite"}, "set": {"capacity_t": -1}}])
 
 
 # ---------------------------------------------------------------------- user folders
@@ -253,13 +256,13 @@ def test_missing_required_file(folder: Path) -> None:
 def test_duplicate_row(folder: Path) -> None:
     path = folder / "facilities.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    df = pd.concat([df, df.iloc[[1]]], ignore_index=True)  # USA mining twice
+    df = pd.concat([df, df.iloc[[1]]], ignore_index=True)  # one facility twice
     df.to_csv(path, index=False)
     with pytest.raises(DataError) as exc:
         ss.load_network(folder)
     msg = str(exc.value)
     assert "facilities.csv" in msg and f"line {len(df) + 1}" in msg and "duplicate" in msg
-    assert "USA, mining" in msg
+    assert f"{df['country'].iloc[1]}, {df['process'].iloc[1]}" in msg
 
 
 def test_empty_source(folder: Path) -> None:

@@ -337,7 +337,7 @@ def test_negative_capacity_override_rejected() -> None:
         "name: t\nstart: 2025-01-01\nhorizon_days: 60\n"
         "overrides:\n"  # 4
         "  - table: facilities\n"
-        "    match: {country: CHN, process: mining}\n"
+        "    match: {country: CHN, process: mining_bastnaesite}\n"
         "    set: {capacity_t: -1}\n"
     )
     p = _only(text)
