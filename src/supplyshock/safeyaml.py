@@ -1,13 +1,23 @@
 """The one YAML loader of the package: bounded in size, depth and alias expansion.
 
 Every YAML the package reads (scenarios, dataset metadata, sweep and backtest specs,
-files posted to the server) goes through :func:`load_yaml_text` or
-:func:`load_yaml_file`. PyYAML's ``safe_load`` builds only plain objects, but aliases can
-still make a few hundred bytes expand to billions of nodes ("billion laughs"), and code
-that walks the composed node graph (to map keys to line numbers) follows every alias. Here
-the composed graph is measured first, in time linear in its size (each node once, aliases
-counted by their expanded size), and refused with the package's own error when it is too
-large, too deep or cyclic; only then are Python objects built.
+news drafts merged into a scenario, scenario text posted to the server) goes through
+:func:`parse_yaml` (directly, or through :func:`load_yaml_text` or :func:`load_yaml_file`).
+PyYAML's ``safe_load`` builds only plain objects, but aliases can still make a few hundred
+bytes expand to billions of nodes ("billion laughs"), and code that walks the composed
+node graph (to map keys to line numbers) follows every alias. Here:
+
+* the text is bounded in size (:data:`MAX_FILE_BYTES`) before it is parsed;
+* while the document is composed, its distinct nodes are counted and its nesting measured,
+  and composing stops at :data:`MAX_NODES` nodes or :data:`MAX_DEPTH` levels (so neither
+  memory nor Python's recursion limit is reached);
+* the composed graph is then measured in time linear in its size (each node once, aliases
+  counted by their expanded size) and refused when it would expand beyond
+  :data:`MAX_NODES` or is cyclic;
+
+only then are Python objects built. Every refusal is a :class:`YamlProblem`, which the
+loaders turn into the package's own input error (e.g.
+:class:`~supplyshock.errors.ScenarioError`): never a traceback, never a full memory.
 """
 
 from __future__ import annotations
@@ -35,8 +45,9 @@ __all__ = [
 
 #: Largest YAML file read (bytes). Scenarios, specs and metadata are short files.
 MAX_FILE_BYTES = 1_000_000
-#: Largest number of nodes after alias expansion.
-MAX_NODES = 200_000
+#: Largest number of nodes, as written and after alias expansion (the largest YAML the
+#: package ships, the news labels, has about 3,400; a scenario a few hundred).
+MAX_NODES = 100_000
 #: Deepest nesting of mappings and sequences.
 MAX_DEPTH = 64
 
@@ -90,6 +101,32 @@ class YamlDocument:
         return out
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, stopping while composing at too many nodes or too deep a nesting."""
+
+    def __init__(self, text: str, max_nodes: int, max_depth: int) -> None:
+        super().__init__(text)
+        self.max_nodes, self.max_depth = max_nodes, max_depth
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            mark = self.peek_event().start_mark
+            raise YamlProblem(f"the YAML has more than {self.max_nodes:,} values", "this file should be short", mark.line + 1)
+        self.depth += 1
+        if self.depth > self.max_depth:
+            mark = self.peek_event().start_mark
+            raise YamlProblem(f"the YAML nests deeper than {self.max_depth} levels", "flatten it", mark.line + 1)
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+
 def _measure(root: yaml.Node, max_nodes: int, max_depth: int) -> None:
     """Refuse a node graph whose alias expansion is too large, too deep or cyclic."""
     size: dict[int, int] = {}
@@ -112,7 +149,7 @@ def _measure(root: yaml.Node, max_nodes: int, max_depth: int) -> None:
             depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
             if size[key] > max_nodes:
                 raise YamlProblem(
-                    f"the YAML expands to more than {max_nodes:,} nodes (through aliases '*')",
+                    f"the YAML expands through its aliases ('*') to more than {max_nodes:,} values",
                     "write the values out, or remove the anchors and aliases",
                 )
             if depth[key] > max_depth:
@@ -140,8 +177,9 @@ def parse_yaml(text: str, *, max_bytes: int = MAX_FILE_BYTES, max_nodes: int = M
     """
     if len(text.encode("utf-8", errors="replace")) > max_bytes:
         raise YamlProblem(f"larger than {max_bytes:,} bytes", "this file should be short")
-    loader = yaml.SafeLoader(text)
+    loader: _BoundedLoader | None = None
     try:
+        loader = _BoundedLoader(text, max_nodes, max_depth)  # refuses unprintable characters at once
         node = loader.get_single_node()
         if node is not None:
             _measure(node, max_nodes, max_depth)
@@ -155,7 +193,8 @@ def parse_yaml(text: str, *, max_bytes: int = MAX_FILE_BYTES, max_nodes: int = M
     except RecursionError:
         raise YamlProblem("the YAML nests too deeply", "flatten it") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDocument(data, node)
 
 

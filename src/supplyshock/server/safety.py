@@ -4,9 +4,10 @@
   whether it declares a ``Content-Length`` or streams its body in chunks.
 * :func:`inside` resolves a path and refuses any that is not inside the data directory
   (after following symbolic links), so no request can read or write elsewhere.
-* :func:`check_yaml` refuses scenario text that is too long, not a mapping, expands its
-  aliases into too many nodes, or names a dataset that is not embedded (a dataset may be a
-  folder path, which a server must never read).
+* :func:`check_yaml` refuses scenario text that is too long, not a mapping, too deep, expands
+  its aliases into too many nodes (through the package's one YAML loader,
+  :mod:`supplyshock.safeyaml`, with the server's tighter bounds), or names a dataset that is
+  not embedded (a dataset may be a folder path, which a server must never read).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from supplyshock.safeyaml import YamlProblem, parse_yaml
 
 __all__ = ["MAX_BODY_BYTES", "MAX_YAML_NODES", "RUN_ID_PATTERN", "BodySizeLimit", "UnsafeInput", "check_run_id", "check_yaml", "contained", "inside"]
 
@@ -197,43 +199,6 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
-_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
-
-
-def _check_depth(text: str, limit: int) -> None:
-    """Refuse YAML nested deeper than ``limit``, scanning tokens (no recursion, linear time)."""
-    depth = 0
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, _OPEN):
-                depth += 1
-                if depth > limit:
-                    raise UnsafeInput(f"the YAML is nested too deeply (more than {limit} levels)")
-            elif isinstance(token, _CLOSE):
-                depth -= 1
-    except yaml.YAMLError as exc:
-        raise UnsafeInput(f"not valid YAML: {' '.join(str(exc).split())}") from None
-
-
-def _count_nodes(node: yaml.Node, limit: int) -> int:
-    """Count the nodes of a composed YAML document, aliases expanded, stopping at ``limit``."""
-    count = 0
-    stack: list[yaml.Node] = [node]
-    while stack:
-        current = stack.pop()
-        count += 1
-        if count > limit:
-            return count
-        if isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack.append(key)
-                stack.append(value)
-    return count
-
-
 def check_yaml(text: str, datasets: list[str], *, max_chars: int, max_nodes: int = MAX_YAML_NODES) -> dict[str, Any]:
     """Check scenario text is safe to validate, and return it parsed.
 
@@ -260,21 +225,12 @@ def check_yaml(text: str, datasets: list[str], *, max_chars: int, max_nodes: int
     """
     if len(text) > max_chars:
         raise UnsafeInput(f"scenario text of {len(text)} characters is longer than the limit of {max_chars}")
-    _check_depth(text, MAX_YAML_DEPTH)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise UnsafeInput(f"not valid YAML: {' '.join(str(exc).split())}") from None
-    except RecursionError:
-        raise UnsafeInput("the YAML is nested too deeply") from None
-    if node is None:
+        data = parse_yaml(text, max_bytes=4 * max_chars, max_nodes=max_nodes, max_depth=MAX_YAML_DEPTH).data
+    except YamlProblem as exc:
+        raise UnsafeInput(exc.text("scenario text")) from None
+    if data is None:
         raise UnsafeInput("the scenario text is empty; a scenario is a YAML mapping with at least name and start")
-    if _count_nodes(node, max_nodes) > max_nodes:
-        raise UnsafeInput(f"the YAML expands to more than {max_nodes} nodes (anchors and aliases count each time they are used)")
-    try:
-        data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-        raise UnsafeInput(f"not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise UnsafeInput(f"a scenario is a YAML mapping (name: ..., start: ...), not a {type(data).__name__}")
     dataset = data.get("dataset", "rare-earths")
