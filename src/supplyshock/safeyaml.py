@@ -110,9 +110,9 @@ class _BoundedLoader(yaml.SafeLoader):
         self.nodes = 0
         self.depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         self.nodes += 1
         if self.nodes > self.max_nodes:
             mark = self.peek_event().start_mark
@@ -122,7 +122,7 @@ class _BoundedLoader(yaml.SafeLoader):
             mark = self.peek_event().start_mark
             raise YamlProblem(f"the YAML nests deeper than {self.max_depth} levels", "flatten it", mark.line + 1)
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
