@@ -40,9 +40,9 @@ SCENARIOS = {
 
 @cache
 def run(name: str, horizon_days: int | None = None, drop_events: tuple[str, ...] = ()) -> xr.Dataset:
-    """A built-in scenario's results (optionally with another horizon or without some events)."""
+    """A built-in scenario's central case: one member, nothing drawn (optionally another horizon or without some events)."""
     sc = ss.load_scenario(name)
-    update: dict[str, object] = {}
+    update: dict[str, object] = {"members": 1, "uncertain": [], "correlation": []}
     if horizon_days is not None:
         update["horizon_days"] = horizon_days
     if drop_events:
