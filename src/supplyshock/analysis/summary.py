@@ -176,7 +176,9 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
 
     Columns: ``first_stoppage_day`` (first cohort of any sector dry; NaN: never),
     ``first_shortfall_day``, ``days_short`` (the worst sector's), ``peak_shortfall_pct`` and
-    ``peak_stopped_pct`` (the worst sector's), ``shortfall_t`` (all sectors),
+    ``peak_stopped_pct`` (the worst sector's), ``shortfall_t`` (all sectors; tonnes of
+    different materials never add, so a run that spans several products has one
+    ``shortfall_t_<product>`` column per product instead),
     ``output_at_risk_usd`` (upper bound), ``sectors_short`` (count) and, with ``eco``,
     ``value_added_lost_usd_p05/_p50/_p95`` (the region's loss attributed by value at
     stake; see :func:`supplyshock.analysis.economy.country_losses`). Sorted by value added
@@ -196,10 +198,15 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
         "days_short": per_member("days_short", "max"),
         "peak_shortfall_pct": per_member("peak_shortfall_pct", "max"),
         "peak_stopped_pct": per_member("peak_stopped_pct", "max") if "peak_stopped_pct" in mm else None,
-        "shortfall_t": per_member("cumulative_shortfall_t", "sum"),
         "output_at_risk_usd": per_member("output_at_risk_usd", "sum"),
         "sectors_short": mm["days_to_first_shortfall"].notnull().where(has, False).sum("sector"),
     }
+    # tonnes add up only within one material: one column per product the sectors use
+    products = _sector_products(ds, mm)
+    for prod in dict.fromkeys(products):
+        in_prod = xr.DataArray([p == prod for p in products], dims="sector", coords={"sector": mm["sector"].values})
+        name = "shortfall_t" if len(set(products)) == 1 else f"shortfall_t_{prod}"
+        cols[name] = mm["cumulative_shortfall_t"].where(has & in_prod).sum("sector", skipna=True)
     out = pd.DataFrame(index=pd.Index(countries, name="country"))
     for k, da in cols.items():
         if da is None:
@@ -215,8 +222,18 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
                 _quantiles(cl.xs(c, level="country").to_numpy(), (q,))[0] if c in cl.index.get_level_values("country") else 0.0 for c in countries
             ]
     out = out[has.any("sector").values]
-    key = ["value_added_lost_usd_p50", "shortfall_t"] if eco is not None else ["shortfall_t", "output_at_risk_usd"]
-    return out.sort_values(key, ascending=False)
+    tonnes = [c for c in out.columns if c.startswith("shortfall_t")]
+    out["_t"] = out[tonnes].sum(axis=1)  # ties only: a sort key, never shown
+    key = ["value_added_lost_usd_p50", "_t"] if eco is not None else ["_t", "output_at_risk_usd"]
+    return out.sort_values(key, ascending=False).drop(columns="_t")
+
+
+def _sector_products(ds: xr.Dataset, mm: xr.Dataset) -> list[str]:
+    """The product each sector uses (from the results' ``sector_product`` coordinate; one product when absent)."""
+    if "sector_product" in ds.coords:
+        by = dict(zip(ds["sector"].values.astype(str), ds["sector_product"].values.astype(str), strict=True))
+        return [by[str(s)] for s in mm["sector"].values]
+    return ["" for _ in mm["sector"].values]
 
 
 def totals_frame(eco: xr.Dataset, ds: xr.Dataset) -> pd.DataFrame:
