@@ -1,8 +1,9 @@
 """``supplyshock observed``: add, list and show observed trade series.
 
-* ``supplyshock observed add FILE [--format auto|long|comtrade|baci] [--store PATH]``
+* ``supplyshock observed add FILE [--format auto|long|comtrade|baci] [--store PATH] [--bounds FILE]``
   reads a file (or a shipped name such as ``china-exports-2025``) into the observed
-  store and reports the rows added, updated and unchanged.
+  store and reports the rows added, updated and unchanged; values outside the
+  plausibility bounds of their series are refused.
 * ``supplyshock observed list [--store PATH]`` lists the stored series.
 * ``supplyshock observed show SERIES [--plot out.png] [--store PATH | --file FILE]``
   prints the values and derived statistics of a series and optionally plots it.
@@ -19,7 +20,7 @@ import click
 import pandas as pd
 
 from supplyshock.cli.output import console, group, table
-from supplyshock.observed import FORMATS, ObservedStore, UnknownSeriesError, load_observed, plot_series, series_stats
+from supplyshock.observed import FORMATS, ObservedStore, UnknownSeriesError, load_observed, plot_series, read_bounds, series_stats
 
 __all__ = ["observed"]
 
@@ -73,10 +74,22 @@ def observed() -> None:
     "--country-codes", type=click.Path(dir_okay=False, path_type=Path), default=None, help="BACI country-codes file (numeric code to ISO3)."
 )
 @click.option("--hs", multiple=True, help="Comtrade/BACI: keep HS codes starting with this prefix (repeatable).")
-def add_cmd(file: str, fmt: str, store_path: Path | None, country_codes: Path | None, hs: tuple[str, ...]) -> None:
-    """Add FILE (long, UN Comtrade or CEPII BACI CSV, or a shipped name) to the store."""
+@click.option(
+    "--bounds",
+    "bounds_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of plausibility bounds (series, unit, min, max) checked before the shipped ones (data/observed/bounds.csv).",
+)
+def add_cmd(file: str, fmt: str, store_path: Path | None, country_codes: Path | None, hs: tuple[str, ...], bounds_file: Path | None) -> None:
+    """Add FILE (long, UN Comtrade or CEPII BACI CSV, or a shipped name) to the store.
+
+    A value outside the plausible range of its series (by default: more than a year's
+    world trade in tonnes, or the world's GDP in USD) is refused with its line.
+    """
+    bounds = read_bounds(bounds_file) if bounds_file is not None else None
     store = ObservedStore(store_path)
-    summary = store.add_file(file, fmt, country_codes=country_codes, hs=list(hs) or None)
+    summary = store.add_file(file, fmt, country_codes=country_codes, hs=list(hs) or None, bounds=bounds)
     click.echo(f"{summary} -> {store.path}")
 
 

@@ -28,6 +28,8 @@ Three input formats are read into one **tidy frame** (see :data:`TIDY_COLUMNS`):
 :class:`ObservedStore` keeps observed values in a DuckDB file (default
 ``$SUPPLYSHOCK_HOME/observed.duckdb``, beside the run store), one current row per
 (series, period) plus every revision with the file it came from.
+:func:`read_observed` refuses a value outside the plausibility bound of its series
+(``data/observed/bounds.csv``, and the user's own bounds, :func:`read_bounds`).
 :func:`series_stats` derives y/y, m/m, rolling three-month changes, "lowest since" and
 "steepest drop since"; :func:`implied_values` derives values from reported changes.
 
@@ -58,7 +60,7 @@ from supplyshock.observed.readers import FORMATS, detect_format, read_baci, read
 from supplyshock.observed.shipped import SHIPPED, load_series_map, shipped_path, to_model_codes
 from supplyshock.observed.stats import STATS_COLUMNS, implied_values, monthly, series_stats
 from supplyshock.observed.store import OBSERVED_FILENAME, OBSERVED_SCHEMA_VERSION, AddSummary, ObservedStore, default_observed_path, load_observed
-from supplyshock.observed.tidy import TIDY_COLUMNS, ObservedError, UnknownSeriesError
+from supplyshock.observed.tidy import TIDY_COLUMNS, Bound, ObservedError, UnknownSeriesError, default_bounds, read_bounds
 
 __all__ = [
     "FORMATS",
@@ -68,9 +70,11 @@ __all__ = [
     "STATS_COLUMNS",
     "TIDY_COLUMNS",
     "AddSummary",
+    "Bound",
     "ObservedError",
     "ObservedStore",
     "UnknownSeriesError",
+    "default_bounds",
     "default_observed_path",
     "detect_format",
     "implied_values",
@@ -82,6 +86,7 @@ __all__ = [
     "parse_period",
     "plot_series",
     "read_baci",
+    "read_bounds",
     "read_comtrade",
     "read_long",
     "read_observed",

@@ -12,6 +12,7 @@ import io
 import math
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ import pandas as pd
 from supplyshock.observed.codes import normalise_country, normalise_unit, numeric_country_codes
 from supplyshock.observed.periods import parse_period
 from supplyshock.observed.shipped import resolve_input
-from supplyshock.observed.tidy import SERIES_RE, ObservedError, finalise
+from supplyshock.observed.tidy import SERIES_RE, Bound, ObservedError, finalise
 
 __all__ = ["FORMATS", "Format", "detect_format", "read_baci", "read_comtrade", "read_long", "read_observed"]
 
@@ -37,10 +38,29 @@ _BLANKS = ["", "NA", "NaN", "nan", "N/A"]
 # --------------------------------------------------------------------------- cells
 
 
+def _check_file(path: Path) -> None:
+    """Refuse what is not a readable, non-empty regular file, with a message saying which."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ObservedError(f"observed file {path} does not exist") from None
+    except OSError as exc:
+        raise ObservedError(f"observed file {path} cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ObservedError(f"{path} is a folder; give an observed CSV file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ObservedError(f"{path} is not a regular file (a device or a pipe); give an observed CSV file")
+    if st.st_size == 0:
+        raise ObservedError(f"{path.name} is empty (0 bytes); an observed file is a CSV with a header row and at least one row of values")
+    with open(path, "rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf").strip()
+    if not head:
+        raise ObservedError(f"{path.name} holds only blank lines; an observed file is a CSV with a header row and at least one row of values")
+
+
 def _read_text_csv(path: Path) -> pd.DataFrame:
     """Read a CSV with every cell as text ('' for blanks)."""
-    if not path.is_file():
-        raise ObservedError(f"observed file {path} does not exist")
+    _check_file(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -173,10 +193,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         When the file is missing or its header fits none of the formats.
     """
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise ObservedError(f"observed file {p} does not exist")
+    _check_file(p)
     with open(p, encoding="utf-8-sig", errors="replace") as fh:
-        header = fh.readline()
+        header = next((line for line in fh if line.strip()), "")
     cols = {_norm_col(str(c)) for c in pd.read_csv(io.StringIO(header), dtype=str, nrows=0).columns}
     if {"period", "series", "value", "unit"} <= cols:
         return "long"
@@ -237,7 +256,7 @@ def _long_row(rec: dict[Any, Any], line: int, name: str, yoy_col: str | None, mo
     }
 
 
-def read_long(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_long(path: str | os.PathLike[str], *, bounds: Sequence[Bound] | None = None) -> pd.DataFrame:
     """Read an observed file in the long format.
 
     Parameters
@@ -246,6 +265,9 @@ def read_long(path: str | os.PathLike[str]) -> pd.DataFrame:
         A CSV with columns ``period, series, value, unit`` and optionally ``exporter,
         importer, product, yoy_change_pct, mom_change_pct, source, note``
         (``yoy_reported_pct``/``mom_reported_pct`` are accepted as column names too).
+    bounds
+        Plausibility bounds checked before the shipped ones (see
+        :func:`~supplyshock.observed.tidy.check_bounds`).
 
     Returns
     -------
@@ -269,7 +291,7 @@ def read_long(path: str | os.PathLike[str]) -> pd.DataFrame:
     yoy_col = next((c for c in ("yoy_change_pct", "yoy_reported_pct", "yoy_pct") if c in cols), None)
     mom_col = next((c for c in ("mom_change_pct", "mom_reported_pct", "mom_pct") if c in cols), None)
     rows = [_long_row(rec, pos + 2, name, yoy_col, mom_col) for pos, rec in enumerate(raw.to_dict("records"))]
-    return finalise(pd.DataFrame(rows), p)
+    return finalise(pd.DataFrame(rows), p, bounds)
 
 
 # --------------------------------------------------------------------------- UN Comtrade
@@ -405,7 +427,7 @@ def _comtrade_measures(raw: pd.DataFrame, c: _ComtradeColumns, name: str, base: 
     return parts
 
 
-def read_comtrade(path: str | os.PathLike[str], *, hs: Sequence[str] | None = None) -> pd.DataFrame:
+def read_comtrade(path: str | os.PathLike[str], *, hs: Sequence[str] | None = None, bounds: Sequence[Bound] | None = None) -> pd.DataFrame:
     """Read a UN Comtrade CSV (Comtrade+ API / bulk layout or the legacy layout).
 
     Column names are matched ignoring case, spaces and punctuation. Used columns:
@@ -435,6 +457,9 @@ def read_comtrade(path: str | os.PathLike[str], *, hs: Sequence[str] | None = No
         The CSV file.
     hs
         Keep only commodity codes starting with one of these prefixes.
+    bounds
+        Plausibility bounds checked before the shipped ones (see
+        :func:`~supplyshock.observed.tidy.check_bounds`).
 
     Returns
     -------
@@ -476,7 +501,7 @@ def read_comtrade(path: str | os.PathLike[str], *, hs: Sequence[str] | None = No
         "_line": lines,
     }
     parts = _comtrade_measures(raw, c, name, base.str.replace("-", "_"), common)
-    return finalise(pd.concat(parts, ignore_index=True), p)
+    return finalise(pd.concat(parts, ignore_index=True), p, bounds)
 
 
 # --------------------------------------------------------------------------- CEPII BACI
@@ -521,6 +546,7 @@ def read_baci(
     *,
     country_codes: str | os.PathLike[str] | None = None,
     hs: Sequence[str] | None = None,
+    bounds: Sequence[Bound] | None = None,
 ) -> pd.DataFrame:
     """Read a CEPII BACI CSV.
 
@@ -537,6 +563,9 @@ def read_baci(
         stay numeric).
     hs
         Keep only products whose HS6 code starts with one of these prefixes.
+    bounds
+        Plausibility bounds checked before the shipped ones (see
+        :func:`~supplyshock.observed.tidy.check_bounds`).
 
     Returns
     -------
@@ -590,7 +619,7 @@ def read_baci(
     if cq is not None:
         parts.append(pd.DataFrame({"series": base + "_t", "value": _numbers_of(raw, cq, name), "unit": "t", **common}))
     frame = pd.concat([part[part["value"].notna()] for part in parts], ignore_index=True)
-    return finalise(frame, p)
+    return finalise(frame, p, bounds)
 
 
 # --------------------------------------------------------------------------- any format
@@ -602,6 +631,7 @@ def read_observed(
     *,
     country_codes: str | os.PathLike[str] | None = None,
     hs: Sequence[str] | None = None,
+    bounds: Sequence[Bound] | None = None,
 ) -> pd.DataFrame:
     """Read an observed file in any supported format to the tidy frame.
 
@@ -616,6 +646,9 @@ def read_observed(
         BACI only: the country-codes file (see :func:`read_baci`).
     hs
         Comtrade and BACI only: keep these HS code prefixes.
+    bounds
+        Plausibility bounds checked before the shipped ones (see
+        :func:`~supplyshock.observed.tidy.check_bounds`).
 
     Returns
     -------
@@ -633,7 +666,7 @@ def read_observed(
         raise ObservedError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     fmt = detect_format(p) if format == "auto" else format
     if fmt == "long":
-        return read_long(p)
+        return read_long(p, bounds=bounds)
     if fmt == "comtrade":
-        return read_comtrade(p, hs=hs)
-    return read_baci(p, country_codes=country_codes, hs=hs)
+        return read_comtrade(p, hs=hs, bounds=bounds)
+    return read_baci(p, country_codes=country_codes, hs=hs, bounds=bounds)

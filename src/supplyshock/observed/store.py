@@ -25,7 +25,7 @@ import pandas as pd
 from supplyshock.observed.periods import FREQ_ORDER, sort_frame
 from supplyshock.observed.readers import detect_format, read_observed
 from supplyshock.observed.shipped import resolve_input
-from supplyshock.observed.tidy import DATA_FIELDS, NUMERIC_FIELDS, TEXT_FIELDS, TIDY_COLUMNS, ObservedError, UnknownSeriesError, now
+from supplyshock.observed.tidy import DATA_FIELDS, NUMERIC_FIELDS, TEXT_FIELDS, TIDY_COLUMNS, Bound, ObservedError, UnknownSeriesError, now
 from supplyshock.store.duck import Schema, registered, session, transaction
 from supplyshock.store.home import default_home
 
@@ -267,6 +267,7 @@ class ObservedStore:
         *,
         country_codes: str | os.PathLike[str] | None = None,
         hs: Sequence[str] | None = None,
+        bounds: Sequence[Bound] | None = None,
     ) -> AddSummary:
         """Read an observed file and add it to the store in one transaction.
 
@@ -276,7 +277,7 @@ class ObservedStore:
             The file (any supported format) or a shipped name.
         format
             See :func:`~supplyshock.observed.readers.read_observed`.
-        country_codes, hs
+        country_codes, hs, bounds
             See :func:`~supplyshock.observed.readers.read_observed`.
 
         Returns
@@ -294,7 +295,7 @@ class ObservedStore:
         """
         p = resolve_input(path)
         fmt = detect_format(p) if format == "auto" else format
-        frame = read_observed(p, fmt, country_codes=country_codes, hs=hs)
+        frame = read_observed(p, fmt, country_codes=country_codes, hs=hs, bounds=bounds)
         return self.add_frame(frame, path=p, format=fmt)
 
     def add_frame(self, frame: pd.DataFrame, *, path: str | os.PathLike[str], format: str) -> AddSummary:

@@ -2,16 +2,22 @@
 
 One row per (series, period): see :data:`TIDY_COLUMNS`. :func:`finalise` turns the rows a
 reader has parsed into that frame: it refuses a (series, period) given twice with
-different data and a series that mixes units, adds the provenance (the file's name and
-sha256, the time it was read) and sorts the rows.
+different data, a series that mixes units and a value outside the plausibility bounds of
+its series (:func:`check_bounds`: ``data/observed/bounds.csv``, plus the user's own bounds),
+adds the provenance (the file's name and sha256, the time it was read) and sorts the rows.
 """
 
 from __future__ import annotations
 
+import csv
+import fnmatch
+import functools
 import hashlib
 import math
+import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,16 +29,21 @@ from supplyshock.errors import DataError
 from supplyshock.observed.periods import sort_frame
 
 __all__ = [
+    "BOUND_COLUMNS",
     "DATA_FIELDS",
     "NUMERIC_FIELDS",
     "SERIES_RE",
     "TEXT_FIELDS",
     "TIDY_COLUMNS",
+    "Bound",
     "ObservedError",
     "UnknownSeriesError",
+    "check_bounds",
+    "default_bounds",
     "file_label",
     "finalise",
     "now",
+    "read_bounds",
     "sha256_of",
 ]
 
@@ -176,7 +187,124 @@ def _drop_duplicates(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame.drop_duplicates(["series", "period"], keep="first")
 
 
-def finalise(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+#: Columns of a bounds file (``basis``, ``source`` and ``note`` may be left out of a user's).
+BOUND_COLUMNS: tuple[str, ...] = ("series", "unit", "min", "max", "basis", "source", "note")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A plausibility bound of observed values.
+
+    Attributes
+    ----------
+    series : str
+        The series it applies to: a shell-style pattern (``*`` for every series).
+    unit : str
+        The stored unit it applies to (``t``, ``USD``...).
+    low, high : float
+        The smallest and largest plausible value of one period, in that unit.
+    origin : str
+        Where the bound comes from (a file and line), for messages.
+    note : str
+        Why the bound is what it is.
+    """
+
+    series: str
+    unit: str
+    low: float
+    high: float
+    origin: str
+    note: str = ""
+
+    def applies(self, series: str, unit: str) -> bool:
+        """Whether the bound is the one of ``series`` in ``unit``."""
+        return self.unit == unit and fnmatch.fnmatchcase(series, self.series)
+
+
+def read_bounds(path: str | os.PathLike[str]) -> list[Bound]:
+    """Read a bounds file: CSV with columns ``series, unit, min, max`` (and optionally
+    ``basis, source, note``), one row per series pattern and stored unit.
+
+    Raises
+    ------
+    ObservedError
+        A column is missing, or a row's bound is not a pair of numbers ``min <= max``; the
+        message names the file, line and field.
+    """
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ObservedError(f"bounds file {p} does not exist (or is not a file); give a CSV with columns series, unit, min, max")
+    try:
+        with open(p, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            fields = [str(c).strip() for c in (reader.fieldnames or [])]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ObservedError(f"{p.name}: cannot read as CSV: {exc}") from None
+    missing = [c for c in BOUND_COLUMNS[:4] if c not in fields]
+    if missing:
+        raise ObservedError(f"{p.name}: missing column(s) {', '.join(missing)}; a bounds file has columns series, unit, min, max")
+    out = []
+    for line, row in enumerate(rows, start=2):
+        row = {str(k).strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        try:
+            low, high = float(row["min"] or "-inf"), float(row["max"] or "inf")
+        except ValueError:
+            raise ObservedError(f"{p.name}, line {line}, field 'min'/'max': {row['min']!r}/{row['max']!r} are not numbers") from None
+        if math.isnan(low) or math.isnan(high) or low > high:
+            raise ObservedError(f"{p.name}, line {line}, field 'min'/'max': the bound {low:g}..{high:g} is empty; give min <= max")
+        if not row["series"] or not row["unit"]:
+            raise ObservedError(f"{p.name}, line {line}, field 'series'/'unit': both are needed ('*' matches every series)")
+        note = row.get("note", "") or row.get("source", "")
+        out.append(Bound(row["series"], row["unit"], low, high, f"{p.name} line {line}", note))
+    return out
+
+
+@functools.cache
+def default_bounds() -> tuple[Bound, ...]:
+    """The shipped plausibility bounds (``data/observed/bounds.csv``)."""
+    from supplyshock.observed.shipped import observed_data_file  # shipped imports this module
+
+    return tuple(read_bounds(observed_data_file("bounds.csv")))
+
+
+def check_bounds(frame: pd.DataFrame, name: str, bounds: Sequence[Bound] | None = None) -> None:
+    """Refuse a value outside the plausibility bound of its series.
+
+    Parameters
+    ----------
+    frame
+        Parsed rows with ``series``, ``unit``, ``value`` and ``_line``.
+    name
+        The file's name, for messages.
+    bounds
+        Bounds checked before the shipped ones (the first that applies to a series and
+        unit is its bound); None: the shipped ones only.
+
+    Raises
+    ------
+    ObservedError
+        Naming the file, line, value and bound, and how to change the bound.
+    """
+    every = [*(bounds or ()), *default_bounds()]
+    for (series, unit), grp in frame.groupby(["series", "unit"], sort=False):
+        bound = next((b for b in every if b.applies(str(series), str(unit))), None)
+        if bound is None:
+            continue
+        values = grp["value"].astype("float64")
+        bad = values.notna() & ((values < bound.low) | (values > bound.high))
+        if bad.any():
+            row = grp[bad].iloc[0]
+            why = f" ({bound.note.split('; ')[0]})" if bound.note else ""
+            raise ObservedError(
+                f"{name}, line {row['_line']}, field 'value': {float(row['value']):g} {unit} is outside the plausible range "
+                f"{bound.low:g}..{bound.high:g} {unit} of series {series!r}{why}, bound from {bound.origin}; check the unit "
+                "(kg or t? thousands?), or give the series its own bound with --bounds FILE (columns series, unit, min, max); "
+                "nothing was written"
+            )
+
+
+def finalise(frame: pd.DataFrame, path: Path, bounds: Sequence[Bound] | None = None) -> pd.DataFrame:
     """Check a reader's rows, add provenance and order them as the tidy frame.
 
     Parameters
@@ -186,6 +314,8 @@ def finalise(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         ``loaded``, and ``_line``, the row's line in the file (for messages).
     path
         The file read (named in messages, hashed for the provenance).
+    bounds
+        Plausibility bounds checked before the shipped ones (see :func:`check_bounds`).
 
     Returns
     -------
@@ -196,7 +326,7 @@ def finalise(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     ------
     ObservedError
         When there are no rows, a (series, period) is given twice with different data,
-        or a series mixes units.
+        a series mixes units or a value lies outside its series' plausibility bound.
     """
     name = path.name
     if frame.empty:
@@ -211,6 +341,7 @@ def finalise(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         s = str(mixed.index[0])
         found = sorted(frame.loc[frame["series"] == s, "unit"].unique())
         raise ObservedError(f"{name}: series {s!r} mixes units {', '.join(found)}; use one unit per series; nothing was written")
+    check_bounds(frame, name, bounds)
     frame["file"] = file_label(path, sha256_of(path))
     frame["loaded"] = now()
     out = frame[list(TIDY_COLUMNS)].copy()
