@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy.optimize import least_squares
 
 from supplyshock.analysis.metrics import recorded_trade
@@ -56,11 +56,19 @@ class SeriesSpec(BaseModel):
 
     series: str
     model: Literal["exports", "price"] = "exports"
-    exporter: str = "CHN"
+    exporter: str | None = Field(default=None, description="Exporting country (exports only; required there).")
     importer: str = "all"
-    product: str = "ndfeb_magnet"
-    market: str = Field(default="outside_china", description="Price market of the dataset (prices only).")
+    product: str = Field(description="Product code of the scenario's dataset.")
+    market: str | None = Field(default=None, description="Price market of the dataset (prices only; required there).")
     base_value: float | None = Field(default=None, description="For prices: the observed level the model's index 1 stands for.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> SeriesSpec:
+        if self.model == "exports" and not self.exporter:
+            raise ValueError(f"series {self.series}: model 'exports' needs an exporter")
+        if self.model == "price" and not self.market:
+            raise ValueError(f"series {self.series}: model 'price' needs a market (one of the dataset's markets)")
+        return self
 
 
 class BacktestSpec(BaseModel):

@@ -17,8 +17,10 @@ BACKEND = click.Choice(["local", "ray"])
 
 
 def dataset_option(fn: F) -> F:
-    """``--dataset NAME|FOLDER`` (default ``rare-earths``)."""
-    return click.option("--dataset", default="rare-earths", show_default=True, help="Dataset name or folder.")(fn)
+    """``--dataset NAME|FOLDER`` (default :data:`~supplyshock.network.DEFAULT_DATASET`)."""
+    from supplyshock.network import DEFAULT_DATASET
+
+    return click.option("--dataset", default=DEFAULT_DATASET, show_default=True, help="Dataset name or folder.")(fn)
 
 
 def run_store_option(fn: F) -> F:

@@ -19,7 +19,7 @@ from supplyshock.errors import DataError
 from supplyshock.network.tables import DatasetMeta, dataset_dir, frames_from_records, read_meta, read_tables
 from supplyshock.schema import PARAMETERS, TABLES
 
-__all__ = ["BALANCE_TOLERANCE", "SupplyNetwork", "combine", "load_network"]
+__all__ = ["BALANCE_TOLERANCE", "DEFAULT_DATASET", "SupplyNetwork", "combine", "load_network"]
 
 #: Relative tolerance of the baseline balance check (of each node's throughput).
 BALANCE_TOLERANCE = 1e-6
@@ -603,7 +603,11 @@ def combine(networks: list[SupplyNetwork]) -> SupplyNetwork:
     return SupplyNetwork("+".join(names), tables, meta=meta)
 
 
-def load_network(name_or_path: str | Path | list[str] = "rare-earths", *, check: bool = True) -> SupplyNetwork:
+#: The dataset used when none is named (scenarios, the command line, the server).
+DEFAULT_DATASET = "rare-earths"
+
+
+def load_network(name_or_path: str | Path | list[str] = DEFAULT_DATASET, *, check: bool = True) -> SupplyNetwork:
     """Load an embedded dataset by name, a folder of CSV tables, or several combined.
 
     Parameters

@@ -7,7 +7,7 @@ from functools import cache
 
 import pycountry
 
-from supplyshock.network import SupplyNetwork, list_datasets, load_network
+from supplyshock.network import DEFAULT_DATASET, SupplyNetwork, list_datasets, load_network
 from supplyshock.news.errors import NewsError
 from supplyshock.news.lexicon import group_members
 from supplyshock.news.materials import products_for
@@ -99,4 +99,4 @@ def choose_dataset(draft: Draft, dataset: str | None = None) -> DatasetView:
         except Exception as exc:  # DataError and folder problems alike
             raise NewsError(f"dataset {dataset!r}: {exc}") from exc
     views = [dataset_view(n) for n in list_datasets()]
-    return max(views, key=lambda v: (_fit(v, draft.events), v.name == "rare-earths"))
+    return max(views, key=lambda v: (_fit(v, draft.events), v.name == DEFAULT_DATASET))

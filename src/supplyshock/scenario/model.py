@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from supplyshock.network.model import DEFAULT_DATASET
 from supplyshock.scenario.events import Event
 from supplyshock.scenario.events.base import FrozenModel
 from supplyshock.scenario.uncertainty import Correlation, Uncertain
@@ -42,7 +43,7 @@ class Scenario(FrozenModel):
     name: str = Field(min_length=1, description="Name of the scenario; labels the results.")
     description: str = Field(default="", description="Free text.")
     dataset: str | list[str] = Field(
-        default="rare-earths",
+        default=DEFAULT_DATASET,
         description="Dataset to run on: an embedded name or a folder path (resolved from the working directory), "
         "or a list of them combined into one network (products and sectors must be distinct).",
     )
