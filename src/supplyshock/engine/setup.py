@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -265,53 +266,21 @@ def build_setup(
     p = member_parameters(net, params, M)
     C, P, S = len(net.countries), len(net.products), len(net.sectors)
     fac_c, fac_j = _facilities(net, policy)
-    F = fac_c.size
     node_c, node_p = np.nonzero(_active_nodes(net, links, policy, fac_c, fac_j))
     N = node_c.size
     node_id = -np.ones((C, P), dtype=np.int64)
     node_id[node_c, node_p] = np.arange(N)
-    rin_f, rout_f, fac_inputs, fac_inmask, thrift_f = _recipes_on_nodes(net, fac_c, fac_j, node_id, N)
-    util0 = net.param("utilisation")
-    act0 = net.activity0[fac_c, fac_j] / DAYS_PER_YEAR
-    cap_base = net.capacity[fac_c, fac_j] / DAYS_PER_YEAR
-    derived_cap = net.capacity_derived[fac_c, fac_j]
-    prod0 = act0 @ rout_f
-    cons0 = act0 @ rin_f
-    main_out = np.argmax(rout_f, axis=1) if F else np.zeros(0, dtype=np.int64)
-    rout_main = rout_f[np.arange(F), main_out]
-    prod0_main = prod0[main_out]
-    n_same = np.array([np.sum((main_out == main_out[f]) & (cap_base > 0)) for f in range(F)], dtype=float)
-    proc_share = np.where(prod0_main > 0, act0 * rout_main / np.where(prod0_main > 0, prod0_main, 1.0), 1.0 / np.maximum(n_same, 1.0))
+    prod = _production(net, policy, fac_c, fac_j, node_id, N)
     q_c, q_s = np.nonzero(net.demand0 > 0)
     q_node = node_id[q_c, net.sector_product[q_s]]
-    demand0 = net.demand0[q_c, q_s] / DAYS_PER_YEAR
     seg_q = Segments(q_node, N)
+    demand0 = net.demand0[q_c, q_s] / DAYS_PER_YEAR
     fd0 = seg_q(demand0)
-    flow0 = links.flow0 / DAYS_PER_YEAR
-    node_in = node_id[links.importer, links.product]
-    node_out = node_id[links.exporter, links.product]
-    seg_in, seg_out = Segments(node_in, N), Segments(node_out, N)
-    imp0, exp0 = seg_in(flow0), seg_out(flow0)
-    outflow0 = cons0 + fd0 + exp0
-    imp0_l = imp0[node_in]
-    share0 = np.where(imp0_l > 0, flow0 / np.where(imp0_l > 0, imp0_l, 1.0), 0.0)
-    base = links.baseline & (flow0 > 0)
-    users = (cons0 + fd0) > 0
-    K = len(net.markets) * P
-    market = net.country_market[node_c]
-    licence_on = (policy.licence > 0).any(axis=0)
-    has_coh = net.has_cohorts[q_c, q_s]
-    fd_held = seg_q(demand0 * has_coh)  # end use whose stock sits with the users (cohorts)
-    cover = net.cover_days[node_c, node_p]
-    target0 = cover * (outflow0 - fd_held) + net.param("market_cover_days") * fd_held
-    q_mk = net.country_market[q_c].astype(np.int64) * P + net.sector_product[q_s]
-    base_year = net.meta.base_year if net.meta is not None else None
-    offset = 0.0
-    if base_year is not None:
-        mid = np.datetime64(f"{base_year}-07-01", "D")
-        offset = max(0.0, float((policy.dates[0] - mid).astype(int)))
-    mk_price = np.arange(len(net.markets))[:, None] * P + np.arange(P)[None, :]  # (markets, P) column of each price
-    users_per_input = (rin_f > 0).sum(axis=0).astype(float)  # (N,) facilities drawing on each node
+    trade = _trade(links, node_id, N, M)
+    outflow0 = prod["cons0"] + fd0 + trade["exp0"]
+    fd_held = seg_q(demand0 * net.has_cohorts[q_c, q_s])  # end use whose stock sits with the users (cohorts)
+    target0 = net.cover_days[node_c, node_p] * (outflow0 - fd_held) + net.param("market_cover_days") * fd_held
+    users = (prod["cons0"] + fd0) > 0
     return Setup(
         members=M,
         days=T,
@@ -327,63 +296,144 @@ def build_setup(
         node_p=node_p,
         q_c=q_c,
         q_s=q_s,
-        cap_base=cap_base,
-        derived_cap=derived_cap,
-        cap_add=policy.capacity_add[:, fac_c, fac_j] / DAYS_PER_YEAR,
-        rin_f=rin_f,
-        rout_f=rout_f,
-        fac_inputs=fac_inputs,
-        fac_inmask=fac_inmask,
-        main_out=main_out,
-        rout_main=rout_main,
-        proc_share=proc_share,
         q_node=q_node,
         demand0=demand0,
-        value_q=net.value_per_t[q_c, q_s],
-        subst_event=policy.substitution[:, q_c, q_s],
         seg_q=seg_q,
-        flow0=flow0,
-        node_in=node_in,
-        node_out=node_out,
-        seg_in=seg_in,
-        seg_out=seg_out,
-        sig_const=np.broadcast_to(np.where(base, share0, 0.0), (M, links.n)),
-        base_nodes=seg_in(base.astype(float))[node_in] > 0,
-        has_inbound=seg_in(np.ones(links.n)) > 0,
-        prod0=prod0,
-        imp0=imp0,
         outflow0=outflow0,
         target0=target0,
-        pipe_target=seg_in(flow0 * (links.transit - 1)),
-        strategic0=net.strategic_days[node_c, node_p] * (cons0 + fd0),
-        release=policy.release[:, node_c, node_p],
-        front=policy.front_loading[:, node_c, node_p],
-        seg_mk=Segments(np.where(users, market * P + node_p, K), K + 1),
-        q_price=q_mk,
-        seg_qmk=Segments(q_mk, K),
-        link_mk_in=net.country_market[links.importer].astype(np.int64) * P + links.product,
-        link_mk_out=net.country_market[links.exporter].astype(np.int64) * P + links.product,
-        q_cheapest=mk_price[:, net.sector_product[q_s]],
-        cohort_share=net.cohort_share[q_c, q_s],
-        cohort_days=net.cohort_days[q_c, q_s],
-        q_priority=net.sector_priority[q_s] <= 1.0,
+        strategic0=net.strategic_days[node_c, node_p] * (prod["cons0"] + fd0),
+        **{k: v for k, v in prod.items() if k != "cons0"},
+        **{k: v for k, v in trade.items() if k != "exp0"},
+        **_end_use(net, policy, q_c, q_s),
+        **_markets(net, links, node_c, node_p, q_c, q_s, users),
+        **_policy_arrays(policy, node_c, node_p),
+        **_switches(p, policy, prod["thrift_f"]),
         growth=p["demand_growth_per_year"][:, None],
-        growth_offset=offset,
-        reexport_block=policy.reexport_block[:, node_c, node_p],
-        input_users=np.maximum(users_per_input, 1.0),
-        any_cohorts=bool(net.cohort_days[q_c, q_s].any()),
-        leaky=bool((p["leakage_max"] > 0).any() and policy.controlled.any()),
-        embeds=bool((p["embedded_supply_max"] > 0).any()),
-        demand_responds=bool((p["demand_price_elasticity"] > 0).any()),
-        foresight=bool((p["price_foresight_days"] > 0).any()),
-        thrift_f=thrift_f,
-        node_mk=market.astype(np.int64) * P + node_p,
-        thrifts=bool(thrift_f.any() and (p["thrifting_rate_per_year"] > 0).any()),
-        tariffed=np.abs(policy.tariff).max(axis=1) > 0,
-        any_licence=bool(policy.licence.max() > 0) if policy.licence.size else False,
-        any_whitelist=bool(policy.whitelist.max() > 0) if policy.whitelist.size else False,
-        uniform_delay=bool(np.all(p["delay_scale"] == p["delay_scale"][0])),
-        lic_start=np.where(licence_on, np.argmax(policy.licence > 0, axis=0), T),
-        phased=bool((p["licence_phase_in_days"] > 0).any()),
-        cap_scale=util0 / p["utilisation"][:, None],
+        growth_offset=_growth_offset(net, policy),
+        cap_scale=net.param("utilisation") / p["utilisation"][:, None],
     )
+
+
+def _production(net: SupplyNetwork, policy: Policy, fac_c: np.ndarray, fac_j: np.ndarray, node_id: np.ndarray, N: int) -> dict[str, Any]:
+    """Facilities on the active nodes: recipes, capacity, baseline activity and each facility's share of its product."""
+    rin_f, rout_f, fac_inputs, fac_inmask, thrift_f = _recipes_on_nodes(net, fac_c, fac_j, node_id, N)
+    F = fac_c.size
+    act0 = net.activity0[fac_c, fac_j] / DAYS_PER_YEAR
+    cap_base = net.capacity[fac_c, fac_j] / DAYS_PER_YEAR
+    prod0 = act0 @ rout_f
+    main_out = np.argmax(rout_f, axis=1) if F else np.zeros(0, dtype=np.int64)
+    rout_main = rout_f[np.arange(F), main_out]
+    prod0_main = prod0[main_out]
+    n_same = np.array([np.sum((main_out == main_out[f]) & (cap_base > 0)) for f in range(F)], dtype=float)
+    proc_share = np.where(prod0_main > 0, act0 * rout_main / np.where(prod0_main > 0, prod0_main, 1.0), 1.0 / np.maximum(n_same, 1.0))
+    users_per_input = (rin_f > 0).sum(axis=0).astype(float)  # (N,) facilities drawing on each node
+    return {
+        "cap_base": cap_base,
+        "derived_cap": net.capacity_derived[fac_c, fac_j],
+        "cap_add": policy.capacity_add[:, fac_c, fac_j] / DAYS_PER_YEAR,
+        "rin_f": rin_f,
+        "rout_f": rout_f,
+        "fac_inputs": fac_inputs,
+        "fac_inmask": fac_inmask,
+        "main_out": main_out,
+        "rout_main": rout_main,
+        "proc_share": proc_share,
+        "prod0": prod0,
+        "cons0": act0 @ rin_f,
+        "thrift_f": thrift_f,
+        "input_users": np.maximum(users_per_input, 1.0),
+    }
+
+
+def _trade(links: Links, node_id: np.ndarray, N: int, M: int) -> dict[str, Any]:
+    """Links on the active nodes: baseline flows and supplier shares, and their pipelines."""
+    flow0 = links.flow0 / DAYS_PER_YEAR
+    node_in = node_id[links.importer, links.product]
+    node_out = node_id[links.exporter, links.product]
+    seg_in, seg_out = Segments(node_in, N), Segments(node_out, N)
+    imp0 = seg_in(flow0)
+    imp0_l = imp0[node_in]
+    share0 = np.where(imp0_l > 0, flow0 / np.where(imp0_l > 0, imp0_l, 1.0), 0.0)
+    base = links.baseline & (flow0 > 0)
+    return {
+        "flow0": flow0,
+        "node_in": node_in,
+        "node_out": node_out,
+        "seg_in": seg_in,
+        "seg_out": seg_out,
+        "imp0": imp0,
+        "exp0": seg_out(flow0),
+        "sig_const": np.broadcast_to(np.where(base, share0, 0.0), (M, links.n)),
+        "base_nodes": seg_in(base.astype(float))[node_in] > 0,
+        "has_inbound": seg_in(np.ones(links.n)) > 0,
+        "pipe_target": seg_in(flow0 * (links.transit - 1)),
+    }
+
+
+def _end_use(net: SupplyNetwork, policy: Policy, q_c: np.ndarray, q_s: np.ndarray) -> dict[str, Any]:
+    """End users: value per tonne, cohorts, priority and substitution events."""
+    return {
+        "value_q": net.value_per_t[q_c, q_s],
+        "subst_event": policy.substitution[:, q_c, q_s],
+        "cohort_share": net.cohort_share[q_c, q_s],
+        "cohort_days": net.cohort_days[q_c, q_s],
+        "q_priority": net.sector_priority[q_s] <= 1.0,
+        "any_cohorts": bool(net.cohort_days[q_c, q_s].any()),
+    }
+
+
+def _markets(
+    net: SupplyNetwork, links: Links, node_c: np.ndarray, node_p: np.ndarray, q_c: np.ndarray, q_s: np.ndarray, users: np.ndarray
+) -> dict[str, Any]:
+    """Where each node, end user and link sits in the price markets (market x product columns)."""
+    P = len(net.products)
+    K = len(net.markets) * P
+    market = net.country_market[node_c]
+    q_mk = net.country_market[q_c].astype(np.int64) * P + net.sector_product[q_s]
+    mk_price = np.arange(len(net.markets))[:, None] * P + np.arange(P)[None, :]  # (markets, P) column of each price
+    return {
+        "seg_mk": Segments(np.where(users, market * P + node_p, K), K + 1),
+        "q_price": q_mk,
+        "seg_qmk": Segments(q_mk, K),
+        "link_mk_in": net.country_market[links.importer].astype(np.int64) * P + links.product,
+        "link_mk_out": net.country_market[links.exporter].astype(np.int64) * P + links.product,
+        "q_cheapest": mk_price[:, net.sector_product[q_s]],
+        "node_mk": market.astype(np.int64) * P + node_p,
+    }
+
+
+def _policy_arrays(policy: Policy, node_c: np.ndarray, node_p: np.ndarray) -> dict[str, Any]:
+    """The scenario's daily arrays on the active nodes."""
+    T = policy.dates.size
+    licence_on = (policy.licence > 0).any(axis=0)
+    return {
+        "release": policy.release[:, node_c, node_p],
+        "front": policy.front_loading[:, node_c, node_p],
+        "reexport_block": policy.reexport_block[:, node_c, node_p],
+        "tariffed": np.abs(policy.tariff).max(axis=1) > 0,
+        "lic_start": np.where(licence_on, np.argmax(policy.licence > 0, axis=0), T),
+    }
+
+
+def _switches(p: dict[str, np.ndarray], policy: Policy, thrift_f: np.ndarray) -> dict[str, Any]:
+    """Which optional mechanisms a run needs (skipped in the daily step when off)."""
+    return {
+        "leaky": bool((p["leakage_max"] > 0).any() and policy.controlled.any()),
+        "embeds": bool((p["embedded_supply_max"] > 0).any()),
+        "demand_responds": bool((p["demand_price_elasticity"] > 0).any()),
+        "foresight": bool((p["price_foresight_days"] > 0).any()),
+        "thrifts": bool(thrift_f.any() and (p["thrifting_rate_per_year"] > 0).any()),
+        "any_licence": bool(policy.licence.max() > 0) if policy.licence.size else False,
+        "any_whitelist": bool(policy.whitelist.max() > 0) if policy.whitelist.size else False,
+        "uniform_delay": bool(np.all(p["delay_scale"] == p["delay_scale"][0])),
+        "phased": bool((p["licence_phase_in_days"] > 0).any()),
+    }
+
+
+def _growth_offset(net: SupplyNetwork, policy: Policy) -> float:
+    """Days from the middle of the dataset's base year to the first simulated day (demand growth starts there)."""
+    base_year = net.meta.base_year if net.meta is not None else None
+    if base_year is None:
+        return 0.0
+    mid = np.datetime64(f"{base_year}-07-01", "D")
+    return max(0.0, float((policy.dates[0] - mid).astype(int)))
