@@ -110,16 +110,15 @@ def test_report_charts_are_drawn_offline(page: Any, report_file: tuple[Path, dic
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.as_uri())
     page.wait_for_selector(f"body[data-charts-drawn='{len(figures)}']", timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() == len(figures) == 9
-    assert page.locator(".main-svg").count() >= len(figures)
-    assert page.locator("#fig-sankey_baseline .sankey-node").count() > 10
-    assert page.locator("#fig-sankey_shocked .sankey-link").count() > 10
+    drawable = {k: f for k, f in figures.items() if "data" in f}
+    assert page.locator(".js-plotly-plot").count() == len(drawable)
+    assert page.locator(".main-svg").count() >= len(drawable)
+    assert page.locator("#fig-flows .sankey-node").count() > 10
     assert page.locator("#fig-timeline .scatterlayer .trace").count() == len(figures["timeline"]["data"])
     drawn = page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => [gd.id, gd.data.length])")
-    assert {k[4:]: n for k, n in drawn} == {k: len(f["data"]) for k, f in figures.items()}
+    assert {k[4:]: n for k, n in drawn} == {k: len(f["data"]) for k, f in drawable.items()}
     assert all(u.startswith(("file:", "data:", "blob:")) for u in requests), requests
-    rows = page.locator("#ranked tbody tr").count()
-    assert rows > 0
+    assert page.locator("#who-table tbody tr.country").count() > 0
     assert page.errors == []
     # the stocks chart has a product dropdown, drawn, with one button per product
     assert page.locator("#fig-stocks .updatemenu-header-group").count() == 1

@@ -11,10 +11,9 @@ from supplyshock.report.data import (
     assumptions,
     band_series,
     clean_number,
-    headline,
     headline_flow_tables,
+    hurt_table,
     price_series,
-    ranked_shortfalls,
     results_scenario,
     timeline_events,
 )
@@ -62,24 +61,38 @@ def test_price_series_has_every_market_and_product(april_ds: xr.Dataset) -> None
     assert series["china/ndfeb_magnet"]["median"][0] == pytest.approx(1.0, abs=0.05)
 
 
-def test_ranked_shortfalls_match_summarise_and_are_earliest_first(april_ds: xr.Dataset) -> None:
-    import supplyshock as ss
+def test_hurt_table_is_one_row_per_country_worst_loss_first(april_ds: xr.Dataset) -> None:
+    from supplyshock.analysis.economy import economic_impact
+    from supplyshock.analysis.labels import labels_for
+    from supplyshock.analysis.summary import country_table, summarise
+    from supplyshock.report.style import Style
 
-    first_code = ranked_shortfalls(april_ds)[0]["country"]
-    rows = ranked_shortfalls(april_ds, {first_code: "First Country"})
-    table = ss.summarise(april_ds)
-    short = table[table["cumulative_shortfall_t"] > 0]
-    assert len(rows) == len(short)
-    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
-    days = [r["days_to_first_shortfall"] for r in rows]
-    assert days == sorted(days)
-    first = rows[0]
-    assert first["output_at_risk_usd"] == pytest.approx(float(table.loc[(first["country"], first["sector"]), "output_at_risk_usd"]), rel=1e-5)
-    assert all(r["country_name"] == ("First Country" if r["country"] == first_code else r["country"]) for r in rows)
-    head = headline(april_ds, rows)
-    assert head["region_sectors_short"] == len(rows)
-    assert head["members"] == 3
-    assert head["output_at_risk_usd"] == pytest.approx(float(short["output_at_risk_usd"].sum()), rel=1e-4)
+    eco = economic_impact(april_ds)
+    labels = labels_for(april_ds)
+    style = Style.for_countries(labels.country_order)
+    table = hurt_table(april_ds, eco, labels, style)
+    countries = country_table(april_ds, eco)
+    assert [r["key"] for r in table["rows"]] == list(countries.index), "the country table's order: worst loss first"
+    assert table["sort"] == "va"
+    losses = [r["cells"]["va"]["p50"] for r in table["rows"]]
+    assert losses == sorted(losses, reverse=True)
+    for row in table["rows"]:
+        va = row["cells"]["va"]
+        assert va["p05"] <= va["p50"] <= va["p95"]
+        assert row["cells"]["name"] == labels.country(row["key"]) and row["colour"] == style.colour(row["key"])
+        assert va["p50"] == pytest.approx(float(countries.loc[row["key"], "value_added_lost_usd_p50"]) / 1e9, rel=1e-5)
+    # every sector that runs short sits under its country, and only those
+    short = summarise(april_ds)
+    short = short[short["cumulative_shortfall_t"] > 0]
+    nested = {(r["key"], s["key"]) for r in table["rows"] for s in r["sectors"]}
+    assert nested == set(short.index)
+    assert {c["key"] for c in table["columns"]} >= {"name", "first_stop", "days_short", "peak_pct", "va"}
+    # tonnes of different materials never share a column
+    tonne_columns = [c for c in table["columns"] if c.get("unit") == "t"]
+    assert 1 <= len(tonne_columns) <= 2 and len({c["label"] for c in tonne_columns}) == len(tonne_columns)
+    # without an economy the table is still one row per country, sorted by tonnes
+    plain = hurt_table(april_ds, None, labels, style)
+    assert "va" not in {c["key"] for c in plain["columns"]} and plain["sort"].startswith("shortfall_t")
 
 
 def test_timeline_events_are_the_events_own_descriptions(april_ds: xr.Dataset) -> None:
@@ -183,8 +196,13 @@ def test_headline_flow_tables_are_the_monthly_headline_flows(april_ds: xr.Datase
 def test_toy_network_report_data(toy_ds: xr.Dataset) -> None:
     """The report's numbers on the toy two-country network: its own markets, flows and headline."""
     assert set(price_series(toy_ds)) == {"inside/ore", "inside/metal", "outside/ore", "outside/metal"}
-    rows = ranked_shortfalls(toy_ds)
-    assert [(r["country"], r["sector"]) for r in rows] == [("BBB", "industry")]
+    from supplyshock.analysis.labels import labels_for
+    from supplyshock.report.style import Style
+
+    labels = labels_for(toy_ds)
+    table = hurt_table(toy_ds, None, labels, Style.for_countries(labels.country_order))
+    short = [(r["key"], s["key"]) for r in table["rows"] for s in r["sectors"]]
+    assert short == [("BBB", "industry")]
     (table,) = headline_flow_tables(toy_ds)
     assert table["columns"] == ["total", "BBB", "baseline", "change_pct"]
     assert table["rows"][1]["values"][0] == 0.0, "no metal leaves AAA in February: the ban"

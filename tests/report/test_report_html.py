@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 from pathlib import Path
@@ -13,26 +14,27 @@ from click.testing import CliRunner
 
 from supplyshock.cli.report import report
 from supplyshock.report import ReportError, load_results, render_report, report_for_run, write_report
-from supplyshock.report.data import ranked_shortfalls
 from supplyshock.store import RunStore, save_results
 
-FIGURES = [
-    "timeline",
-    "sankey_baseline",
-    "sankey_shocked",
-    "stocks",
-    "shortfall_region",
-    "shortfall_sector",
-    "output_at_risk_region",
-    "output_at_risk_sector",
-    "prices",
-]
+FIGURES = ["losses", "losses_time", "timeline", "flows", "shortfall", "stocks", "prices"]
+PLAIN_FIGURES = ["timeline", "flows", "shortfall", "stocks", "prices"]
 
 
 def _figures(html: str) -> dict[str, dict]:
     match = re.search(r'<script type="application/json" id="figure-data">(.*?)</script>', html, re.S)
     assert match is not None
     return json.loads(match.group(1))
+
+
+def _table(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="table-data">(.*?)</script>', html, re.S)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+def _text(html: str, section: str) -> str:
+    part = html.split(f'<section id="{section}"', 1)[1].split("</section>", 1)[0]
+    return html_module.unescape(" ".join(re.sub(r"<[^>]+>", " ", part).split()))
 
 
 @pytest.fixture(scope="module")
@@ -60,26 +62,89 @@ def test_report_has_every_figure_with_bands(report_html: tuple[Path, str], april
     assert list(figures) == FIGURES
     for key in FIGURES:
         assert f'id="fig-{key}"' in html
-        assert figures[key]["data"], key
-    bands = [t for t in figures["shortfall_region"]["data"] if t.get("fill") == "tonexty"]
+        assert figures[key].get("data") or figures[key].get("empty"), key
+    bands = [t for t in figures["shortfall"]["data"] if t.get("fill") == "tonexty"]
     assert bands, "three members give p5-p95 bands"
-    assert figures["sankey_shocked"]["data"][0]["type"] == "sankey"
+    assert figures["flows"]["data"][0]["type"] == "sankey"
     timeline = figures["timeline"]["data"]
     assert {t["name"] for t in timeline} == {"tariff", "licence", "agreement"}
     buttons = figures["stocks"]["layout"]["updatemenus"][0]["buttons"]
-    assert buttons[0]["label"] == "ndfeb_magnet"
-    assert len(buttons) == april_ds.sizes["product"]
+    assert len(buttons) <= april_ds.sizes["product"]
+    assert figures["losses"]["data"][0]["type"] == "bar" and "error_x" in figures["losses"]["data"][0]
 
 
-def test_report_tables(report_html: tuple[Path, str], april_ds: xr.Dataset) -> None:
+def test_report_charts_use_names_units_and_one_colour_per_country(report_html: tuple[Path, str], april_ds: xr.Dataset) -> None:
+    from supplyshock.analysis.labels import labels_for
+    from supplyshock.report.style import PALETTE, Style
+
     _, html = report_html
-    ranked = ranked_shortfalls(april_ds)
-    table = html.split('<table id="ranked">')[1].split("</table>")[0]
-    assert table.count("<tr>") == len(ranked) + 1
+    figures = _figures(html)
+    labels = labels_for(april_ds)
+    style = Style.for_countries(labels.country_order)
+    codes = {str(c) for c in april_ds["country"].values}
+    colour_of: dict[str, str] = {}
+    for key in ("shortfall", "stocks"):
+        for trace in figures[key]["data"]:
+            if "meta" not in trace:
+                continue  # a band edge
+            code = trace["meta"]
+            assert trace["name"] == labels.country(code) and trace["name"] not in codes - {labels.country(code)}
+            assert trace["line"]["color"] == style.colour(code)
+            assert colour_of.setdefault(code, trace["line"]["color"]) == trace["line"]["color"], "a country keeps its colour"
+            assert "t" in trace["hovertemplate"] and "%{y:" in trace["hovertemplate"], "formatted values with units on hover"
+    bars = figures["losses"]["data"][0]
+    assert set(bars["y"]) <= {labels.country(c) for c in codes}
+    assert "#F0E442" not in set(PALETTE), "no yellow: it vanishes on white"
+    sankey = json.dumps(figures["flows"])
+    assert "ev_traction" not in sankey and "EV traction motors" in sankey, "sector names, not codes"
+
+
+def test_report_leads_with_the_period_a_written_summary_and_the_headline_loss(report_html: tuple[Path, str], april_ds: xr.Dataset) -> None:
+    from supplyshock.analysis.economy import economic_impact
+    from supplyshock.analysis.narrative import loss_band, money_bn
+
+    _, html = report_html
+    body = html.split("<body", 1)[1]
+    assert body.index('id="period"') < body.index('id="summary"') < body.index('id="headline"') < body.index('id="who"')
+    assert "Simulated 1 Jan 2025 to 31 Dec 2025 (365 days)" in html
+    summary = html.split('<section id="summary"', 1)[1].split("</section>", 1)[0]
+    assert summary.count("<p>") == 3, "three sentences"
+    band = loss_band(economic_impact(april_ds))
+    headline = _text(html, "headline")
+    assert f"USD {money_bn(band['p50'])} bn" in headline and f"USD {money_bn(band['p05'])} bn to {money_bn(band['p95'])} bn" in headline
+    assert f"USD {money_bn(band['p50'])} bn" in _text(html, "summary")
+    assert "Output at risk" not in headline, "the upper bound is only in the details"
+    assert "upper bound" in _text(html, "details")
+
+
+def test_report_table_assumptions_and_glossary(report_html: tuple[Path, str], april_ds: xr.Dataset) -> None:
+    _, html = report_html
+    table = _table(html)
+    assert table["rows"] and all(r["cells"]["name"] != r["key"] or r["key"] == r["cells"]["name"] for r in table["rows"])
+    assert 'id="who-table"' in html
     assumptions = html.split('<table id="assumption-table">')[1].split("</table>")[0]
     assert "cn-magnet-licence" in assumptions
-    assert "20250101-000000-abcdef" in html
-    assert "cn-2025-april-controls" in html
+    assert '<details id="assumption-details">' in html, "assumptions collapsed by default"
+    assert "20250101-000000-abcdef" in html and "cn-2025-april-controls" in html
+    glossary = _text(html, "glossary")
+    codes = (("RoW_agg", "Rest of the world"), ("EU_other", "EU without Germany"), ("TRN", "Transport equipment"), ("OMF", "Other manufacturing"))
+    for code, name in codes:
+        assert code in glossary and name in glossary
+    economy = html.split('<table id="economy-table">')[1].split("</table>")[0]
+    assert "RoW_agg" not in economy and "TRN" not in economy, "names, not codes, in the tables"
+
+
+def test_report_marks_prices_at_the_ceiling_as_model_failures(embargo_ds: xr.Dataset) -> None:
+    from supplyshock.analysis.narrative import ceiling_notes
+    from supplyshock.analysis.summary import price_peaks
+
+    html = render_report(embargo_ds, baseline=False)
+    peaks = price_peaks(embargo_ds, min_rise=0.05)
+    failed = peaks[(ceiling_notes(embargo_ds, peaks) != "").to_numpy()]
+    assert len(failed), "a twelve-month embargo drives some price to the ceiling"
+    assert "Model failure, not results" in html
+    drawn = {t.get("meta") for t in _figures(html)["prices"].get("data", [])}
+    assert not drawn & {f"{m}/{p}" for m, p in failed.index}, "a price at the ceiling is never drawn as a result"
 
 
 def test_report_escapes_text_from_the_scenario(april_ds: xr.Dataset) -> None:
@@ -90,7 +155,7 @@ def test_report_escapes_text_from_the_scenario(april_ds: xr.Dataset) -> None:
     html = render_report(ds, baseline=False)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "sankey_baseline" not in _figures(html)
+    assert "change" not in _figures(html)["flows"]["layout"]["title"]["text"], "no baseline: the scenario's flows only"
 
 
 def test_report_shows_the_headline_flows_by_month(report_html: tuple[Path, str]) -> None:
@@ -113,28 +178,41 @@ def test_report_reads_the_dataset_only(april_ds: xr.Dataset, monkeypatch: pytest
 
     monkeypatch.setattr(engine_run, "simulate", refuse)
     monkeypatch.setattr(engine_simulate, "simulate", refuse)
-    assert "sankey_baseline" in _figures(render_report(april_ds))
+    assert "and their change" in _figures(render_report(april_ds))["flows"]["layout"]["title"]["text"]
 
 
 def test_report_of_results_without_baseline_flows(embargo_ds: xr.Dataset) -> None:
     old = embargo_ds.drop_vars(["baseline_process_use", "baseline_final_use", "link_baseline_t"])
     html = render_report(old)
-    assert "sankey_baseline" not in _figures(html)
+    assert "change" not in _figures(html)["flows"]["layout"]["title"]["text"]
     assert "do not record the baseline flows" in html
 
 
 def test_report_on_the_toy_network(toy_ds: xr.Dataset) -> None:
     html = render_report(toy_ds, run_id="toy-run")
     figures = _figures(html)
-    assert list(figures) == FIGURES
-    assert "solid: inside, dotted: outside" in figures["prices"]["layout"]["title"]["text"]
+    assert list(figures) == PLAIN_FIGURES, "the toy network gives no values: no loss charts"
+    assert "not valued" in _text(html, "headline")
+    prices = figures["prices"]
+    assert "empty" in prices or "solid: inside; dotted: outside" in prices["layout"]["title"]["text"]
     assert 'id="flow-aaa_metal_exports"' in html
-    assert [t["name"] for t in figures["timeline"]["data"]] == ["export_ban"]
+    assert [t["name"] for t in figures["timeline"]["data"]] == ["export ban"]
 
 
 def test_report_without_members_has_no_bands(embargo_ds: xr.Dataset) -> None:
     figures = _figures(render_report(embargo_ds, baseline=None))
-    assert not [t for t in figures["shortfall_region"]["data"] if t.get("fill")]
+    assert not [t for t in figures["shortfall"]["data"] if t.get("fill")]
+
+
+def test_report_of_the_baseline_shows_empty_states_not_empty_axes() -> None:
+    import supplyshock as ss
+
+    html = render_report(ss.run("baseline", members=1))
+    figures = _figures(html)
+    assert figures["shortfall"] == {"empty": "Nobody runs short: no shortfall to draw."}
+    assert "empty" in figures["timeline"] and "empty" in figures["prices"]
+    assert "nobody" in _text(html, "headline").lower() or "0 of" in _text(html, "headline")
+    assert "every country's demand met" in _text(html, "summary")
 
 
 def test_report_refuses_a_dataset_that_is_not_results() -> None:
@@ -155,7 +233,7 @@ def test_report_command_from_a_results_file(april_ds: xr.Dataset, tmp_path: Path
     result = CliRunner().invoke(report, [str(nc), "--out", str(out), "--no-baseline"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Report: {out}")
-    assert "sankey_shocked" in out.read_text(encoding="utf-8")
+    assert 'id="fig-flows"' in out.read_text(encoding="utf-8")
 
 
 def test_report_command_from_a_run_id(april_ds: xr.Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -156,6 +156,7 @@ def table(
     headers: Mapping[str, str] | None = None,
     justify: Mapping[str, Literal["left", "right"]] | None = None,
     show_header: bool = True,
+    max_widths: Mapping[str, int] | None = None,
 ) -> Table:
     """Render a DataFrame as a rich table: THE table renderer of the command line.
 
@@ -177,6 +178,8 @@ def table(
         Per-column alignment; by default numeric columns are right-aligned.
     show_header : bool
         Show the header row.
+    max_widths : mapping, optional
+        Widest a column (by name, index levels too) may grow; longer text wraps at spaces.
 
     Returns
     -------
@@ -185,18 +188,27 @@ def table(
     Notes
     -----
     Missing values (None, NaN, NaT) show as ``-``, infinities as ``inf``, booleans as
-    ``yes`` or nothing; cell text is never read as rich markup.
+    ``yes`` or nothing; cell text is never read as rich markup. Nothing is ever cut with an
+    ellipsis: text that does not fit its column wraps (at spaces where it can, else
+    inside a word), so a narrow terminal shows every character.
     """
-    formats, headers, justify = dict(formats or {}), dict(headers or {}), dict(justify or {})
+    formats, headers, justify, widths = dict(formats or {}), dict(headers or {}), dict(justify or {}), dict(max_widths or {})
     tab = Table(title=Text(title, style="table.title") if title is not None else None, title_justify="left", show_header=show_header)
     levels: list[str] = []
     if index:
         levels = [str(n) if n is not None else "" for n in frame.index.names]
         for name in levels:
-            tab.add_column(Text(headers.get(name, name)), style="bold", justify=justify.get(name, "left"))
+            tab.add_column(
+                Text(headers.get(name, name)), style="bold", justify=justify.get(name, "left"), overflow="fold", max_width=widths.get(name)
+            )
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
-        tab.add_column(Text(headers.get(str(col), str(col))), justify=justify.get(str(col), "right" if numeric else "left"))
+        tab.add_column(
+            Text(headers.get(str(col), str(col))),
+            justify=justify.get(str(col), "right" if numeric else "left"),
+            overflow="fold",
+            max_width=widths.get(str(col)),
+        )
     specs = [formats.get(str(c), floats) for c in frame.columns]
     for idx, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
         keys = (list(idx) if isinstance(idx, tuple) else [idx]) if index else []

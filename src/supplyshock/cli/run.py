@@ -12,29 +12,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
 import pandas as pd
 from rich.console import RenderableType
 
+from supplyshock.cli import views
 from supplyshock.cli.options import BACKEND, run_store_option
 from supplyshock.cli.output import command, console, echo_json, err_console, progress, records, table
 
 if TYPE_CHECKING:
     import xarray as xr
 
+    from supplyshock.analysis.labels import Labels
     from supplyshock.analysis.pipeline import RunOutcome, RunRequest
 
 __all__ = ["run", "scenarios", "validate"]
-
-#: Columns of the "who runs short" table, with their headers.
-SHORT_COLUMNS = {
-    "first_shortfall_date": "first short",
-    "first_stoppage_day": "first stop (day)",
-    "days_short": "days short",
-    "peak_shortfall_pct": "peak %",
-    "cumulative_shortfall_t": "short (t)",
-    "output_at_risk_usd": "at risk* (USD bn)",
-}
 
 
 @command()
@@ -50,7 +41,13 @@ SHORT_COLUMNS = {
 @run_store_option
 @click.option("--no-store", is_flag=True, help="Do not record the run in the store.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of tables.")
-@click.option("--top", type=click.IntRange(1, 1000), default=15, help="Rows of the shortfall table to show.")
+@click.option(
+    "--top",
+    type=click.IntRange(1, 1000),
+    default=15,
+    show_default=True,
+    help="Rows of each table to show (a cut table says how many more there are; --json lists every row).",
+)
 @click.option(
     "--chunk-size",
     type=click.IntRange(1, 100_000),
@@ -164,7 +161,7 @@ def _write_report(outcome: RunOutcome) -> Path:
     from supplyshock.store import open_results
 
     saved = open_results(outcome.results_path)
-    return report_for_run(saved, outcome.folder, run_id=outcome.run_id if outcome.recorded else None)
+    return report_for_run(saved, outcome.folder, run_id=outcome.run_id if outcome.recorded else None, economy=outcome.economy)
 
 
 # ---------------------------------------------------------------------- what a run shows
@@ -175,222 +172,128 @@ def _members_note(ds: xr.Dataset) -> str:
     return f" (median of {m} members)" if m > 1 else ""
 
 
-def _short_table(outcome: RunOutcome, top: int) -> RenderableType:
-    summary = outcome.summary
-    short = summary[summary["cumulative_shortfall_t"] > 0]
-    note = _members_note(outcome.results)
-    if not len(short):
-        return f"No region or sector runs short over {outcome.results.sizes['time']} days{note}."
-    show = short.head(top)[list(SHORT_COLUMNS)].copy()
-    show["output_at_risk_usd"] = show["output_at_risk_usd"] / 1e9
-    return table(
-        show.rename(columns=SHORT_COLUMNS),
-        f"Who runs short, worst first{note} ({len(short)} of {len(summary)} region-sectors short; "
-        "* output at risk = shortfall x value per tonne, an upper bound)",
-    )
-
-
-def headline_tables(ds: xr.Dataset) -> list[tuple[dict[str, str], pd.DataFrame]]:
-    """Each headline flow the dataset declares, by month: (its id, label and units; the table).
-
-    Parameters
-    ----------
-    ds : Dataset
-        Results or per-member metrics.
-
-    Returns
-    -------
-    list of (dict, DataFrame)
-        Index ``month``; columns ``total``, one per named importer, ``baseline``,
-        ``change_pct`` (see :func:`supplyshock.analysis.summary.headline_monthly`).
-    """
-    from supplyshock.analysis.metrics import headline_flows
-    from supplyshock.analysis.summary import headline_monthly
-
-    out = []
-    for head in headline_flows(ds):
-        monthly = headline_monthly(ds, head.id)
-        meta = {"id": str(monthly.attrs.get("id", head.id)), "label": str(monthly.attrs.get("label", head.label)), "units": "t"}
-        out.append((meta, monthly.rename_axis("month")))
-    return out
-
-
-def _headline_table(meta: dict[str, str], monthly: pd.DataFrame, note: str) -> RenderableType:
-    units = meta["units"]
-    names = {"total": f"total ({units})", "baseline": f"baseline ({units})", "change_pct": "vs baseline %"}
-    names.update({c: f"to {c} ({units})" for c in monthly.columns if c not in names})
-    return table(monthly.rename(columns=names), f"{meta['label']} by month{note}")
-
-
-def bands_frames(ds: xr.Dataset, top: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Quantile bands of the region-sectors that may run short, and P(short) by each month end.
-
-    Parameters
-    ----------
-    ds : Dataset
-        Results or per-member metrics of an ensemble.
-    top : int
-        Region-sectors kept (worst median lost output first).
-
-    Returns
-    -------
-    (DataFrame, DataFrame) or None
-        :func:`~supplyshock.analysis.bands.metric_bands` rows with ``p_short > 0``, and
-        the shortfall probability on (country, sector) x month end (columns
-        ``YYYY-MM``); None when no member runs short anywhere.
-    """
-    from supplyshock.analysis.bands import metric_bands, shortfall_probability
-
-    bands = metric_bands(ds)
-    bands = bands[bands["p_short"] > 0].head(top)
-    if not len(bands):
-        return None
-    prob = shortfall_probability(ds)
-    times = pd.DatetimeIndex(prob["time"].values)
-    month_ends = pd.Series(times, index=times).groupby(times.to_period("M")).max()
-    picked = prob.sel(time=month_ends.to_numpy())
-    rows = [picked.sel(country=c, sector=s).values for c, s in bands.index]
-    by_month = pd.DataFrame(rows, index=bands.index, columns=[t.strftime("%Y-%m") for t in month_ends])
-    return bands, by_month
-
-
-def _bands_tables(ds: xr.Dataset, top: int) -> list[RenderableType]:
-    frames = bands_frames(ds, top)
-    if frames is None:
-        return []
-    bands, by_month = frames
-
-    def triple(metric: str, scale: float = 1.0, digits: int = 1) -> list[str]:
-        cols = [f"{metric}_p5", f"{metric}_p50", f"{metric}_p95"]
-        out = []
-        for lo, mid, hi in bands[cols].to_numpy() / scale:
-            out.append(f"{mid:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]")
-        return out
-
-    days = [
-        "/".join("-" if not np.isfinite(v) else f"{v:.0f}" for v in row)
-        for row in bands[[f"days_to_first_shortfall_p{q}" for q in (5, 50, 95)]].to_numpy()
-    ]
-    shown = pd.DataFrame(
-        {
-            "P(short)": bands["p_short"],
-            "first short day p5/p50/p95": days,
-            "peak % p50 [p5, p95]": triple("peak_shortfall_pct"),
-            "at risk* USD bn p50 [p5, p95]": triple("output_at_risk_usd", 1e9),
-        },
-        index=bands.index,
-    )
-    return [
-        table(shown, f"Ensemble of {ds.sizes['member']} members: quantile bands", floats=".2f"),
-        table(by_month, "Probability of a shortfall by each month end", floats=".2f"),
-    ]
+def headline_loss_text(outcome: RunOutcome) -> str:
+    """The one headline loss: value added lost through the input-output model, p50 [p5-p95]."""
+    return views.headline_loss_text(outcome.economy, chunked=outcome.chunked, members=int(outcome.results.sizes["member"]))
 
 
 def _total_at_risk(metrics: xr.Dataset) -> float:
-    """Output at risk over all region-sectors (median over members), USD: an upper bound, not the headline."""
+    """Output at risk over all country-sectors (median over members), USD: an upper bound, not the headline."""
     from supplyshock.analysis.metrics import member_totals
 
     return float(member_totals(metrics)["total_output_at_risk_usd"].median())
 
 
-def headline_loss_text(outcome: RunOutcome) -> str:
-    """The one headline loss: value added lost through the input-output model, p50 [p5-p95]."""
-    from supplyshock.analysis.summary import loss_bands
+def _summary_sentences(outcome: RunOutcome, countries: pd.DataFrame, labels: Labels) -> list[str]:
+    from supplyshock.analysis.narrative import written_summary
+    from supplyshock.analysis.summary import country_table
 
-    if outcome.economy is None:
-        if outcome.chunked:
-            return "Value added lost: not computed for ensembles run in chunks (shortfalls in tonnes below)."
-        return "Value added lost: not valued (the dataset gives no value of output per tonne, or --no-economy); shortfalls in tonnes below."
-    b = loss_bands(outcome.economy) / 1e9
-    cur = str(outcome.economy.attrs.get("currency", "USD"))
-    va, go = b.loc["value_added_lost_usd"], b.loc["output_lost_usd"]
-    return (
-        f"Value added lost: {va['p50']:,.1f} bn {cur} (p5-p95 {va['p05']:,.1f}-{va['p95']:,.1f}); "
-        f"gross output lost {go['p50']:,.1f} bn ({go['p05']:,.1f}-{go['p95']:,.1f}); "
-        "input-output model, direct and through supply chains"
-    )
+    if outcome.chunked:
+        return []
+    ct = country_table(outcome.results, outcome.economy)
+    return written_summary(outcome.results, outcome.economy, countries=ct, sectors=outcome.summary, labels=labels)
 
 
 def _tables(outcome: RunOutcome, metrics: xr.Dataset, top: int) -> list[RenderableType]:
     """Everything a run prints, in order (``metrics``: the run's per-member metrics)."""
-    from supplyshock.analysis.metrics import PRICE_RISE_SHOWN
-    from supplyshock.analysis.summary import price_peaks
+    from supplyshock.analysis.labels import labels_for, period_text
 
     ds = outcome.results
+    labels = labels_for(ds)
     note = _members_note(ds)
-    parts: list[RenderableType] = [headline_loss_text(outcome)]
-    if ds.sizes["member"] > 1:
-        parts += _bands_tables(metrics, top)
-    parts.append(_short_table(outcome, top))
-    parts += [_headline_table(meta, monthly, note) for meta, monthly in headline_tables(ds)]
+    countries = views.countries_frame(ds, outcome.economy, labels)
+    members = int(ds.sizes["member"])
+    name = str(ds.attrs.get("scenario_name", outcome.run_id))
+    parts: list[RenderableType] = [
+        f"{name}: simulated {period_text(ds)}, {members} member{'s' if members != 1 else ''}.",
+        headline_loss_text(outcome),
+    ]
+    sentences = _summary_sentences(outcome, countries, labels)
+    if sentences:
+        parts.append("In short: " + " ".join(sentences))
+    parts += views.countries_view(ds, outcome.economy, labels, top, note)
+    parts += views.sectors_view(outcome.summary, ds, labels, top, note)
+    if members > 1:
+        parts += views.bands_view(metrics, labels, top)
+    parts += [views.headline_view(meta, monthly, labels, note) for meta, monthly in views.headline_tables(ds)]
     if "price_index" in ds:
-        peaks = price_peaks(ds, min_rise=PRICE_RISE_SHOWN)
-        if len(peaks):
-            parts.append(table(peaks, f"Price peaks (index, 1 = baseline; USD/kg where a baseline price is known){note}", floats=",.2f"))
-            failed = peaks[peaks["at_cap_share"] > 0]
-            if len(failed):
-                which = ", ".join(
-                    f"{key[1]} ({key[0]}, {share:.0%} of members)" for key, share in zip(failed.index, failed["at_cap_share"], strict=True)
-                )
-                parts.append(f"Model failure: prices reach the ceiling price_index_max for {which}; those prices are not results.")
+        parts += views.prices_view(ds, labels, top, note)
     if outcome.economy is not None:
-        parts.append(_economy_table(outcome.economy, top))
-    parts.append(f"Output at risk (shortfall x value per tonne, an upper bound, not the loss): USD {_total_at_risk(metrics) / 1e9:,.1f} bn{note}")
+        parts += views.economy_view(outcome.economy, labels, top)
+    parts.append(
+        f"Details: output at risk (shortfall x value of output per tonne, an upper bound, not the loss): "
+        f"USD {_total_at_risk(metrics) / 1e9:,.1f} bn{note}."
+    )
     return parts
 
 
-def _economy_table(eco: xr.Dataset, top: int) -> RenderableType:
-    from supplyshock.analysis.economy import economic_summary
-
-    shown = (economic_summary(eco).head(top) / 1e6).rename(columns=lambda c: c.replace("_loss", "").replace("_usd", "").replace("_", " "))
-    return table(
-        shown,
-        f"Gross output and value added lost by region and sector (USD million, {eco.attrs.get('currency', 'USD')}; "
-        "direct = the industries short of the material, indirect = the rest), median over members",
-        floats=",.0f",
-    )
-
-
-def _null_dates(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary with missing first-shortfall dates as None (``null`` in JSON), not ``""``."""
-    dates = summary["first_shortfall_date"].astype(object)
-    return summary.assign(first_shortfall_date=dates.where(dates.notna() & (dates != ""), None))
-
-
 def _payload(outcome: RunOutcome, metrics: xr.Dataset, report_path: Path | None) -> dict[str, Any]:
-    """What ``--json`` prints: everything the tables show (``null`` where a value is missing)."""
+    """What ``--json`` prints: everything the tables show, every row (``null`` where a value is missing)."""
+    from supplyshock.analysis.labels import labels_for
     from supplyshock.analysis.metrics import PRICE_RISE_SHOWN
+    from supplyshock.analysis.narrative import ceiling_notes
     from supplyshock.analysis.summary import price_peaks
 
     ds = outcome.results
+    labels = labels_for(ds)
+    times = pd.DatetimeIndex(ds["time"].values)
+    countries = views.countries_frame(ds, outcome.economy, labels)
     payload: dict[str, Any] = {
         "run_id": outcome.run_id,
         "recorded": outcome.recorded,
         "results": str(outcome.results_path),
         "chunked": outcome.chunked,
+        "scenario": str(ds.attrs.get("scenario_name", "")),
+        "dataset": str(ds.attrs.get("dataset", "")),
         "members": int(ds.sizes["member"]),
-        "summary": records(_null_dates(outcome.summary)),
+        "period": {"start": times[0].date().isoformat(), "end": times[-1].date().isoformat(), "days": len(times)},
+        "headline": None,
+        "summary_text": _summary_sentences(outcome, countries, labels) or None,
+        "countries": records(countries),
+        "summary": records(views.sectors_frame(outcome.summary, ds, labels)),
         "headlines": [
-            {**meta, "months": {str(m): row for m, row in zip(monthly.index, records(monthly, index=False), strict=True)}}
-            for meta, monthly in headline_tables(ds)
+            {
+                **meta,
+                "columns": {str(c): (f"to {labels.country(c)}" if c not in ("total", "baseline", "change_pct") else str(c)) for c in monthly.columns},
+                "months": {str(m): row for m, row in zip(monthly.index, records(monthly, index=False), strict=True)},
+            }
+            for meta, monthly in views.headline_tables(ds)
         ],
-        "price_peaks": records(price_peaks(ds, min_rise=PRICE_RISE_SHOWN)) if "price_index" in ds else None,
+        "price_peaks": None,
         "total_output_at_risk_usd": _total_at_risk(metrics),
         "losses": None,
     }
+    if "price_index" in ds:
+        peaks = price_peaks(ds, min_rise=PRICE_RISE_SHOWN)
+        peaks = peaks.assign(
+            market_name=[labels.market(m) for m, _ in peaks.index],
+            product_name=[labels.product(p) for _, p in peaks.index],
+            ceiling=ceiling_notes(ds, peaks).replace("", None).to_numpy(),
+        )
+        payload["price_peaks"] = records(peaks)
     if ds.sizes["member"] > 1:
-        frames = bands_frames(metrics, top=len(outcome.summary))
+        frames = views.bands_frames(metrics, top=len(outcome.summary))
         payload["bands"] = records(frames[0]) if frames is not None else []
         payload["shortfall_probability_by_month_end"] = records(frames[1]) if frames is not None else []
     if outcome.economy is not None:
         from supplyshock.analysis.economy import economic_summary
-        from supplyshock.analysis.summary import country_table, loss_bands
+        from supplyshock.analysis.narrative import loss_band
+        from supplyshock.analysis.summary import loss_bands
 
+        bands = loss_bands(outcome.economy)
+        payload["headline"] = {
+            "metric": "value_added_lost_usd",
+            "currency": outcome.economy.attrs.get("currency"),
+            "price_year": outcome.economy.attrs.get("price_year"),
+            **loss_band(outcome.economy),
+        }
+        by_rs = economic_summary(outcome.economy)
+        by_rs = by_rs.assign(region_name=[labels.region(r) for r, _ in by_rs.index], sector_name=[labels.mrio_sector(s) for _, s in by_rs.index])
         payload["losses"] = {
             "currency": outcome.economy.attrs.get("currency"),
-            "bands": records(loss_bands(outcome.economy)),
-            "by_region_sector_usd": records(economic_summary(outcome.economy)),
-            "by_country": records(country_table(ds, outcome.economy)),
+            "bands": records(bands),
+            "by_region_sector_usd": records(by_rs),
+            "by_country": records(countries),
         }
     payload["report"] = str(report_path) if report_path is not None else None
     return payload

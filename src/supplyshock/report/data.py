@@ -25,10 +25,12 @@ import pandas as pd
 import xarray as xr
 from pydantic import ValidationError
 
+from supplyshock.analysis.labels import Labels
 from supplyshock.analysis.metrics import headline_flows
-from supplyshock.analysis.summary import headline_monthly, summarise
+from supplyshock.analysis.summary import headline_monthly
 from supplyshock.errors import SupplyShockError
 from supplyshock.network import list_datasets, load_network
+from supplyshock.report.style import Style
 from supplyshock.scenario import EventDescription, Scenario
 
 __all__ = [
@@ -39,11 +41,10 @@ __all__ = [
     "clean_number",
     "country_names",
     "dates_iso",
-    "headline",
     "headline_flow_tables",
+    "hurt_table",
     "price_series",
     "product_stages",
-    "ranked_shortfalls",
     "results_scenario",
     "timeline_events",
 ]
@@ -241,75 +242,6 @@ def price_series(ds: xr.Dataset) -> dict[str, dict[str, list[float | None]]]:
 
 
 # ---------------------------------------------------------------------- tables
-def ranked_shortfalls(ds: xr.Dataset, names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """Who runs short when: every region-sector that runs short, earliest first.
-
-    Parameters
-    ----------
-    ds
-        A results dataset.
-    names
-        Country names by code, for display.
-
-    Returns
-    -------
-    list of dict
-        One row per (country, sector) with a shortfall: ``rank``, ``country``,
-        ``country_name``, ``sector``, ``first_shortfall_date``, ``days_to_first_shortfall``,
-        ``peak_shortfall_pct``, ``cumulative_shortfall_t``, ``output_at_risk_usd`` (medians
-        over members, as :func:`supplyshock.summarise`). Sorted by first shortfall, then
-        by peak shortfall (largest first).
-    """
-    table = summarise(ds).reset_index()
-    table = table[(table["cumulative_shortfall_t"] > 0) & table["days_to_first_shortfall"].notna()]
-    table = table.sort_values(["days_to_first_shortfall", "peak_shortfall_pct"], ascending=[True, False], kind="stable")
-    rows: list[dict[str, Any]] = []
-    for rank, rec in enumerate(table.to_dict("records"), start=1):
-        code = str(rec["country"])
-        rows.append(
-            {
-                "rank": rank,
-                "country": code,
-                "country_name": (names or {}).get(code, code),
-                "sector": str(rec["sector"]),
-                "first_shortfall_date": str(rec["first_shortfall_date"]),
-                "days_to_first_shortfall": int(rec["days_to_first_shortfall"]),
-                "peak_shortfall_pct": clean_number(rec["peak_shortfall_pct"]),
-                "cumulative_shortfall_t": clean_number(rec["cumulative_shortfall_t"]),
-                "output_at_risk_usd": clean_number(rec["output_at_risk_usd"]),
-            }
-        )
-    return rows
-
-
-def headline(ds: xr.Dataset, ranked: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Headline figures of a run.
-
-    Parameters
-    ----------
-    ds
-        A results dataset.
-    ranked
-        Its rows from :func:`ranked_shortfalls`.
-
-    Returns
-    -------
-    dict
-        ``region_sectors_short`` (count), ``first_short`` (the first row, or None),
-        ``peak_shortfall_pct`` (largest), ``cumulative_shortfall_t`` and
-        ``output_at_risk_usd`` (totals of the median rows), ``members`` and ``days``.
-    """
-    return {
-        "region_sectors_short": len(ranked),
-        "first_short": dict(ranked[0]) if ranked else None,
-        "peak_shortfall_pct": clean_number(max((r["peak_shortfall_pct"] or 0.0 for r in ranked), default=0.0)),
-        "cumulative_shortfall_t": clean_number(sum(r["cumulative_shortfall_t"] or 0.0 for r in ranked)),
-        "output_at_risk_usd": clean_number(sum(r["output_at_risk_usd"] or 0.0 for r in ranked)),
-        "members": int(ds.sizes["member"]),
-        "days": int(ds.sizes["time"]),
-    }
-
-
 def headline_flow_tables(ds: xr.Dataset) -> list[dict[str, Any]]:
     """The dataset's headline flows by month (e.g. China's magnet exports), median member.
 
@@ -444,3 +376,98 @@ def assumptions(ds: xr.Dataset, *, basis: Sequence[str] = ("assumption",)) -> li
     if "assumption" in basis and scenario is not None:
         rows.extend(_scenario_assumptions(scenario))
     return rows
+
+
+# ---------------------------------------------------------------------- who is hurt, at a glance
+def _iso(ds: xr.Dataset, day: Any) -> str | None:
+    if day is None or not np.isfinite(float(day)):
+        return None
+    return (pd.Timestamp(ds["time"].values[0]) + pd.Timedelta(days=int(day))).date().isoformat()
+
+
+def hurt_table(
+    ds: xr.Dataset,
+    eco: xr.Dataset | None,
+    labels: Labels,
+    style: Style,
+    *,
+    countries: pd.DataFrame | None = None,
+    sectors: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Who is hurt, one row per country with its sectors beneath: the table the report and the dashboard draw.
+
+    Every number is from :func:`~supplyshock.analysis.summary.country_table` (countries)
+    and :func:`~supplyshock.analysis.summary.summarise` (sectors): medians over members,
+    value added lost with its p5-p95 band.
+
+    Returns
+    -------
+    dict
+        ``columns`` (``key``, ``label``, ``type``: text, date, number or band; ``unit``),
+        ``rows`` (one per country with demand, worst loss first: ``key`` (code),
+        ``colour``, ``cells`` by column key, ``sectors``: the country's sectors that run
+        short, each with ``cells``), ``sort`` (the default sort column) and
+        ``materials`` (``[code, name]`` of the materials with a tonnes column: the two
+        most short; the others' tonnes are in each sector row).
+    """
+    from supplyshock.analysis.narrative import sector_products
+    from supplyshock.analysis.summary import country_table, summarise
+
+    countries = country_table(ds, eco) if countries is None else countries
+    sectors = summarise(ds) if sectors is None else sectors
+    of = sector_products(ds)
+    tonne_cols = [c for c in countries.columns if c.startswith("shortfall_t")]
+    tonne_cols.sort(key=lambda c: -float(countries[c].to_numpy().sum()))
+    shown = tonne_cols[:2]
+    materials = [(c.removeprefix("shortfall_t").removeprefix("_"), c) for c in shown]
+    columns: list[dict[str, Any]] = [
+        {"key": "name", "label": "country", "type": "text"},
+        {"key": "first_stop", "label": "first stop", "type": "date"},
+        {"key": "first_short", "label": "first short", "type": "date"},
+        {"key": "days_short", "label": "days short", "type": "number", "unit": "days"},
+        {"key": "peak_pct", "label": "peak % of demand", "type": "number", "unit": "%"},
+    ]
+    for product, col in materials:
+        label = f"short, {labels.product(product)} (t)" if product else "short (t)"
+        columns.append({"key": col, "label": label, "type": "number", "unit": "t"})
+    has_eco = "value_added_lost_usd_p50" in countries
+    if has_eco:
+        columns.append({"key": "va", "label": "value added lost (USD bn)", "type": "band", "unit": "USD bn"})
+    short = sectors[sectors["cumulative_shortfall_t"] > 0]
+    stop_col = "first_stoppage_day" if "first_stoppage_day" in short else "days_to_first_shortfall"
+    rows = []
+    for code, r in countries.iterrows():
+        c = str(code)
+        cells: dict[str, Any] = {
+            "name": labels.country(c),
+            "first_stop": _iso(ds, r.get("first_stoppage_day", np.nan)),
+            "first_short": _iso(ds, r.get("first_shortfall_day", np.nan)),
+            "days_short": clean_number(r.get("days_short", np.nan)),
+            "peak_pct": clean_number(r.get("peak_shortfall_pct", np.nan)),
+        }
+        for _, col in materials:
+            cells[col] = clean_number(r[col])
+        if has_eco:
+            cells["va"] = {q: clean_number(float(r[f"value_added_lost_usd_{q}"]) / 1e9) for q in ("p05", "p50", "p95")}
+        mine = short[short.index.get_level_values("country") == c].sort_values(stop_col, na_position="last")
+        sector_rows = []
+        for key, sr in mine.iterrows():
+            s = str(key[1]) if isinstance(key, tuple) else str(key)
+            material = of.get(s, "")
+            scells: dict[str, Any] = {
+                "name": labels.sector(str(s)),
+                "first_stop": _iso(ds, sr.get(stop_col, np.nan)),
+                "first_short": _iso(ds, sr.get("days_to_first_shortfall", np.nan)),
+                "days_short": clean_number(sr.get("days_short", np.nan)),
+                "peak_pct": clean_number(sr.get("peak_shortfall_pct", np.nan)),
+                "tonnes": clean_number(sr["cumulative_shortfall_t"]),
+                "material": labels.product(material) if material else "",
+            }
+            sector_rows.append({"key": str(s), "title": labels.sector(str(s), short=False), "cells": scells})
+        rows.append({"key": c, "colour": style.colour(c), "cells": cells, "sectors": sector_rows})
+    return {
+        "columns": columns,
+        "rows": rows,
+        "sort": "va" if has_eco else (materials[0][1] if materials else "days_short"),
+        "materials": [[p, labels.product(p) if p else ""] for p, _ in materials],
+    }

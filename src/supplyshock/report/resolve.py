@@ -48,6 +48,7 @@ def report_for_run(
     *,
     run_id: str | None = None,
     baseline: bool = True,
+    economy: xr.Dataset | None = None,
 ) -> Path:
     """Write the HTML report of a finished run (the hook for ``supplyshock run --report``).
 
@@ -60,7 +61,9 @@ def report_for_run(
     run_id
         The run's id, shown in the report.
     baseline
-        Show the baseline Sankey (from the Dataset's baseline flows).
+        Draw the flows against the baseline (from the Dataset's baseline flows).
+    economy
+        The run's economy, when it was valued (computed again otherwise).
 
     Returns
     -------
@@ -70,4 +73,4 @@ def report_for_run(
     target = Path(out).expanduser()
     if target.is_dir():
         target = target / "report.html"
-    return write_report(ds, target, run_id=run_id, baseline=baseline)
+    return write_report(ds, target, run_id=run_id, baseline=baseline, economy=economy)
