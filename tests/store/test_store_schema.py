@@ -69,7 +69,7 @@ def test_version_3_store_is_migrated_to_scenario_json(tmp_path: Path) -> None:
     _version_3_store(path)
     store = RunStore(path)
     run = store.get_run("old-run")
-    assert store.schema_version() == SCHEMA_VERSION == 5
+    assert store.schema_version() == SCHEMA_VERSION == 6
     assert run["scenario_json"] == '{"name": "x"}'
     con = duckdb.connect(str(path))
     try:
@@ -78,7 +78,7 @@ def test_version_3_store_is_migrated_to_scenario_json(tmp_path: Path) -> None:
     finally:
         con.close()
     assert "scenario_json" in columns and "scenario_yaml" not in columns
-    assert versions == [1, 2, 3, 4, 5]
+    assert versions == [1, 2, 3, 4, 5, 6]
 
 
 def test_version_4_summaries_keep_their_values_as_output_at_risk(tmp_path: Path) -> None:
@@ -95,7 +95,7 @@ def test_version_4_summaries_keep_their_values_as_output_at_risk(tmp_path: Path)
         con.close()
     store = RunStore(path)
     summary = store.get_run("old-run")["summary"]
-    assert store.schema_version() == 5
+    assert store.schema_version() == SCHEMA_VERSION
     assert summary.loc[0, "output_at_risk_usd"] == 4.5e6
     assert np.isnan(summary.loc[0, "plant_days_lost"])
     assert store.get_run("old-run")["totals"].empty

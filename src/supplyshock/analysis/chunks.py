@@ -6,6 +6,13 @@ headline metrics plus counts of members short by each date, written to the work
 directory as it finishes (atomically), and skipped when the run is started again with the
 same inputs: a run killed mid-way resumes with no chunk computed twice, none lost, none
 duplicated.
+
+With ``economy=True`` each chunk also goes through the input-output model (daily output
+losses of its members, then :func:`~supplyshock.analysis.economy.economic_impact`) and
+keeps each member's losses summed over the horizon; :func:`ensemble_economy` gives them
+back as an economy Dataset. Before any chunk runs, the ensemble's peak memory is estimated
+(:mod:`supplyshock.analysis.memory`): above the budget the chunk size is lowered (and
+said), or the ensemble refused when even one member per chunk would not fit.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +30,19 @@ import xarray as xr
 
 from supplyshock._version import __version__
 from supplyshock.analysis.backends import EnsembleError, map_jobs
+from supplyshock.analysis.memory import MemoryBudget, memory_budget, plan_run
 from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD, headline_flows, metrics_observers, observed_metrics
 from supplyshock.atomic import atomic_write
 from supplyshock.engine import member_values, prepare, simulate
 from supplyshock.engine.results import headlines_json
 from supplyshock.scenario import Scenario, scenario_sha256
 
-__all__ = ["EnsembleError", "chunk_bounds", "reduce_chunk", "run_ensemble"]
+__all__ = ["ECONOMY_PREFIX", "EnsembleError", "chunk_bounds", "ensemble_economy", "reduce_chunk", "run_ensemble"]
+
+#: Prefix of the per-member economy variables of a chunked ensemble.
+ECONOMY_PREFIX = "economy_"
+#: Losses kept per member (summed over the horizon) from the input-output model.
+_ECONOMY_VARS = ("output_loss_direct", "output_loss_indirect", "value_added_loss_direct", "value_added_loss_indirect")
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ class _Job:
     start: int
     stop: int
     threshold: float
+    economy: bool = False
 
 
 def chunk_bounds(members: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -55,14 +70,14 @@ def reduce_chunk(job: _Job) -> xr.Dataset:
     heads = headline_flows({"headlines_json": headlines_json(net)})
     shortfall, flows = metrics_observers(heads, net.countries, net.products, threshold=job.threshold)
     params = {k: v[job.start : job.stop] for k, v in job.params.items()}
-    simulate(
+    traj = simulate(
         net,
         prep.links,
         prep.policy,
         members=job.stop - job.start,
         params=params,
         allocation=scenario.allocation,
-        record=(),
+        record=("output_loss_share",) if job.economy else (),
         observers=(shortfall, flows),
     )
     ds = observed_metrics(shortfall, flows, countries=net.countries, sectors=net.sectors, dates=prep.policy.dates, member_start=job.start)
@@ -70,13 +85,62 @@ def reduce_chunk(job: _Job) -> xr.Dataset:
         names = sorted(params)
         ds["parameter_value"] = (("member", "parameter"), np.stack([params[k] for k in names], axis=1))
         ds = ds.assign_coords(parameter=names)
+    if job.economy:
+        from supplyshock.engine.run import label
+
+        ds = _with_economy(ds, label(traj, prep, params))
     return ds
 
 
-def _run_key(scenario: Scenario, members: int, chunk_size: int, params: Mapping[str, np.ndarray], threshold: float) -> str:
+def _with_economy(ds: xr.Dataset, daily: xr.Dataset) -> xr.Dataset:
+    """Add a chunk's losses through the input-output model, per member summed over the horizon."""
+    from supplyshock.analysis.economy import economic_impact, has_values
+
+    ds["baseline_demand"] = daily["baseline_demand"]
+    ds["value_per_t"] = daily["value_per_t"]
+    ds = ds.assign_coords(country_mrio_region=daily["country_mrio_region"])
+    if not has_values(daily):
+        return ds
+    eco = economic_impact(daily)
+    totals = eco[list(_ECONOMY_VARS)].sum("time")
+    for name in _ECONOMY_VARS:
+        ds[ECONOMY_PREFIX + name] = (("member", "eco_region", "eco_sector"), totals[name].transpose("member", "region", "sector").values)
+    ds = ds.assign_coords(eco_region=eco["region"].values, eco_sector=eco["sector"].values)
+    ds.attrs["economy_attrs_json"] = json.dumps({k: (v.item() if hasattr(v, "item") else v) for k, v in eco.attrs.items()})
+    return ds
+
+
+def ensemble_economy(ds: xr.Dataset) -> xr.Dataset | None:
+    """The losses through the input-output model of a chunked ensemble, or None without them.
+
+    Returns
+    -------
+    Dataset or None
+        ``output_loss_direct``, ``output_loss_indirect``, ``value_added_loss_direct``,
+        ``value_added_loss_indirect`` on (member, time, region, sector) with one ``time``
+        step, the first day, holding the sum over the horizon (attribute ``time_total``),
+        so :func:`~supplyshock.analysis.economy.economic_summary` and
+        :func:`~supplyshock.analysis.economy.member_losses` read it as they read a daily one.
+    """
+    names = [ECONOMY_PREFIX + n for n in _ECONOMY_VARS]
+    if not all(n in ds for n in names):
+        return None
+    eco = xr.Dataset(
+        {n: (("member", "region", "sector"), ds[ECONOMY_PREFIX + n].values) for n in _ECONOMY_VARS},
+        coords={"member": ds["member"].values, "region": ds["eco_region"].values, "sector": ds["eco_sector"].values},
+    )
+    eco = eco.expand_dims(time=ds["time"].values[:1]).transpose("member", "time", "region", "sector")
+    eco.attrs.update(json.loads(str(ds.attrs.get("economy_attrs_json", "{}"))))
+    eco.attrs["time_total"] = f"the single time step holds the sum over the {ds.sizes['time']} days of the horizon"
+    return eco
+
+
+def _run_key(scenario: Scenario, members: int, chunk_size: int, params: Mapping[str, np.ndarray], threshold: float, economy: bool = False) -> str:
     h = hashlib.sha256()
     h.update(scenario.model_dump_json(by_alias=True).encode())
     h.update(f"{members}|{chunk_size}|{threshold}".encode())
+    if economy:
+        h.update(b"|economy")
     for k in sorted(params):
         h.update(k.encode())
         h.update(np.ascontiguousarray(params[k], dtype=float).tobytes())
@@ -93,6 +157,13 @@ def _combine(parts: list[xr.Dataset], members: int, scenario: Scenario) -> xr.Da
     out["short_count"] = sum((p["short_count"] for p in parts[1:]), parts[0]["short_count"])
     out["short_count"].attrs = parts[0]["short_count"].attrs
     out["has_demand"] = parts[0]["has_demand"]
+    for name in ("baseline_demand", "value_per_t"):
+        if name in parts[0]:
+            out[name] = parts[0][name]
+    if "country_mrio_region" in parts[0].coords:
+        out = out.assign_coords(country_mrio_region=parts[0]["country_mrio_region"])
+    if "economy_attrs_json" in parts[0].attrs:
+        out.attrs["economy_attrs_json"] = parts[0].attrs["economy_attrs_json"]
     out.attrs.update(
         {
             "supplyshock_version": __version__,
@@ -126,6 +197,9 @@ def run_ensemble(
     progress: Callable[[int, int], None] | None = None,
     on_chunk: Callable[[int], None] | None = None,
     workers: int | None = None,
+    economy: bool = False,
+    budget: MemoryBudget | str | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
     """Run an ensemble in chunks and return per-member metrics and shortfall probabilities.
 
@@ -148,6 +222,14 @@ def run_ensemble(
         Called when a chunk has been *computed* (not when it is reused).
     workers : int, optional
         Processes of the local backend (default: one per CPU, at most one per chunk).
+    economy : bool
+        Also value each member's output losses through the input-output model (see
+        :func:`ensemble_economy`).
+    budget : MemoryBudget or str, optional
+        The memory budget (see :func:`~supplyshock.analysis.memory.memory_budget`); above
+        it the chunk size is lowered, or the ensemble refused.
+    notice : callable(str), optional
+        Told when the chunk size is lowered to fit the budget.
 
     Returns
     -------
@@ -156,14 +238,28 @@ def run_ensemble(
         ``output_at_risk_usd`` on (member, country, sector); ``short_count`` on (time,
         country, sector); ``flow_<id>`` per headline flow of the dataset; ``parameter_value``
         on (member, parameter) when parameters vary (see
-        :func:`supplyshock.analysis.metrics.member_metrics`).
+        :func:`supplyshock.analysis.metrics.member_metrics`); with ``economy``, the
+        members' losses through the input-output model (:func:`ensemble_economy`).
+
+    Raises
+    ------
+    MemoryBudgetError
+        When even chunks of one member would exceed the memory budget.
     """
     n = int(members or scenario.members)
+    if chunk_size < 1:
+        raise EnsembleError("chunk size must be >= 1")
+    in_flight = (workers or os.cpu_count() or 1) if backend == "local" else (os.cpu_count() or 1)
+    limit = budget if isinstance(budget, MemoryBudget) else memory_budget(budget)
+    plan = plan_run(scenario, n, chunk_size=min(chunk_size, n), workers=in_flight, economy=economy, budget=limit)
+    if plan.note and notice is not None:
+        notice(plan.note)
+    chunk_size = int(plan.chunk_size or chunk_size)
     drawn = member_values(scenario, n, params)
     bounds = chunk_bounds(n, chunk_size)
-    key = _run_key(scenario, n, chunk_size, drawn, threshold)
+    key = _run_key(scenario, n, chunk_size, drawn, threshold, economy)
     scen_json = scenario.model_dump_json(by_alias=True)
-    jobs = [_Job(scen_json, drawn, a, b, threshold) for a, b in bounds]
+    jobs = [_Job(scen_json, drawn, a, b, threshold, economy) for a, b in bounds]
     chunk_dir: Path | None = None
     if workdir is not None:
         chunk_dir = Path(workdir) / f"ensemble-{key}"

@@ -4,14 +4,29 @@ The command line, the server and the Python API all run scenarios through
 :func:`execute`, so a run looks the same whoever started it: the same files in its
 folder, the same store row, the same summary.
 
-Guarantees: a run never writes into a folder that holds another run's results; files are
-written atomically; the store row is written only after every file is complete; if
-recording fails, the files written for this run are removed (no orphan folder).
+Guarantees, in the order a run meets them:
+
+* the store is opened (created, migrated, its lock taken and released) before anything
+  runs, so a store that cannot be written fails the run at once;
+* the run folder is claimed before anything runs: a folder holding another run's results
+  is refused, and a marker file (:data:`CLAIM_FILE`, created exclusively) keeps two runs
+  from writing into one folder at once; a marker left by a run that died is taken over;
+* the run's peak memory is estimated before it starts (:mod:`supplyshock.analysis.memory`):
+  a vectorised run above the budget is refused with the estimate, a chunked one gets a
+  smaller chunk (and says so in :attr:`RunOutcome.notes`);
+* files are written atomically; the store row (with the results file's checksum) is
+  written only after every file is complete; if anything fails, the files written for this
+  run are removed, and the folder too when the run created it (no orphan folder).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
+import os
 import shutil
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,19 +36,22 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from supplyshock.analysis.chunks import run_ensemble
+from supplyshock.analysis.chunks import ensemble_economy, run_ensemble
+from supplyshock.analysis.memory import MemoryBudget, memory_budget, plan_run
 from supplyshock.analysis.summary import summarise
 from supplyshock.engine.run import run_scenario
 from supplyshock.errors import StoreError
 from supplyshock.scenario import Scenario
 from supplyshock.store import RunStore, new_run_id, save_results
 
-__all__ = ["RESULTS_FILE", "RunOutcome", "RunRequest", "ensemble_warnings", "execute"]
+__all__ = ["CLAIM_FILE", "RESULTS_FILE", "RunOutcome", "RunRequest", "ensemble_warnings", "execute"]
 
 #: File names inside a run folder.
 RESULTS_FILE = "results.nc"
 ENSEMBLE_FILE = "ensemble.nc"
 ECONOMY_FILE = "economy.nc"
+#: Marker of a run folder being written (removed when the run has finished).
+CLAIM_FILE = ".supplyshock-run"
 
 
 @dataclass
@@ -64,6 +82,9 @@ class RunRequest:
         Where the run is recorded (None: not recorded).
     label : dict, optional
         What the caller changed (recorded with the run, e.g. dashboard settings).
+    memory_budget : MemoryBudget or str, optional
+        The run's memory budget (``"4GB"``, ``"75%"``, ``"none"``; default: the
+        ``SUPPLYSHOCK_MEMORY_BUDGET`` setting, else half of the available memory).
     """
 
     scenario: Scenario
@@ -78,6 +99,7 @@ class RunRequest:
     out_dir: Path | None = None
     store: RunStore | None = None
     label: dict[str, Any] = field(default_factory=dict)
+    memory_budget: MemoryBudget | str | None = None
 
     @property
     def n_members(self) -> int:
@@ -103,6 +125,7 @@ class RunOutcome:
     recorded: bool
     economy: xr.Dataset | None = None
     economy_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def ensemble_warnings(scenario: Scenario, members: int, *, explicit: bool) -> list[str]:
@@ -121,23 +144,81 @@ def ensemble_warnings(scenario: Scenario, members: int, *, explicit: bool) -> li
     return out
 
 
-def _claim_folder(folder: Path) -> bool:
-    """Create the run folder, refusing one that holds another run's results; True if created here."""
-    if folder.exists():
-        if not folder.is_dir():
-            raise StoreError(f"{folder}: exists and is not a folder; choose another --out")
-        taken = [f for f in (RESULTS_FILE, ENSEMBLE_FILE, ECONOMY_FILE) if (folder / f).exists()]
-        if taken:
-            raise StoreError(
-                f"{folder} already holds the results of another run ({', '.join(taken)}); results are never overwritten: "
-                "choose another --out or delete that folder (supplyshock runs delete ID --results)"
-            )
-        return False
+def _pid_alive(pid: int) -> bool:
     try:
-        folder.mkdir(parents=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create the run folder {folder}: {exc.strerror}") from None
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
     return True
+
+
+def _write_claim(marker: Path, run_id: str) -> None:
+    fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        json.dump({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(), "started": started}, fh)
+
+
+def _claim_folder(folder: Path, run_id: str) -> bool:
+    """Claim the run folder for this run; True if created here.
+
+    Refuses a folder that holds another run's results, or that another live run is
+    writing (its :data:`CLAIM_FILE`); takes over the marker of a run that died.
+    """
+    created = False
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"{folder}: exists and is not a folder; choose another --out")
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True)
+            created = True
+        except FileExistsError:
+            pass  # made by another run a moment ago: the marker below decides
+        except OSError as exc:
+            raise StoreError(f"cannot create the run folder {folder}: {exc.strerror}") from None
+    taken = [f for f in (RESULTS_FILE, ENSEMBLE_FILE, ECONOMY_FILE) if (folder / f).exists()]
+    if taken:
+        raise StoreError(
+            f"{folder} already holds the results of another run ({', '.join(taken)}); results are never overwritten: "
+            "choose another --out, or delete that run (supplyshock runs delete ID --purge)"
+        )
+    marker = folder / CLAIM_FILE
+    for _ in range(2):
+        try:
+            _write_claim(marker, run_id)
+            return created
+        except FileExistsError:
+            try:
+                other = json.loads(marker.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                other = {}
+            pid, host = int(other.get("pid", 0) or 0), str(other.get("host", ""))
+            if host == socket.gethostname() and pid > 0 and not _pid_alive(pid):
+                marker.unlink(missing_ok=True)  # left by a run that died: take the folder over
+                continue
+            raise StoreError(
+                f"{folder} is being written by run {other.get('run_id', '?')} (process {pid or '?'} on {host or '?'}, "
+                f"started {other.get('started', '?')}); choose another --out, or wait until it has finished"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot write in the run folder {folder}: {exc.strerror}") from None
+    raise StoreError(f"cannot claim the run folder {folder}; choose another --out")  # pragma: no cover
+
+
+def _release(folder: Path, *, created: bool, written: list[Path], failed: bool) -> None:
+    """Remove the claim marker; after a failure also this run's files (and the folder it created)."""
+    if failed:
+        for p in written:
+            p.unlink(missing_ok=True)
+    (folder / CLAIM_FILE).unlink(missing_ok=True)
+    if failed and created:
+        shutil.rmtree(folder, ignore_errors=True)
+    elif failed:
+        with contextlib.suppress(OSError):
+            for stale in folder.glob(".*.tmp"):  # a write cut short (atomic writes leave only these)
+                stale.unlink()
 
 
 def execute(
@@ -145,6 +226,7 @@ def execute(
     *,
     progress: Callable[[int], None] | None = None,
     chunk_progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> RunOutcome:
     """Run a scenario, summarise it, save it and record it.
 
@@ -155,6 +237,9 @@ def execute(
         Progress of a vectorised run.
     chunk_progress : callable(done, total), optional
         Progress of a chunked run.
+    notice : callable(str), optional
+        Told, before the run starts, of what was changed to make it fit (e.g. a smaller
+        chunk for the memory budget); the same texts are in :attr:`RunOutcome.notes`.
 
     Returns
     -------
@@ -163,41 +248,61 @@ def execute(
     Raises
     ------
     StoreError
-        The run folder holds another run, or the store cannot be written (the files of
-        this run are then removed).
+        The store cannot be opened, the run folder holds another run or is being written
+        by one, or the files or the store row cannot be written (the files of this run
+        are then removed).
+    MemoryBudgetError
+        The run would need more memory than its budget (nothing was run).
     """
     run_id = new_run_id()
     folder = Path(request.out_dir) if request.out_dir is not None else Path("supplyshock-out") / run_id
     if request.store is not None:
-        request.store.schema_version()  # opens (and migrates) the store now: fail before running, not after
+        request.store.check_writable()  # opens (creates, migrates) the store now: fail before running, not after
     sc = request.scenario
-    if request.chunked:
-        ds = run_ensemble(
-            sc,
-            members=request.n_members,
-            params=request.params,
-            chunk_size=request.chunk_size,
-            backend=request.backend,
-            ray_address=request.ray_address,
-            workdir=request.workdir,
-            workers=request.workers,
-            progress=chunk_progress,
-        )
-    else:
-        ds = run_scenario(sc, members=request.members, params=request.params, progress=progress)
-    summary = summarise(ds)
-    eco = None
-    totals = None
-    if request.economy and not request.chunked:
-        from supplyshock.analysis.economy import economic_impact, has_values
-        from supplyshock.analysis.summary import totals_frame
+    budget = request.memory_budget if isinstance(request.memory_budget, MemoryBudget) else memory_budget(request.memory_budget)
+    notes: list[str] = []
 
-        if has_values(ds):
-            eco = economic_impact(ds)
-            totals = totals_frame(eco, ds)
-    created = _claim_folder(folder)
+    def note(text: str) -> None:
+        notes.append(text)
+        if notice is not None:
+            notice(text)
+
+    if not request.chunked:
+        plan_run(sc, request.n_members, chunk_size=None, economy=request.economy, budget=budget)  # refuses above the budget
+    created = _claim_folder(folder, run_id)
     written: list[Path] = []
+    failed = True
     try:
+        if request.chunked:
+            ds = run_ensemble(
+                sc,
+                members=request.n_members,
+                params=request.params,
+                chunk_size=request.chunk_size,
+                backend=request.backend,
+                ray_address=request.ray_address,
+                workdir=request.workdir,
+                workers=request.workers,
+                progress=chunk_progress,
+                economy=request.economy,
+                budget=budget,
+                notice=note,
+            )
+        else:
+            ds = run_scenario(sc, members=request.members, params=request.params, progress=progress)
+        summary = summarise(ds)
+        eco = None
+        totals = None
+        if request.economy:
+            from supplyshock.analysis.economy import economic_impact, has_values
+            from supplyshock.analysis.summary import totals_frame
+
+            if request.chunked:
+                eco = ensemble_economy(ds)
+            elif has_values(ds):
+                eco = economic_impact(ds)
+            if eco is not None:
+                totals = totals_frame(eco, ds)
         results_path = save_results(ds, folder / (ENSEMBLE_FILE if request.chunked else RESULTS_FILE))
         written.append(results_path)
         eco_path = None
@@ -207,16 +312,15 @@ def execute(
         recorded = False
         if request.store is not None:
             params = {"members": request.n_members, "chunked": request.chunked, **request.label}
+            if notes:
+                params["notes"] = list(notes)
             run_id = request.store.record_run(
                 ds, results_path=results_path, summary=summary.reset_index(), params=params, run_id=run_id, totals=totals
             )
             recorded = True
-    except BaseException:
-        for p in written:
-            p.unlink(missing_ok=True)
-        if created:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+        failed = False
+    finally:
+        _release(folder, created=created, written=written, failed=failed)
     return RunOutcome(
         run_id=run_id,
         folder=folder,
@@ -227,4 +331,5 @@ def execute(
         recorded=recorded,
         economy=eco,
         economy_path=eco_path,
+        notes=notes,
     )

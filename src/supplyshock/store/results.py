@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "ExportFormat",
     "export_results",
+    "file_sha256",
     "member_quantile_series",
     "open_results",
     "save_results",
@@ -82,6 +84,26 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike[str], *, complevel: int
     except Exception as exc:
         raise StoreError(f"cannot write results to {target}: {exc}") from exc
     return target
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The hex sha256 of a file, read in blocks (the checksum recorded with each run).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def open_results(path: str | os.PathLike[str]) -> xr.Dataset:

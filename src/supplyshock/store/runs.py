@@ -19,7 +19,11 @@ Tables
     ``members``, ``start`` and ``end`` (first and last simulated day), ``created`` (from
     the results), ``recorded`` (when the store recorded it), ``results_path``,
     ``status``, ``supplyshock_version``, ``scenario_json`` (the scenario, as JSON; named
-    ``scenario_yaml`` before schema version 4) and ``params`` (JSON).
+    ``scenario_yaml`` before schema version 4) and ``params`` (JSON); from schema version
+    6 also ``results_sha256`` (the checksum of the results file when the run was
+    recorded), ``owner`` (``user@host``) and ``origin`` (the command and process that
+    recorded it). :meth:`RunStore.load_results` refuses a file whose checksum changed;
+    :meth:`RunStore.check` finds (and repairs) rows whose files are missing or changed.
 ``run_summary``
     One row per (run, country, sector, statistic) with the metrics of level ``sector`` in
     ``schema/metrics.csv`` (``days_to_first_shortfall``, NULL when there is no shortfall,
@@ -79,7 +83,7 @@ import xarray as xr
 
 from supplyshock.errors import StoreError
 from supplyshock.store.duck import Schema, current_version, insert_frame, one_line, session, transaction
-from supplyshock.store.home import default_home
+from supplyshock.store.home import default_home, origin, owner
 from supplyshock.store.records import (
     SERIES_COLUMNS,
     SUMMARY_COLUMNS,
@@ -91,9 +95,11 @@ from supplyshock.store.records import (
     parse_created,
     run_metadata,
 )
-from supplyshock.store.results import EXPORT_FORMATS, ExportFormat, export_results, open_results
+from supplyshock.store.results import EXPORT_FORMATS, ExportFormat, export_results, file_sha256, open_results
 
 __all__ = [
+    "CHANGED_STATUS",
+    "CHECK_COLUMNS",
     "RUN_SCHEMA",
     "SCHEMA_VERSION",
     "STORE_FILENAME",
@@ -104,6 +110,10 @@ __all__ = [
 
 #: Name of the database file inside the supplyshock home directory.
 STORE_FILENAME = "runs.duckdb"
+#: Status of a run whose results file no longer matches its record (set by :meth:`RunStore.check`).
+CHANGED_STATUS = "changed"
+#: Columns of :meth:`RunStore.check`.
+CHECK_COLUMNS: tuple[str, ...] = ("run_id", "scenario_name", "results_path", "problem", "action")
 
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 #: Columns of :meth:`RunStore.list_runs`.
@@ -121,6 +131,7 @@ _LIST_COLUMNS: tuple[str, ...] = (
     "results_path",
     "status",
     "supplyshock_version",
+    "owner",
 )
 #: Columns of ``runs`` written by :meth:`RunStore.record_run`, in order.
 _RUN_COLUMNS: tuple[str, ...] = (
@@ -139,6 +150,9 @@ _RUN_COLUMNS: tuple[str, ...] = (
     "supplyshock_version",
     "scenario_json",
     "params",
+    "results_sha256",
+    "owner",
+    "origin",
 )
 _ANALYSIS_LIST_COLUMNS: tuple[str, ...] = ("result_id", "kind", "dataset", "created", "params")
 
@@ -240,6 +254,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         )
         """,
     ),
+    # results are immutable: a checksum of the file as recorded; who and which process recorded the run
+    6: (
+        "ALTER TABLE runs ADD COLUMN results_sha256 TEXT",
+        "ALTER TABLE runs ADD COLUMN owner TEXT",
+        "ALTER TABLE runs ADD COLUMN origin TEXT",
+    ),
 }
 #: The run store's schema.
 RUN_SCHEMA = Schema(label="run store", version_table="schema_version", migrations=_MIGRATIONS)
@@ -275,6 +295,20 @@ def new_run_id(created: datetime | str | None = None) -> str:
     """
     when = datetime.now(UTC) if created is None else parse_created(created)
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def _file_matches(path: Path, scenario_sha256: str, created: Any) -> bool | None:
+    """Whether a results file is the one of a record (same scenario checksum and creation time); None if unreadable."""
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            attrs = dict(ds.attrs)
+    except Exception:
+        return None
+    try:
+        same_time = parse_created(str(attrs.get("created", ""))) == pd.Timestamp(created).to_pydatetime().replace(tzinfo=None)
+    except (StoreError, ValueError):
+        same_time = False
+    return str(attrs.get("scenario_sha256", "")) == scenario_sha256 and same_time
 
 
 def _utcnow() -> datetime:
@@ -384,7 +418,17 @@ class RunStore:
             raise StoreError("run status must not be empty")
         if run_id is not None and not _RUN_ID_RE.match(run_id):
             raise StoreError(f"invalid run id {run_id!r}: use up to 64 letters, digits, '.', '_' or '-'")
-        row = {**meta, "recorded": _utcnow(), "results_path": str(results), "status": status, "params": params_to_json(params)}
+        checksum = file_sha256(results) if results.is_file() else None
+        row = {
+            **meta,
+            "recorded": _utcnow(),
+            "results_path": str(results),
+            "status": status,
+            "params": params_to_json(params),
+            "results_sha256": checksum,
+            "owner": owner(),
+            "origin": origin(),
+        }
         summary_frame = None if summary is None else normalize_summary(summary)
         series_frame = None if series is None else normalize_series(series)
         totals_frame = None if totals is None else normalize_totals(totals)
@@ -542,11 +586,19 @@ class RunStore:
         self._require_store(run_id)
         with self._connect() as con:
             rid = self._resolve(con, run_id)
-            row = con.execute("SELECT results_path FROM runs WHERE run_id = ?", [rid]).fetchone()
+            row = con.execute("SELECT results_path, results_sha256, status FROM runs WHERE run_id = ?", [rid]).fetchone()
         path = Path(str(row[0])) if row else None
         if path is None or not path.is_file():
             raise StoreError(
-                f"results file {path} of run {rid} is missing (moved or deleted?); remove the record with `supplyshock runs delete {rid}`"
+                f"results file {path} of run {rid} is missing (moved or deleted?); check the store with `supplyshock runs check`, "
+                f"or remove the record with `supplyshock runs delete {rid}`"
+            )
+        if row is not None and row[2] == CHANGED_STATUS:
+            raise StoreError(f"run {rid} is marked {CHANGED_STATUS!r}: its results file changed after it was recorded; see `supplyshock runs check`")
+        if row is not None and row[1] and file_sha256(path) != row[1]:
+            raise StoreError(
+                f"results file {path} of run {rid} has changed since the run was recorded (its checksum differs): it may hold "
+                "another run's results; nothing was read. Find and mark such runs with `supplyshock runs check --repair`"
             )
         return open_results(path)
 
@@ -779,6 +831,100 @@ class RunStore:
         return pd.DataFrame(json.loads(row[0]))
 
     # ------------------------------------------------------------------ the file
+
+    def check_writable(self) -> None:
+        """Open the store for writing now (creating and migrating it), then close it.
+
+        Called before a run starts, so that a store that cannot be written (a read-only
+        folder, a file locked by another process beyond ``lock_timeout``, a damaged or
+        newer file) fails the run before anything is computed or written.
+
+        Raises
+        ------
+        StoreError
+            Naming the store and what is wrong.
+        """
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"run store {self.path} is not a file (a folder or a device?); give --store a .duckdb file or a folder")
+        with self._connect() as con:
+            con.execute("SELECT count(*) FROM runs").fetchall()
+
+    def check(self, *, repair: bool = False) -> pd.DataFrame:
+        """Find runs whose results file is missing or has changed since it was recorded.
+
+        Each run's file is checked against its record: it must exist, and its checksum
+        must equal the one recorded (rows recorded before checksums existed are checked
+        by the file's own attributes, its scenario checksum and creation time, instead).
+
+        Parameters
+        ----------
+        repair : bool
+            Also repair: delete the records of runs whose file is missing; mark runs whose
+            file changed (or cannot be read) with status :data:`CHANGED_STATUS` (their
+            records stay for inspection; exports refuse them); record the checksum of
+            older rows whose file matches them. Leftover temporary files (``.*.tmp``) of
+            writes cut short in the runs' folders are removed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per problem found (columns :data:`CHECK_COLUMNS`): ``problem`` says
+            what is wrong, ``action`` what was done (``""`` without ``repair``).
+        """
+        if not self.path.exists():
+            return pd.DataFrame(columns=list(CHECK_COLUMNS))
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT run_id, scenario_name, results_path, results_sha256, status, scenario_sha256, created FROM runs ORDER BY run_id"
+            ).fetchall()
+        found: list[dict[str, str]] = []
+        deletes: list[str] = []
+        marks: list[str] = []
+        sums: list[tuple[str, str]] = []
+        for rid, name, path_text, recorded_sum, status, scen_sum, created in rows:
+            path = Path(str(path_text))
+            problem, action = "", ""
+            if not path.is_file():
+                problem, action = "results file is missing", "record deleted"
+                deletes.append(rid)
+            else:
+                actual = file_sha256(path)
+                if recorded_sum:
+                    if actual != recorded_sum:
+                        problem, action = "results file changed since the run was recorded (checksum differs)", f"marked {CHANGED_STATUS!r}"
+                else:
+                    same = _file_matches(path, str(scen_sum), created)
+                    if same is None:
+                        problem, action = "results file cannot be read", f"marked {CHANGED_STATUS!r}"
+                    elif not same:
+                        problem, action = "results file holds another run (scenario or creation time differ)", f"marked {CHANGED_STATUS!r}"
+                    else:
+                        sums.append((actual, rid))
+                if problem:
+                    if status == CHANGED_STATUS:
+                        action = "already marked"
+                    else:
+                        marks.append(rid)
+            for stale in path.parent.glob(f".{path.name}.*.tmp") if path.parent.is_dir() else ():
+                cut = {"results_path": str(stale), "problem": "temporary file of a write cut short", "action": "removed"}
+                found.append({"run_id": rid, "scenario_name": str(name), **cut})
+                if repair:
+                    stale.unlink(missing_ok=True)
+            if problem:
+                found.append({"run_id": rid, "scenario_name": str(name), "results_path": str(path), "problem": problem, "action": action})
+        if repair and (deletes or marks or sums):
+            with self._connect() as con, transaction(con):
+                for rid in deletes:
+                    for table in ("run_series", "run_summary", "run_totals", "runs"):
+                        con.execute(f"DELETE FROM {table} WHERE run_id = ?", [rid])
+                for rid in marks:
+                    con.execute("UPDATE runs SET status = ? WHERE run_id = ?", [CHANGED_STATUS, rid])
+                for checksum, rid in sums:
+                    con.execute("UPDATE runs SET results_sha256 = ? WHERE run_id = ?", [checksum, rid])
+        out = pd.DataFrame(found, columns=list(CHECK_COLUMNS))
+        if not repair:
+            out["action"] = ""
+        return out
 
     def schema_version(self) -> int:
         """Return the schema version of the store file.
