@@ -864,7 +864,7 @@ def rank_datasets(
     >>> from supplyshock.network import load_network
     >>> ranked = rank_datasets([load_network("gallium"), load_network("rare-earths")])
     >>> ranked[["dataset", "product", "material"]].iloc[0].tolist()
-    ['rare-earths', 'dytb_oxide', 'Dysprosium']
+    ['rare-earths', 'dy_oxide', 'Dysprosium']
     """
     inputs = inputs or load_risk_inputs()
     parts = []
@@ -994,142 +994,112 @@ def risk_table(
     --------
     >>> from supplyshock.network import load_network
     >>> tab = risk_table(load_network())
-    >>> sr = tab[(tab["indicator"] == "sr_eu") & (tab["product"] == "dytb_oxide") & (tab["material"] == "Dysprosium")]
+    >>> sr = tab[(tab["indicator"] == "sr_eu") & (tab["product"] == "dy_oxide") & (tab["material"] == "Dysprosium")]
     >>> round(float(sr["value"].iloc[0]), 1)
     5.6
     """
     inputs = inputs or load_risk_inputs()
     bloc = _bloc_or_default(net, inputs, bloc)
-    bloc_name = "+".join(bloc) or EU
-    rows: list[dict[str, object]] = []
+    rows = [
+        *_rows_concentration(net, bloc),
+        *_rows_governance(net, inputs, years),
+        *_rows_eu(net, inputs, bloc, years, t),
+        *_rows_usgs(net, inputs, years),
+    ]
+    return pd.DataFrame(rows, columns=list(_ROW_FIELDS))
 
-    def add(product: str, stage: str, country: str, material: str, indicator: str, value: Any, unit: str, basis: str, note: str = "") -> None:
-        rows.append(
-            {
-                "product": product,
-                "stage": stage,
-                "country": country,
-                "material": material,
-                "indicator": indicator,
-                "value": float(value),
-                "unit": unit,
-                "basis": basis,
-                "note": note,
-            }
-        )
 
-    conc = concentration(net)
-    for product, cr in conc.iterrows():
-        add(str(product), str(cr["stage"]), "WORLD", "", "production_t", cr["production_t"], "t/yr", "input")
-        add(str(product), str(cr["stage"]), "WORLD", "", "hhi", cr["hhi"], "0-1", "computed", str(cr["missing"]))
+#: Columns of :func:`risk_table`.
+_ROW_FIELDS = ("product", "stage", "country", "material", "indicator", "value", "unit", "basis", "note")
+
+
+def _row(
+    product: str, stage: str, country: str, material: str, indicator: str, value: Any, unit: str, basis: str, note: str = ""
+) -> dict[str, object]:
+    """One row of :func:`risk_table`."""
+    return dict(zip(_ROW_FIELDS, (product, stage, country, material, indicator, float(value), unit, basis, note), strict=True))
+
+
+def _rows_concentration(net: SupplyNetwork, bloc: Sequence[str]) -> list[dict[str, object]]:
+    """World output and HHI per product, production shares, import reliance (countries and the bloc)."""
+    rows = []
+    for product, cr in concentration(net).iterrows():
+        rows.append(_row(str(product), str(cr["stage"]), "WORLD", "", "production_t", cr["production_t"], "t/yr", "input"))
+        rows.append(_row(str(product), str(cr["stage"]), "WORLD", "", "hhi", cr["hhi"], "0-1", "computed", str(cr["missing"])))
     for r in production_shares(net).to_dict("records"):
-        add(r["product"], r["stage"], r["country"], "", "production_share", r["share"], "0-1", "computed")
+        rows.append(_row(r["product"], r["stage"], r["country"], "", "production_share", r["share"], "0-1", "computed"))
     absent_bloc = [c for c in bloc if c not in net.countries]
     bloc_ir = [] if absent_bloc or not bloc else import_reliance(net, bloc=bloc).to_dict("records")
     for r in [*import_reliance(net).to_dict("records"), *bloc_ir]:
-        add(r["product"], r["stage"], r["country"], "", "import_reliance", r["import_reliance"], "0-1", "computed", r["missing"])
+        rows.append(_row(r["product"], r["stage"], r["country"], "", "import_reliance", r["import_reliance"], "0-1", "computed", r["missing"]))
+    return rows
+
+
+def _rows_governance(net: SupplyNetwork, inputs: RiskInputs, years: tuple[int, int]) -> list[dict[str, object]]:
+    """Scaled WGI per country (or one row naming what is missing)."""
     try:
         gov = country_governance(net, inputs, years=years)
-        for c, g in gov.iterrows():
-            add(
-                "",
-                "",
-                str(c),
-                "",
-                "wgi_scaled",
-                g["wgi_scaled"],
-                "0-10 (10 worst)",
-                "input",
-                f"{g['basis']}; WGI {years[0]}-{years[1]} mean of six, 5 - 2*mean; members {g['members']}",
-            )
     except MissingInputError as exc:
-        add("", "", "", "", "wgi_scaled", np.nan, "0-10 (10 worst)", "input", "missing: " + "; ".join(exc.missing))
+        return [_row("", "", "", "", "wgi_scaled", np.nan, "0-10 (10 worst)", "input", "missing: " + "; ".join(exc.missing))]
+    note = "{basis}; WGI " + f"{years[0]}-{years[1]}" + " mean of six, 5 - 2*mean; members {members}"
+    return [
+        _row("", "", str(c), "", "wgi_scaled", g["wgi_scaled"], "0-10 (10 worst)", "input", note.format(basis=g["basis"], members=g["members"]))
+        for c, g in gov.iterrows()
+    ]
+
+
+def _rows_eu(
+    net: SupplyNetwork, inputs: RiskInputs, bloc: Sequence[str], years: tuple[int, int], t: Mapping[str, float] | None
+) -> list[dict[str, object]]:
+    """The EU method's indicators for the bloc (or, without a bloc in the dataset, rows saying why not)."""
+    bloc_name = "+".join(bloc) or EU
+    absent_bloc = [c for c in bloc if c not in net.countries]
     if absent_bloc or not bloc:
         why = (
             f"EU bloc country(ies) {', '.join(absent_bloc)} not in the dataset"
             if absent_bloc
             else f"the dataset has no EU bloc country (no member of {EU!r} in blocs.csv nor an aggregate of them)"
         )
-        for product in net.products:
-            add(
-                product,
-                "",
-                bloc_name,
-                "",
-                "sr_eu",
-                np.nan,
-                "index",
-                "computed",
-                f"missing: {why}; pass bloc= the dataset's EU countries",
-            )
-        eu = pd.DataFrame(columns=["product"])
-    else:
-        eu = eu_supply_risk(net, inputs, bloc=bloc, years=years, t=t, on_missing="report")
+        return [
+            _row(product, "", bloc_name, "", "sr_eu", np.nan, "index", "computed", f"missing: {why}; pass bloc= the dataset's EU countries")
+            for product in net.products
+        ]
+    rows = []
     seen: set[str] = set()
-    for r in eu.to_dict("records"):
+    for r in eu_supply_risk(net, inputs, bloc=bloc, years=years, t=t, on_missing="report").to_dict("records"):
         prod, stg, mat = str(r["product"]), str(r["stage"]), str(r["material"])
         note = f"missing: {r['missing']}" if r["missing"] else ""
         if prod not in seen:
             seen.add(prod)
-            add(prod, stg, "WORLD", "", "hhi_wgi_gs", r["hhi_wgi_gs"], "0-10", "computed", note)
-            add(
-                prod,
-                stg,
-                bloc_name,
-                "",
-                "hhi_wgi_eu",
-                r["hhi_wgi_eu"],
-                "0-10",
-                "computed",
-                "" if np.isfinite(r["hhi_wgi_eu"]) else "no EU sourcing (the bloc neither makes nor imports it)",
-            )
-        add(prod, stg, bloc_name, mat, "eol_rir", r["eol_rir"], "0-1", "input", "EU 2023, element level")
-        add(prod, stg, bloc_name, mat, "si_sr", r["si_sr"], "0-1", "input", "EU 2023, element level")
-        add(
-            prod,
-            stg,
-            bloc_name,
-            mat,
-            "sr_eu",
-            r["sr"],
-            "index",
-            "computed",
-            "; ".join(str(x) for x in (r["sourcing_basis"], note, r["scope_note"]) if x),
-        )
-        add(
-            prod,
-            stg,
-            bloc_name,
-            mat,
-            "sr_eu_published",
-            r["sr_published"],
-            "index",
-            "published",
-            f"EU 2023, {r['eu_stage']} stage" if r["eu_stage"] != "none" else "the EU assessed no such stage",
-        )
+            no_eu = "" if np.isfinite(r["hhi_wgi_eu"]) else "no EU sourcing (the bloc neither makes nor imports it)"
+            rows.append(_row(prod, stg, "WORLD", "", "hhi_wgi_gs", r["hhi_wgi_gs"], "0-10", "computed", note))
+            rows.append(_row(prod, stg, bloc_name, "", "hhi_wgi_eu", r["hhi_wgi_eu"], "0-10", "computed", no_eu))
+        sr_note = "; ".join(str(x) for x in (r["sourcing_basis"], note, r["scope_note"]) if x)
+        published = f"EU 2023, {r['eu_stage']} stage" if r["eu_stage"] != "none" else "the EU assessed no such stage"
+        rows.append(_row(prod, stg, bloc_name, mat, "eol_rir", r["eol_rir"], "0-1", "input", "EU 2023, element level"))
+        rows.append(_row(prod, stg, bloc_name, mat, "si_sr", r["si_sr"], "0-1", "input", "EU 2023, element level"))
+        rows.append(_row(prod, stg, bloc_name, mat, "sr_eu", r["sr"], "index", "computed", sr_note))
+        rows.append(_row(prod, stg, bloc_name, mat, "sr_eu_published", r["sr_published"], "index", "published", published))
+    return rows
+
+
+def _rows_usgs(net: SupplyNetwork, inputs: RiskInputs, years: tuple[int, int]) -> list[dict[str, object]]:
+    """The USGS method's supply risk for the United States: what can be computed and what is missing."""
     stage_of = dict(zip(net.tables["products"]["product"], net.tables["products"]["stage"], strict=True))
     if "USA" not in net.countries:
-        for product in net.products:
-            add(
-                product,
-                stage_of[product],
-                "USA",
-                "",
-                "usgs_supply_risk",
-                np.nan,
-                "0-1",
-                "computed",
-                "missing: the dataset has no country 'USA' (the importer of the USGS method) and DP, TE, EV components",
-            )
-    else:
-        try:
-            usgs_supply_risk(net, inputs, years=years)
-        except MissingInputError as exc:
-            part = exc.partial if exc.partial is not None else pd.DataFrame()
-            for product, ur in part.iterrows():
-                add(
+        why = "missing: the dataset has no country 'USA' (the importer of the USGS method) and DP, TE, EV components"
+        return [_row(p, stage_of[p], "USA", "", "usgs_supply_risk", np.nan, "0-1", "computed", why) for p in net.products]
+    rows = []
+    try:
+        usgs_supply_risk(net, inputs, years=years)
+    except MissingInputError as exc:
+        part = exc.partial if exc.partial is not None else pd.DataFrame()
+        for product, ur in part.iterrows():
+            stage = stage_of[str(product)]
+            rows.append(
+                _row(
                     str(product),
-                    stage_of[str(product)],
+                    stage,
                     "USA",
                     "",
                     "usgs_net_import_reliance",
@@ -1138,15 +1108,7 @@ def risk_table(
                     "computed",
                     "input of TE (not TE itself)",
                 )
-                add(
-                    str(product),
-                    stage_of[str(product)],
-                    "USA",
-                    "",
-                    "usgs_supply_risk",
-                    np.nan,
-                    "0-1",
-                    "computed",
-                    "missing: DP, TE and EV components (see usgs_supply_risk); published: " + str(ur["published_supply_risk"]),
-                )
-    return pd.DataFrame(rows, columns=["product", "stage", "country", "material", "indicator", "value", "unit", "basis", "note"])
+            )
+            missing = "missing: DP, TE and EV components (see usgs_supply_risk); published: " + str(ur["published_supply_risk"])
+            rows.append(_row(str(product), stage, "USA", "", "usgs_supply_risk", np.nan, "0-1", "computed", missing))
+    return rows
