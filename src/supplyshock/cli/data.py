@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import click
+import pandas as pd
 
 from supplyshock.cli.options import dataset_option
-from supplyshock.cli.output import console, group, table
+from supplyshock.cli.output import console, echo_json, group, records, table
+from supplyshock.schema import BASES
 
 __all__ = ["data"]
 
@@ -13,6 +15,44 @@ __all__ = ["data"]
 @group()
 def data() -> None:
     """Inspect the embedded datasets (or a folder of your own tables)."""
+
+
+@data.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def data_list(as_json: bool) -> None:
+    """List the embedded datasets: what each covers and the built-in scenarios that use it."""
+    from supplyshock.network import list_datasets, load_network
+    from supplyshock.scenario import builtin_scenarios, load_scenario
+
+    uses: dict[str, list[str]] = {}
+    for name in builtin_scenarios():
+        ds = load_scenario(name).dataset
+        for d in ds if isinstance(ds, list) else [ds]:
+            uses.setdefault(d, []).append(name)
+    rows = []
+    for name in list_datasets():
+        net = load_network(name, check=False)
+        meta = net.meta
+        rows.append(
+            {
+                "dataset": name,
+                "title": meta.title if meta is not None else "",
+                "base year": meta.base_year if meta is not None else None,
+                "countries": len(net.countries),
+                "products": len(net.products),
+                "sectors": len(net.sectors),
+                "scenarios": ", ".join(sorted(uses.get(name, []))),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("dataset")
+    if as_json:
+        echo_json(records(frame))
+        return
+    shown = frame.assign(
+        title=frame["title"].str.split(" (", n=1, regex=False).str[0],
+        scenarios=[len(v.split(", ")) if v else 0 for v in frame["scenarios"]],
+    )
+    console().print(table(shown, f"{len(frame)} embedded datasets (supplyshock data show --dataset NAME for one; --json for the scenarios)"))
 
 
 @data.command("show")
@@ -46,9 +86,9 @@ def data_show(dataset: str, table_name: str | None) -> None:
 @data.command("sources")
 @dataset_option
 @click.option("--table", "table_name", default=None, help="Only this table.")
-@click.option("--basis", type=click.Choice(["reported", "derived", "assumption", "definition"]), default=None)
+@click.option("--basis", type=click.Choice(list(BASES)), default=None, help="Only figures on this basis.")
 def data_sources(dataset: str, table_name: str | None, basis: str | None) -> None:
-    """List every figure's source, with its basis (reported, derived, assumption)."""
+    """List every figure's source, with its basis (reported, derived, fitted, assumption, definition)."""
     from supplyshock.network import load_network
 
     src = load_network(dataset, check=False).sources()
