@@ -31,6 +31,10 @@ __all__ = [
     "RunView",
     "compare_countries",
     "compare_totals",
+    "comparison_long",
+    "load_view",
+    "name_runs",
+    "round_sig",
     "run_name",
     "scenario_changes",
     "settings_label",
@@ -98,11 +102,10 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
         for k, v in value.items():
             out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
         return out
-    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) and (v.get("id") or v.get("name")) for v in value):
         out = {}
-        for i, v in enumerate(value):
-            key = str(v.get("id") or v.get("name") or i) if isinstance(v, Mapping) else str(i)
-            out.update(_flatten(v, f"{prefix}[{key}]"))
+        for v in value:
+            out.update(_flatten(v, f"{prefix}[{v.get('id') or v.get('name')}]"))
         return out
     return {prefix: value}
 
@@ -113,8 +116,12 @@ def _value_text(key: str, value: Any) -> str:
     last = key.rsplit(".", 1)[-1]
     if isinstance(value, float) and last in ("approval", "share", "coverage", "min_share_of_baseline") and 0 <= value <= 1:
         return _pct(value)
+    if isinstance(value, Mapping) and "share" in value and "from" in value:
+        return f"{_pct(value['share'])} from {value['from']}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_value_text(f'{key}.{k}', v)}" for k, v in value.items())
     if isinstance(value, list):
-        return "[" + ", ".join(_value_text(key, v) for v in value) + "]"
+        return "; ".join(_value_text(key, v) for v in value) if value else "none"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -138,7 +145,7 @@ def scenario_changes(reference: Scenario, other: Scenario, *, limit: int = 4) ->
     phrases = []
     for key in sorted(set(a) | set(b)):
         if a.get(key) != b.get(key) and not key.endswith(("source", "label")):
-            where = key.replace("events[", "").replace("]", "")
+            where = key.replace("events[", "").replace("]", "").replace(".", " ").replace("_", " ")
             phrases.append(f"{where} {_value_text(key, b.get(key))}")
     if len(phrases) > limit:
         phrases = [*phrases[: limit - 1], f"{len(phrases) - limit + 1} more changes"]
@@ -194,7 +201,7 @@ def name_runs(views: Sequence[RunView], reference: int = 0) -> None:
     for v in views:
         seen[v.name] = seen.get(v.name, 0) + 1
     for i, v in enumerate(views):
-        if seen[v.name] < 2:
+        if seen[v.name] < 2 or i == reference:
             continue
         mine = v.scenario
         changes = scenario_changes(ref, mine) if (ref is not None and mine is not None and i != reference) else []
@@ -317,3 +324,93 @@ def jsonable(frame: pd.DataFrame) -> list[dict[str, Any]]:
         return v
 
     return [{str(k): clean(v) for k, v in row.items()} for row in json.loads(frame.to_json(orient="records", date_format="iso"))]
+
+
+def _unit(metric: str) -> str:
+    """The unit of a compared figure (the metric's own from the schema where it has one)."""
+    from supplyshock.schema import METRICS
+
+    base = metric.removesuffix("_diff")
+    for suffix in ("_p05", "_p50", "_p95"):
+        base = base.removesuffix(suffix)
+    if base.startswith("shortfall_t"):
+        return "t"
+    if base in METRICS:
+        return METRICS[base].unit
+    return {
+        "first_stoppage_day": "days",
+        "first_shortfall_day": "days",
+        "countries_short": "count",
+        "sectors_short": "count",
+        "worst_peak_shortfall_pct": "%",
+        "output_lost_usd": "USD",
+        "output_at_risk_usd": "USD",
+        "peak_shortfall_pct": "%",
+        "peak_stopped_pct": "%",
+        "days_short": "days",
+    }.get(base, "")
+
+
+def comparison_long(totals: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as one tidy table: one row per (run, country, metric) with its unit, value, the reference's and the difference.
+
+    Rows with ``country`` empty are the runs' totals (``country_name`` "all countries").
+    Values are rounded to six significant digits.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``run``, ``run_id``, ``reference`` (bool), ``country``, ``country_name``,
+        ``metric``, ``unit``, ``value``, ``reference_value``, ``difference``.
+    """
+    rows: list[dict[str, Any]] = []
+    ref_name = totals.index[totals["reference"].to_numpy().astype(bool)][0]
+    skip = {"run_id", "scenario", "start", "end", "members", "reference", "first_stoppage_date"}
+    metrics = [c for c in totals.columns if c not in skip and not c.endswith("_diff")]
+    for run, r in totals.iterrows():
+        for m in metrics:
+            rows.append(
+                {
+                    "run": run,
+                    "run_id": r["run_id"],
+                    "reference": bool(r["reference"]),
+                    "country": "",
+                    "country_name": "all countries",
+                    "metric": m,
+                    "value": r[m],
+                    "reference_value": totals.at[ref_name, m],
+                    "difference": r.get(f"{m}_diff", np.nan),
+                }
+            )
+    skip_c = {"run", "run_id", "country", "country_name"}
+    cmetrics = [c for c in countries.columns if c not in skip_c and not c.endswith("_diff")]
+    for rec in countries.to_dict("records"):
+        for m in cmetrics:
+            diff = rec.get(f"{m}_diff", np.nan)
+            value = rec[m]
+            rows.append(
+                {
+                    "run": rec["run"],
+                    "run_id": rec["run_id"],
+                    "reference": rec["run"] == ref_name,
+                    "country": rec["country"],
+                    "country_name": rec["country_name"],
+                    "metric": m,
+                    "value": value,
+                    "reference_value": (value - diff) if pd.notna(diff) and pd.notna(value) else np.nan,
+                    "difference": diff,
+                }
+            )
+    out = pd.DataFrame(rows, columns=["run", "run_id", "reference", "country", "country_name", "metric", "value", "reference_value", "difference"])
+    out.insert(6, "unit", [_unit(m) for m in out["metric"]])
+    for col in ("value", "reference_value", "difference"):
+        out[col] = [round_sig(v) for v in pd.to_numeric(out[col], errors="coerce")]
+    return out
+
+
+def round_sig(value: Any, digits: int = 6) -> float:
+    """A number rounded to ``digits`` significant digits (NaN stays NaN): ``0.9999999999999838`` -> ``1.0``."""
+    x = float(value)
+    if not math.isfinite(x) or x == 0.0:
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))

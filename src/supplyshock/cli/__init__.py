@@ -7,6 +7,7 @@ the one table renderer, the one progress bar, JSON, and the one error format):
 - :mod:`~supplyshock.cli.analyses`: ``sensitivity``, ``sweep``, ``backtest``, ``commitments``;
 - :mod:`~supplyshock.cli.data`: ``data show|sources|check``;
 - :mod:`~supplyshock.cli.runs`: ``runs list|show|export|delete``;
+- :mod:`~supplyshock.cli.compare`: ``compare`` (recorded runs side by side, and a comparison report);
 - :mod:`~supplyshock.cli.observed`: ``observed add|list|show``;
 - :mod:`~supplyshock.cli.risk`: ``risk indicators|tts``;
 - :mod:`~supplyshock.cli.report`: ``report``, ``serve``;
@@ -23,7 +24,7 @@ from __future__ import annotations
 import click
 
 from supplyshock._version import __version__
-from supplyshock.cli import analyses, data, draft, observed, report, risk, run, runs
+from supplyshock.cli import analyses, compare, data, draft, observed, report, risk, run, runs
 from supplyshock.cli.output import group
 
 __all__ = ["main"]
@@ -45,6 +46,7 @@ for _command in (
     analyses.commitments,
     data.data,
     runs.runs,
+    compare.compare,
     observed.observed,
     risk.risk,
     report.report,

@@ -79,6 +79,7 @@ EXTRAS = {
     "uvicorn": "server",
     "httpx": "server",
     "ray": "ray",
+    "openpyxl": "report",
 }
 #: Width of tables when output is not a terminal (pipes, CI logs, tests) and COLUMNS is unset.
 PIPE_WIDTH = 200
