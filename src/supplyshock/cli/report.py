@@ -50,7 +50,12 @@ def report(run_or_file: str, out: Path | None, store_path: Path | None, no_basel
 
 
 @command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; the API has no authentication, so keep it local.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; any but this machine's (127.0.0.1, localhost, ::1) requires a token.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option(
     "--data-dir",
@@ -76,11 +81,51 @@ def report(run_or_file: str, out: Path | None, store_path: Path | None, no_basel
     help="Answer one GET request for PATH in-process, print the body and exit (status 1 on an HTTP error).",
 )
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
+@click.option(
+    "--token",
+    default=None,
+    help="Token every request must carry (Authorization: Bearer ...); default $SUPPLYSHOCK_TOKEN, "
+    "else none on this machine and a new random one (printed) on any other interface.",
+)
+@click.option("--rate-limit", type=click.IntRange(0, 1_000_000), default=600, show_default=True, help="Requests a minute per client (0: no limit).")
+@click.option(
+    "--run-rate-limit", type=click.IntRange(0, 100_000), default=60, show_default=True, help="Runs started a minute per client (0: no limit)."
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="A web origin (https://host:port) whose pages may call the API (repeatable); default none.",
+)
+@click.option(
+    "--memory-budget",
+    default=None,
+    help="Memory the server's runs may use together: 4GB, 75%, none (default: half of the available memory).",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, data_dir: Path | None, workers: int, queue_size: int, get_path: str | None, log_level: str
+    ctx: click.Context,
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    workers: int,
+    queue_size: int,
+    get_path: str | None,
+    log_level: str,
+    token: str | None,
+    rate_limit: int,
+    run_rate_limit: int,
+    cors_origins: tuple[str, ...],
+    memory_budget: str | None,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs and /openapi.json) and the dashboard at /."""
+    """Serve the REST API (OpenAPI at /docs and /openapi.json) and the dashboard at /.
+
+    Binds 127.0.0.1 by default. On any other interface every request needs a token
+    (--token, $SUPPLYSHOCK_TOKEN, or a random one printed at start). Requests are
+    rate-limited per client; other web sites cannot call the API unless --cors-origin
+    names them. See docs/security.md.
+    """
+    from supplyshock.analysis.memory import parse_budget
     from supplyshock.server import ServerConfig
     from supplyshock.server.launch import answer_one, default_data_dir
     from supplyshock.server.launch import serve as serve_forever
@@ -92,7 +137,21 @@ def serve(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CommandError(f"cannot use data directory {folder}: {exc}") from exc
-    config = ServerConfig(data_dir=folder, workers=workers, queue_size=queue_size)
+    if memory_budget is not None:
+        parse_budget(memory_budget)  # a malformed budget is an error now, not at the first run
+    for origin in cors_origins:
+        if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+            raise CommandError(f"--cors-origin {origin!r}: give an origin such as https://example.org or http://localhost:3000 (no path)")
+    config = ServerConfig(
+        data_dir=folder,
+        workers=workers,
+        queue_size=queue_size,
+        token=token or None,
+        rate_per_minute=rate_limit,
+        runs_per_minute=run_rate_limit,
+        cors_origins=tuple(cors_origins),
+        memory_budget=memory_budget,
+    )
     if get_path is not None:
         if answer_one(config, get_path) >= 400:
             ctx.exit(1)

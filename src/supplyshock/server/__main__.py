@@ -13,7 +13,7 @@ from supplyshock.server.state import ServerConfig
 def main(argv: list[str] | None = None) -> int:
     """Parse the options of ``supplyshock serve`` and serve (or answer one ``--get``); the exit status."""
     parser = argparse.ArgumentParser(prog="python -m supplyshock.server", description="Serve the REST API (/docs) and the dashboard (/).")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind; the API has no authentication, so keep it local")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind; any other than this machine's needs a token (printed at start)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--data-dir", type=Path, default=None, help="the only folder the server reads and writes")
     parser.add_argument("--workers", type=int, default=2, help="runs that may execute at once")

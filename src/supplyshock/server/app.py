@@ -3,6 +3,10 @@
 The routes live in :mod:`supplyshock.server.routes`, one router per resource; what a
 running server holds (run store, jobs, caches) in :mod:`supplyshock.server.state`; how
 errors are answered in :mod:`supplyshock.server.problems`.
+
+Every request passes, from the outside in: CORS (only when ``cors_origins`` are
+configured; closed by default), the per-client rate limit, the token check (when the
+server has a token), the body size limit, then the routes. See ``docs/security.md``.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from supplyshock._version import __version__
+from supplyshock.analysis.memory import MemoryBudgetError
+from supplyshock.errors import StoreError, SupplyShockError
 from supplyshock.server.jobs import JobManager
-from supplyshock.server.problems import install_error_handlers
+from supplyshock.server.problems import error_response, install_error_handlers
 from supplyshock.server.routes import ROUTERS
-from supplyshock.server.safety import BodySizeLimit
+from supplyshock.server.safety import BodySizeLimit, RateLimit, TokenAuth, redact
 from supplyshock.server.state import ServerConfig, ServerState
 
 __all__ = ["DESCRIPTION", "create_app"]
@@ -76,8 +83,39 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
 
     app = FastAPI(title="supplyshock", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.supplyshock = state
+    # the last added is the outermost
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(TokenAuth, token=config.token)
+    app.add_middleware(RateLimit, per_minute=config.rate_per_minute, runs_per_minute=config.runs_per_minute)
+    if config.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Supplyshock-Token"],
+        )
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app, ROUTERS)
+    _install_package_errors(app, state)
     return app
+
+
+def _install_package_errors(app: FastAPI, state: ServerState) -> None:
+    """Answer the package's own errors escaping a route (never a 500, never a server path)."""
+
+    @app.exception_handler(MemoryBudgetError)
+    async def too_big(request: Request, exc: MemoryBudgetError) -> JSONResponse:
+        return error_response(422, redact(str(exc), state.root))
+
+    @app.exception_handler(StoreError)
+    async def store_unavailable(request: Request, exc: StoreError) -> JSONResponse:
+        response = error_response(503, f"the run store cannot be used now: {redact(' '.join(str(exc).split()), state.root)}")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(SupplyShockError)
+    async def bad_input(request: Request, exc: SupplyShockError) -> JSONResponse:
+        return error_response(422, redact(" ".join(str(exc).split()), state.root))

@@ -5,6 +5,8 @@ submitted beyond that is refused with :class:`QueueFull` (the API answers 429). 
 reports its progress (simulated days done) through :meth:`Job.report`, which also raises
 :class:`JobCancelled` once the pool shuts down, so a running simulation stops at its next
 day.
+A failed job's error names what went wrong without the server's paths
+(:func:`~supplyshock.server.safety.redact`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from supplyshock.server.safety import redact
 
 __all__ = ["Job", "JobCancelled", "JobManager", "QueueFull"]
 
@@ -270,7 +274,7 @@ class JobManager:
             except JobCancelled as exc:
                 job._set(status="cancelled", finished=_now(), error=str(exc))
             except Exception as exc:  # a failed job is reported, never kills the worker
-                job._set(status="failed", finished=_now(), error=" ".join(f"{type(exc).__name__}: {exc}".split())[:2000])
+                job._set(status="failed", finished=_now(), error=redact(" ".join(f"{type(exc).__name__}: {exc}".split()))[:2000])
             else:
                 job._set(status="done", finished=_now(), run_id=run_id, days_done=job.days)
 

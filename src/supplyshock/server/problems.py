@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Match
 
 from supplyshock.errors import ConsistencyError
 from supplyshock.server.models import ErrorResponse, ProblemInfo
-from supplyshock.server.safety import UnsafeInput
+from supplyshock.server.safety import UnsafeInput, redact
 
 __all__ = ["ERR", "ScenarioProblems", "Unprocessable", "error_response", "install_error_handlers"]
 
@@ -51,8 +51,9 @@ class ScenarioProblems(Exception):
 
 
 def error_response(status: int, detail: str, problems: list[ProblemInfo] | None = None) -> JSONResponse:
-    """An error answer with its status."""
-    body = ErrorResponse(detail=detail, problems=problems or [])
+    """An error answer with its status (absolute paths taken out of its messages)."""
+    shown = [p.model_copy(update={"message": redact(p.message)}) for p in problems or []]
+    body = ErrorResponse(detail=redact(detail), problems=shown)
     return JSONResponse(body.model_dump(), status_code=status)
 
 

@@ -18,16 +18,19 @@ from typing import Annotated, Any
 import xarray as xr
 from fastapi import Depends, HTTPException, Request
 
+from supplyshock.analysis.memory import MemoryBudget, memory_budget
 from supplyshock.errors import SupplyShockError
 from supplyshock.server.jobs import JobManager
 from supplyshock.server.models import MAX_MEMBER_DAYS
-from supplyshock.server.safety import MAX_BODY_BYTES, check_run_id, contained, inside
+from supplyshock.server.safety import MAX_BODY_BYTES, check_run_id, contained, inside, redact
 from supplyshock.store import RunStore, open_results
 
 __all__ = ["ServerConfig", "ServerState", "StateDep", "get_state"]
 
-#: Most bytes of encoded answers (summaries, CSV) kept in memory.
-MAX_ENCODED_BYTES = 256 * 1024 * 1024
+#: Most bytes of encoded answers (summaries) kept in memory.
+MAX_ENCODED_BYTES = 64 * 1024 * 1024
+#: Most bytes of results datasets kept in memory (besides ``cached_runs``).
+MAX_CACHED_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,21 @@ class ServerConfig:
         Most members x simulated days of one run (422 beyond).
     default_scenario
         The built-in scenario the dashboard shows first.
+    cached_bytes
+        Most bytes of results datasets kept in memory (the least recently used leave).
+    token
+        The token every request must carry (see :class:`~supplyshock.server.safety.TokenAuth`);
+        None: no token (only for a server bound to this machine, see
+        :func:`~supplyshock.server.launch.serve`).
+    rate_per_minute, runs_per_minute
+        Requests, and runs started, per minute per client (429 beyond); 0: no limit.
+    cors_origins
+        Web origins (``https://host:port``) whose pages may call the API from a browser;
+        empty (the default): none, the API answers only its own dashboard.
+    memory_budget
+        Memory the server's runs may use together (as ``--memory-budget``: ``4GB``,
+        ``75%``, ``none``; None: half of the memory available when the run is asked for), shared by the
+        ``workers``; a run whose estimate exceeds its share is refused with 422.
     """
 
     data_dir: Path
@@ -62,6 +80,16 @@ class ServerConfig:
     sse_timeout: float = 3600.0
     max_member_days: int = MAX_MEMBER_DAYS
     default_scenario: str = "cn-2025-april-controls"
+    cached_bytes: int = MAX_CACHED_BYTES
+    token: str | None = None
+    rate_per_minute: int = 600
+    runs_per_minute: int = 60
+    cors_origins: tuple[str, ...] = ()
+    memory_budget: str | None = None
+
+    def run_budget(self) -> MemoryBudget:
+        """The memory budget of one run: the server's budget shared by its workers."""
+        return memory_budget(self.memory_budget).share(self.workers)
 
 
 class _LockedRunStore(RunStore):
@@ -126,7 +154,11 @@ class ServerState:
         try:
             record = store.get_run(run_id)
         except SupplyShockError as exc:
-            raise HTTPException(404, " ".join(str(exc).split())) from None
+            if "ambiguous" in str(exc):
+                raise HTTPException(404, f"run id {run_id!r} is ambiguous: it matches several runs; give more characters") from None
+            if "no run" in str(exc):
+                raise HTTPException(404, f"no run {run_id!r} on this server; list them with GET /api/runs") from None
+            raise HTTPException(503, f"the run store cannot be read now: {self.redact(str(exc))}") from None
         full = str(record["run_id"])
         with self.cache_lock:
             self.paths[full] = contained(self.root, Path(str(record["results_path"])))
@@ -149,17 +181,25 @@ class ServerState:
         try:
             ds = open_results(self.results_path(run_id))
         except SupplyShockError as exc:
-            raise HTTPException(404, " ".join(str(exc).split())) from None
+            raise HTTPException(404, f"results of run {run_id} cannot be read: {self.redact(str(exc))}") from None
         self.remember(run_id, ds, self.results_path(run_id))
         return ds
 
+    def redact(self, text: str) -> str:
+        """A message without the server's paths (see :func:`~supplyshock.server.safety.redact`)."""
+        return redact(" ".join(text.split()), self.root)
+
     def remember(self, run_id: str, ds: xr.Dataset, path: Path) -> None:
-        """Keep a run's results in the cache (the oldest leave beyond ``cached_runs``)."""
+        """Keep a run's results in the cache; the least recently used leave beyond
+        ``cached_runs`` datasets or ``cached_bytes`` bytes (a dataset larger than that on
+        its own is not kept: it is read from its file when asked for)."""
         with self.cache_lock:
             self.paths[run_id] = contained(self.root, path)
             self.datasets[run_id] = ds
             self.datasets.move_to_end(run_id)
-            while len(self.datasets) > self.config.cached_runs:
+            while self.datasets and (
+                len(self.datasets) > self.config.cached_runs or sum(int(d.nbytes) for d in self.datasets.values()) > self.config.cached_bytes
+            ):
                 old, _ = self.datasets.popitem(last=False)
                 for key in [k for k in self.summaries if k[0] == old]:
                     del self.summaries[key]

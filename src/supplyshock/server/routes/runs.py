@@ -1,6 +1,7 @@
 """Runs: ``POST /api/runs`` starts a job, ``/api/jobs`` follows it, ``/api/runs/...`` serves its results.
 
-A job runs its scenario through the one run pipeline
+Large answers stream: ``results.csv`` is written block by block from the results file,
+``results.nc`` is sent from the file. A job runs its scenario through the one run pipeline
 (:func:`supplyshock.analysis.pipeline.execute`: run, summary, save, record), into the
 folder ``results/<job id>/`` of the data directory and the server's run store, exactly
 as the command line and the Python API run theirs.
@@ -11,16 +12,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
+import numpy as np
 import pandas as pd
+import xarray as xr
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
 from supplyshock.analysis import pipeline
+from supplyshock.analysis.memory import plan_run
 from supplyshock.scenario import Scenario
 from supplyshock.server.catalogue import builtin, read_scenario_text
 from supplyshock.server.jobs import Job, QueueFull
@@ -97,6 +102,7 @@ def _work(state: ServerState, scenario: Scenario, params: dict[str, float], labe
             out_dir=inside(state.root, "results", job.job_id),
             store=state.store(),
             label={**label, "job_id": job.job_id},
+            memory_budget=state.config.run_budget(),
         )
         outcome = pipeline.execute(request, progress=job.report)
         state.remember(outcome.run_id, outcome.results, outcome.results_path)
@@ -107,8 +113,10 @@ def _work(state: ServerState, scenario: Scenario, params: dict[str, float], labe
 
 @router.post("/api/runs", response_model=JobInfo, status_code=202, tags=["runs"], responses={400: ERR, 404: ERR, 413: ERR, 422: ERR, 429: ERR})
 def start_run(body: RunRequest, state: StateDep) -> dict[str, Any]:
-    """Start a run as a job; answers at once with the job (202), or 429 when the queue is full."""
+    """Start a run as a job; answers at once with the job (202), 429 when the queue is full,
+    422 when the run would need more memory than the server's budget allows."""
     sc = _scenario_to_run(body, state.config.max_member_days)
+    plan_run(sc, sc.members, chunk_size=None, economy=True, budget=state.config.run_budget())  # MemoryBudgetError: 422
     label = body.model_dump(exclude_none=True, exclude={"yaml"})
     label["scenario"] = sc.name
     params = {"cover_scale": float(body.cover_scale)} if body.cover_scale is not None else {}
@@ -223,30 +231,74 @@ def run_summary(
 @router.get(
     "/api/runs/{run_id}/results.csv",
     tags=["results"],
-    response_class=Response,
+    response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One variable in long form."},
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "One variable in long form (streamed)."},
         400: ERR,
         404: ERR,
         422: ERR,
     },
 )
-def results_csv(run_id: RunIdParam, state: StateDep, variable: Annotated[CsvVariable, Query()] = "shortfall") -> Response:
-    """One variable of a run's results as CSV (one column per dimension, then the value)."""
+def results_csv(run_id: RunIdParam, state: StateDep, variable: Annotated[CsvVariable, Query()] = "shortfall") -> StreamingResponse:
+    """One variable of a run's results as CSV (one column per dimension, then the value).
+
+    Streamed from the results file in blocks of about :data:`CSV_BLOCK_ROWS` rows, so a
+    large variable is never built in memory.
+    """
     rid = state.resolve_run(run_id)
-
-    def make() -> bytes:
-        ds = state.load(rid)
-        frame = ds[variable].to_dataframe(name=variable).reset_index()
-        dims = [str(d) for d in ds[variable].dims]
-        coords = [str(c) for c in frame.columns if str(c) not in dims and str(c) != variable]
-        return str(frame[[*dims, *coords, variable]].to_csv(index=False)).encode()
-
-    return Response(
-        state.cached_bytes(rid, f"csv-{variable}", make),
+    path = state.results_path(rid)
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            found = variable in ds.data_vars and {"member", "time"} <= set(ds[variable].dims)
+    except OSError as exc:
+        raise HTTPException(404, f"results of run {rid} cannot be read: {state.redact(str(exc))}") from None
+    if not found:
+        raise HTTPException(404, f"run {rid} has no daily variable {variable!r} (a run in chunks keeps per-member metrics only)")
+    return StreamingResponse(
+        csv_blocks(path, variable),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{rid}-{variable}.csv"'},
     )
+
+
+#: Rows of CSV made at once by :func:`csv_blocks`.
+CSV_BLOCK_ROWS = 20_000
+
+
+def csv_blocks(path: Path, variable: str, rows: int = CSV_BLOCK_ROWS) -> Iterator[bytes]:
+    """A daily variable of a results file as CSV text, block by block (members, then days).
+
+    Parameters
+    ----------
+    path
+        The results file.
+    variable
+        A variable with ``member`` and ``time`` dimensions.
+    rows
+        About how many rows one block holds.
+
+    Yields
+    ------
+    bytes
+        The header with the first block, then further blocks; together the same text as
+        the whole variable's long table (``to_dataframe``) written at once.
+    """
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        da = ds[variable]
+        dims = [str(d) for d in da.dims]
+        per_day = int(np.prod([da.sizes[d] for d in dims if d not in ("scenario", "member", "time")], dtype=np.int64))
+        step = max(1, rows // max(per_day, 1))
+        header = True
+        for s in range(da.sizes.get("scenario", 1)):
+            for m in range(da.sizes["member"]):
+                for t in range(0, da.sizes["time"], step):
+                    where = {"member": slice(m, m + 1), "time": slice(t, t + step)}
+                    if "scenario" in dims:
+                        where["scenario"] = slice(s, s + 1)
+                    frame = da.isel(where).to_dataframe(name=variable).reset_index()
+                    coords = [str(c) for c in frame.columns if str(c) not in dims and str(c) != variable]
+                    yield frame[[*dims, *coords, variable]].to_csv(index=False, header=header).encode()
+                    header = False
 
 
 @router.get(
