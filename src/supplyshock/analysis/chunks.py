@@ -37,7 +37,7 @@ from supplyshock.engine import member_values, prepare, simulate
 from supplyshock.engine.results import headlines_json
 from supplyshock.scenario import Scenario, scenario_sha256
 
-__all__ = ["ECONOMY_PREFIX", "EnsembleError", "chunk_bounds", "ensemble_economy", "reduce_chunk", "run_ensemble"]
+__all__ = ["ECONOMY_PREFIX", "EnsembleError", "chunk_bounds", "daily_members", "ensemble_economy", "reduce_chunk", "run_ensemble"]
 
 #: Prefix of the per-member economy variables of a chunked ensemble.
 ECONOMY_PREFIX = "economy_"
@@ -133,6 +133,41 @@ def ensemble_economy(ds: xr.Dataset) -> xr.Dataset | None:
     eco.attrs.update(json.loads(str(ds.attrs.get("economy_attrs_json", "{}"))))
     eco.attrs["time_total"] = f"the single time step holds the sum over the {ds.sizes['time']} days of the horizon"
     return eco
+
+
+def daily_members(
+    scenario: Scenario,
+    members: int,
+    first: int,
+    *,
+    params: Mapping[str, np.ndarray | float] | None = None,
+) -> xr.Dataset:
+    """Daily results of the first ``first`` members of an ensemble of ``members``.
+
+    Members are drawn all at once, as in :func:`run_ensemble`, so member *i* here is
+    member *i* of the chunked ensemble: its daily paths, e.g. for the report of an
+    ensemble too large to keep every member's days.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    members : int
+        The ensemble's size (the draws depend on it).
+    first : int
+        How many members to simulate with daily results.
+    params : mapping, optional
+        Fixed engine parameters, as given to :func:`run_ensemble`.
+
+    Returns
+    -------
+    Dataset
+        As :func:`supplyshock.engine.run.run_scenario` returns, for members ``0 .. first - 1``.
+    """
+    from supplyshock.engine.run import run_scenario
+
+    k = max(1, min(int(first), int(members)))
+    drawn = member_values(scenario, int(members), params)
+    return run_scenario(scenario, members=k, params={name: values[:k] for name, values in drawn.items()})
 
 
 def _run_key(scenario: Scenario, members: int, chunk_size: int, params: Mapping[str, np.ndarray], threshold: float, economy: bool = False) -> str:

@@ -301,6 +301,11 @@ class MemoryEstimate:
         per = min(self.workers, self.members) * (STATE_FACTOR * self.state + self.output + self.chunk_daily)
         return int(max(0, min(self.members, room // per))) if per > 0 else self.members
 
+    def largest_vectorised(self, limit: int) -> int:
+        """The most members whose daily results fit in ``limit`` bytes at once (0: none)."""
+        per = self.daily + STATE_FACTOR * self.state
+        return int(max(0, (limit - self.fixed) // per)) if per > 0 else self.members
+
     def describe(self) -> str:
         """The estimate with what it is made of, for messages."""
         if self.chunk_size is None:

@@ -6,7 +6,7 @@ the one table renderer, the one progress bar, JSON, and the one error format):
 - :mod:`~supplyshock.cli.run`: ``run``, ``validate``, ``scenarios``;
 - :mod:`~supplyshock.cli.analyses`: ``sensitivity``, ``sweep``, ``backtest``, ``commitments``;
 - :mod:`~supplyshock.cli.data`: ``data show|sources|check``;
-- :mod:`~supplyshock.cli.runs`: ``runs list|show|export|delete``;
+- :mod:`~supplyshock.cli.runs`: ``runs list|show|export|delete|check``;
 - :mod:`~supplyshock.cli.compare`: ``compare`` (recorded runs side by side, and a comparison report);
 - :mod:`~supplyshock.cli.observed`: ``observed add|list|show``;
 - :mod:`~supplyshock.cli.risk`: ``risk indicators|tts``;

@@ -63,13 +63,24 @@ __all__ = ["run", "scenarios", "validate"]
     default=None,
     help="Folder for finished chunks; a killed run started again resumes from them.",
 )
-@click.option("--report", "with_report", is_flag=True, help="Also write a self-contained HTML report next to the results.")
+@click.option(
+    "--report",
+    "with_report",
+    is_flag=True,
+    help="Also write a self-contained HTML report next to the results (of a chunked ensemble: from the daily results of its first members).",
+)
 @click.option(
     "--economy/--no-economy",
     "with_economy",
     default=True,
     show_default=True,
     help="Value the losses through the input-output model (WIOD 2011): the headline value added lost, with its band.",
+)
+@click.option(
+    "--memory-budget",
+    default=None,
+    help="Most memory the run may use: 4GB, 512MB, 75% (of the available memory) or none; default $SUPPLYSHOCK_MEMORY_BUDGET, "
+    "else half of the available memory. Above it a run is refused with its estimate, or an ensemble gets smaller chunks.",
 )
 def run(
     scenario: str,
@@ -85,6 +96,7 @@ def run(
     workdir: Path | None,
     with_report: bool,
     with_economy: bool,
+    memory_budget: str | None,
 ) -> None:
     """Run SCENARIO (a built-in name or a YAML file) and summarise who runs short."""
     from supplyshock.analysis.metrics import member_metrics
@@ -103,12 +115,13 @@ def run(
         economy=with_economy,
         out_dir=out_dir,
         store=None if no_store else RunStore(store_path),
+        memory_budget=memory_budget,
     )
     _check_request(request, with_report=with_report)
     for warning in ensemble_warnings(request.scenario, request.n_members, explicit=members is not None):
         err_console().print(f"Warning: {warning}", soft_wrap=True)
     outcome = _execute(request, quiet=as_json)
-    report_path = _write_report(outcome) if with_report else None
+    report_path, report_note = _write_report(outcome, request) if with_report else (None, "")
     metrics = member_metrics(outcome.results)  # replayed once, shared by every table below
     if as_json:
         echo_json(_payload(outcome, metrics, report_path))
@@ -121,47 +134,67 @@ def run(
     else:
         out.print(f"Results: {outcome.results_path}" + (f"   run id: {outcome.run_id}" if outcome.recorded else ""))
     if report_path is not None:
-        out.print(f"Report: {report_path}")
+        out.print(f"Report: {report_path}{report_note}")
+
+
+#: Members whose daily results make the report of a chunked ensemble (at most).
+REPORT_MEMBERS = 20
+#: File of those daily results, in the run folder.
+SAMPLE_FILE = "daily-sample.nc"
 
 
 def _check_request(request: RunRequest, *, with_report: bool) -> None:
     """Refuse, before running, what a run could not deliver."""
-    from supplyshock.errors import ConsistencyError
-
-    if request.chunked:
-        wanted = ["--report"] if with_report else []
-        if wanted:
-            why = [f"{request.n_members} members, --chunk-size {request.chunk_size}"]
-            why += [f"--backend {request.backend}"] if request.backend != "local" else []
-            why += ["--workdir"] if request.workdir is not None else []
-            verb = "needs" if len(wanted) == 1 else "need"
-            raise ConsistencyError(
-                f"{' and '.join(wanted)} {verb} daily results, but this run goes in chunks and keeps per-member metrics only "
-                f"({', '.join(why)}); raise --chunk-size to at least --members and drop --backend ray and --workdir"
-            )
     if with_report:
         importlib.import_module("supplyshock.report")  # a missing extra fails now, not after the run
 
 
 def _execute(request: RunRequest, *, quiet: bool) -> RunOutcome:
-    """Run the pipeline behind a progress bar (days, or chunks of an ensemble)."""
+    """Run the pipeline behind a progress bar (days, or chunks of an ensemble); say what was changed to fit."""
     from supplyshock.analysis.pipeline import execute
+
+    def notice(text: str) -> None:
+        err_console().print(f"Note: {text}", soft_wrap=True)
 
     sc = request.scenario
     if request.chunked:
         with progress(f"{sc.name} x {request.n_members} members", "chunks", disable=quiet) as bar:
-            return execute(request, chunk_progress=bar)
+            return execute(request, chunk_progress=bar, notice=notice)
     with progress(sc.name, "days", total=sc.horizon_days, disable=quiet) as bar:
-        return execute(request, progress=bar)
+        return execute(request, progress=bar, notice=notice)
 
 
-def _write_report(outcome: RunOutcome) -> Path:
-    """Write the HTML report of the saved results into the run folder."""
+def _write_report(outcome: RunOutcome, request: RunRequest) -> tuple[Path, str]:
+    """Write the HTML report into the run folder; its path and what it shows.
+
+    Of the saved results; or, for a chunked ensemble (per-member metrics only), of the
+    daily results of its first members (:data:`REPORT_MEMBERS` at most, as many as fit
+    the memory budget), saved beside them as :data:`SAMPLE_FILE`.
+    """
+    from supplyshock.analysis.memory import MemoryBudget, estimate, memory_budget
     from supplyshock.report import report_for_run
-    from supplyshock.store import open_results
+    from supplyshock.store import open_results, save_results
 
-    saved = open_results(outcome.results_path)
-    return report_for_run(saved, outcome.folder, run_id=outcome.run_id if outcome.recorded else None, economy=outcome.economy)
+    run_id = outcome.run_id if outcome.recorded else None
+    if not outcome.chunked:
+        saved = open_results(outcome.results_path)
+        return report_for_run(saved, outcome.folder, run_id=run_id, economy=outcome.economy), ""
+    from supplyshock.analysis.chunks import daily_members
+
+    budget = request.memory_budget if isinstance(request.memory_budget, MemoryBudget) else memory_budget(request.memory_budget)
+    fits = REPORT_MEMBERS
+    if budget.limit is not None:
+        fits = estimate(request.scenario, REPORT_MEMBERS, economy=request.economy).largest_vectorised(budget.limit)
+    first = max(1, min(REPORT_MEMBERS, request.n_members, fits))
+    sample = daily_members(request.scenario, request.n_members, first, params=request.params)
+    eco = None
+    if request.economy:
+        from supplyshock.analysis.economy import economic_impact, has_values
+
+        eco = economic_impact(sample) if has_values(sample) else None
+    save_results(sample, outcome.folder / SAMPLE_FILE)
+    path = report_for_run(open_results(outcome.folder / SAMPLE_FILE), outcome.folder, run_id=run_id, economy=eco)
+    return path, f" (daily charts of members 0-{first - 1} of {request.n_members}, saved in {SAMPLE_FILE}; tables above: all members)"
 
 
 # ---------------------------------------------------------------------- what a run shows

@@ -1,4 +1,4 @@
-"""``supplyshock runs``: list, show, export and delete recorded runs.
+"""``supplyshock runs``: list, show, export, delete and check recorded runs.
 
 Every subcommand takes ``--store PATH`` to use another store file than the default one
 (see :func:`supplyshock.store.default_store_path`).
@@ -16,6 +16,7 @@ import pandas as pd
 from supplyshock.cli.options import run_store_option
 from supplyshock.cli.output import console, group, table
 from supplyshock.store import EXPORT_FORMATS, SUMMARY_METRICS, RunStore
+from supplyshock.store.runs import CHANGED_STATUS
 
 __all__ = ["runs"]
 
@@ -34,7 +35,7 @@ def _number(value: float) -> str:
 
 @group(name="runs")
 def runs() -> None:
-    """List, inspect, export and delete recorded runs.
+    """List, inspect, export, delete and check recorded runs.
 
     A run id may be shortened to any prefix that names a single run, as in git.
     """
@@ -50,8 +51,8 @@ def list_cmd(store_path: Path | None) -> None:
     if frame.empty:
         out.print(f"No runs recorded in {store.path}.")
         return
-    shown = frame[["run_id", "scenario_name", "dataset", "members", "created", "status"]]
-    headers = {"run_id": "id", "scenario_name": "scenario", "created": "created (UTC)"}
+    shown = frame[["run_id", "scenario_name", "dataset", "members", "created", "status", "owner"]].fillna({"owner": ""})
+    headers = {"run_id": "id", "scenario_name": "scenario", "created": "created (UTC)", "owner": "recorded by"}
     out.print(table(shown, f"Runs in {store.path}", index=False, headers=headers))
 
 
@@ -95,6 +96,8 @@ def _metadata(record: dict[str, Any]) -> pd.DataFrame:
         "status": record["status"],
         "supplyshock": record["supplyshock_version"],
         "results": record["results_path"],
+        "results sha256": record.get("results_sha256") or "(not recorded)",
+        "recorded by": " ".join(str(record.get(k) or "") for k in ("owner", "origin")).strip() or "(not recorded)",
         "params": json.dumps(record["params"], sort_keys=True),
     }
     return pd.DataFrame({"value": pd.Series(fields, dtype=object)}).rename_axis("field")
@@ -146,3 +149,32 @@ def delete_cmd(run_id: str, purge: bool, assume_yes: bool, store_path: Path | No
         click.confirm(f"Delete {what}?", abort=True, err=True)
     store.delete_run(full_id, delete_results=purge)
     click.echo(f"Deleted run {full_id}.")
+
+
+@runs.command(name="check")
+@click.option("--repair", is_flag=True, help="Also repair: delete records whose file is gone, mark changed ones, record missing checksums.")
+@run_store_option
+@click.pass_context
+def check_cmd(ctx: click.Context, repair: bool, store_path: Path | None) -> None:
+    """Check every run's results file against its record (exists, same checksum).
+
+    Exit status 0 when the store is consistent (after --repair: when it has been made so),
+    1 when problems remain.
+    """
+    store = RunStore(store_path)
+    found = store.check(repair=repair)
+    out = console()
+    listed = store.list_runs()
+    total = len(listed)
+    marked = int((listed["status"] == CHANGED_STATUS).sum()) if total else 0
+    if found.empty:
+        also = f" ({marked} marked {CHANGED_STATUS!r}: their files changed after they were recorded; see runs list)" if marked else ""
+        out.print(f"{total} run(s) in {store.path}: consistent; every recorded results file is there and unchanged{also}.")
+        return
+    shown = found if repair else found.drop(columns=["action"])
+    out.print(table(shown, f"Problems in {store.path}", index=False, headers={"run_id": "id", "scenario_name": "scenario", "results_path": "file"}))
+    if repair:
+        out.print(f"Repaired {len(found)} problem(s); the store is consistent: no record points at a missing or changed file.")
+        return
+    click.echo(f"{len(found)} problem(s) in {total} run(s); repair with `supplyshock runs check --repair`.", err=True)
+    ctx.exit(1)

@@ -89,7 +89,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 _HINTS = {
     "extra_forbidden": "remove the key or check its spelling against docs/scenario-format.md",
     "missing": "add the key",
-    "less_than_equal": "use a smaller value (shares lie between 0 and 1)",
+    "less_than_equal": "use a smaller value",
     "greater_than_equal": "use a larger value",
     "date_from_datetime_parsing": "write dates as YYYY-MM-DD",
     "date_parsing": "write dates as YYYY-MM-DD",
@@ -127,8 +127,22 @@ def _parse(text: str, label: str) -> tuple[Scenario | None, list[Problem], dict[
             if key in seen:
                 continue
             seen.add(key)
-            problems.append(Problem(label, key, _line_for(lines, clean), msg, _HINTS.get(err["type"], "")))
+            problems.append(Problem(label, key, _line_for(lines, clean), msg, _hint(err)))
         return None, problems, lines
+
+
+#: Hints of keys whose bounds need saying in words.
+_FIELD_HINTS = {"horizon_days": "a run covers 1 to 3650 days (ten years); split a longer study into several runs"}
+
+
+def _hint(err: Any) -> str:
+    """The hint of a validation error: the key's own, else by the error (a bound of 1 is a share's)."""
+    field = next((p for p in reversed(err["loc"]) if isinstance(p, str)), "")
+    if field in _FIELD_HINTS:
+        return _FIELD_HINTS[field]
+    if err["type"] == "less_than_equal":
+        return "use a smaller value (shares lie between 0 and 1)" if (err.get("ctx") or {}).get("le") == 1 else "use a smaller value"
+    return _HINTS.get(err["type"], "")
 
 
 _UNION_MEMBER = re.compile(r"^(constrained-|function-|list\[|dict\[|float$|int$|str$|bool$|date$)")

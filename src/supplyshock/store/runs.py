@@ -869,7 +869,8 @@ class RunStore:
         -------
         pandas.DataFrame
             One row per problem found (columns :data:`CHECK_COLUMNS`): ``problem`` says
-            what is wrong, ``action`` what was done (``""`` without ``repair``).
+            what is wrong, ``action`` what was done (``""`` without ``repair``). Runs
+            already marked :data:`CHANGED_STATUS` are consistent and not listed again.
         """
         if not self.path.exists():
             return pd.DataFrame(columns=list(CHECK_COLUMNS))
@@ -900,11 +901,10 @@ class RunStore:
                         problem, action = "results file holds another run (scenario or creation time differ)", f"marked {CHANGED_STATUS!r}"
                     else:
                         sums.append((actual, rid))
-                if problem:
-                    if status == CHANGED_STATUS:
-                        action = "already marked"
-                    else:
-                        marks.append(rid)
+                if problem and status == CHANGED_STATUS:
+                    problem = ""  # known and marked: consistent (listed as 'changed' by runs list)
+                elif problem:
+                    marks.append(rid)
             for stale in path.parent.glob(f".{path.name}.*.tmp") if path.parent.is_dir() else ():
                 cut = {"results_path": str(stale), "problem": "temporary file of a write cut short", "action": "removed"}
                 found.append({"run_id": rid, "scenario_name": str(name), **cut})
