@@ -56,7 +56,7 @@ def test_every_route_lives_in_a_router_module(client: TestClient) -> None:
     from supplyshock.server.routes import ROUTERS
 
     modules = {r.endpoint.__module__ for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)}
-    assert modules == {f"supplyshock.server.routes.{m}" for m in ("health", "scenarios", "runs", "reports", "dashboard", "draft")}
+    assert modules == {f"supplyshock.server.routes.{m}" for m in ("health", "scenarios", "runs", "analyst", "reports", "dashboard", "draft")}
     assert not [r for r in client.app.router.routes if isinstance(r, APIRoute)], "no route is declared on the app itself"  # type: ignore[attr-defined]
     paths = {r.path for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)}
     assert set(client.get("/openapi.json").json()["paths"]) <= paths
@@ -88,7 +88,8 @@ def test_a_setting_that_does_not_apply_is_a_consistency_error() -> None:
         apply_settings(baseline, delay_days=10)
     april = ss.load_scenario("cn-2025-april-controls")
     changed = apply_settings(april, approval=0.3, delay_days=20, duration_days=100)
-    assert key_parameters(changed) == {
+    params = key_parameters(changed)
+    assert {k: params[k] for k in ("approval", "delay_days", "duration_days", "cover_scale", "has_controls", "has_licence")} == {
         "approval": 0.3,
         "delay_days": 20.0,
         "duration_days": 100,
@@ -96,6 +97,7 @@ def test_a_setting_that_does_not_apply_is_a_consistency_error() -> None:
         "has_controls": True,
         "has_licence": True,
     }
+    assert changed.name == "cn-2025-april-controls, approval 30%, delay 20 d, controls 100 d", "a changed scenario is named after its changes"
     assert key_parameters(april)["approval"] == 0.6, "the original is unchanged"
 
 

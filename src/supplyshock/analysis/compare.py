@@ -161,11 +161,12 @@ def run_name(scenario_name: str, params: Mapping[str, Any] | None = None, change
         The scenario's name (already naming its changes when the server made it).
     params : mapping, optional
         The settings recorded with the run (see :func:`settings_label`); phrases the name
-        already holds are not repeated.
+        already holds are not repeated (nor a setting it already names, e.g. its stock
+        cover in days when the run also records the multiplier).
     changes : sequence of str
         Further differences (e.g. :func:`scenario_changes` against a reference).
     """
-    words = [w for w in [*settings_label(params or {}), *changes] if w not in scenario_name]
+    words = [w for w in [*settings_label(params or {}), *changes] if w not in scenario_name and w.rsplit(" ", 1)[0] not in scenario_name]
     return ", ".join([scenario_name, *words])
 
 

@@ -20,7 +20,7 @@ import xarray as xr
 
 from supplyshock.analysis.labels import labels_for
 
-__all__ = ["LEVELS", "TIDY_VARIABLES", "round_frame", "tidy_results", "workbook"]
+__all__ = ["LEVELS", "TIDY_VARIABLES", "country_ranking", "day_date", "ranking_with_units", "round_frame", "tidy_results", "workbook"]
 
 #: The variables of each level of the tidy table, in column order.
 TIDY_VARIABLES: dict[str, tuple[str, ...]] = {
@@ -70,7 +70,8 @@ def tidy_results(ds: xr.Dataset, level: Level = "sector", *, bands: bool | None 
     DataFrame
         Columns ``date``, the keys and their names (``country``, ``country_name``,
         ``sector``, ``sector_name`` ...), then ``<variable> (<unit>) p50`` (and ``p05``,
-        ``p95``), rounded to six significant digits. Rows where every value is zero are
+        ``p95``), rounded to six significant digits. Keys whose values are zero on every
+        day (a country without demand in a sector) are left out; a zero on some days is
         kept (a zero is a result).
 
     Raises
@@ -110,6 +111,10 @@ def tidy_results(ds: xr.Dataset, level: Level = "sector", *, bands: bool | None 
     a, b = (np.asarray(sub[k].values).astype(str) for k in keys)
     index = pd.MultiIndex.from_product([dates.date.astype(str), a, b], names=["date", *keys])
     frame = pd.DataFrame(columns, index=index).reset_index()
+    # pairs that never hold anything (no demand, no stock, no trade) are left out: zeros throughout say nothing
+    values = frame[list(columns)].to_numpy()
+    keep = pd.Series(np.abs(values).sum(axis=1) > 0).groupby([frame[keys[0]], frame[keys[1]]]).transform("any").to_numpy()
+    frame = frame[keep].reset_index(drop=True)
     namer = {"country": labels.country, "sector": labels.sector, "product": labels.product, "market": labels.market}
     for pos, key in ((2, keys[0]), (4, keys[1])):
         frame.insert(pos, f"{key}_name", [namer[key](v) for v in frame[key]])
@@ -134,3 +139,61 @@ def workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
         for name, frame in sheets.items():
             round_frame(frame).to_excel(xl, sheet_name=name[:31], index=False, freeze_panes=(1, 0))
     return buf.getvalue()
+
+
+def day_date(ds: xr.Dataset, day: float | None) -> str | None:
+    """Day of the horizon -> ISO date (None: never)."""
+    if day is None or not np.isfinite(day):
+        return None
+    return (pd.Timestamp(ds["time"].values[0]) + pd.Timedelta(days=int(day))).date().isoformat()
+
+
+def country_ranking(ds: xr.Dataset, eco: xr.Dataset | None) -> pd.DataFrame:
+    """The country table (:func:`~supplyshock.analysis.summary.country_table`) with names and dates: who is hurt, worst loss first.
+
+    Returns
+    -------
+    DataFrame
+        Index ``country``; columns ``country_name``, ``first_stoppage_date``,
+        ``first_shortfall_date`` and every column of the country table (NaN: never, or not
+        valued).
+    """
+    from supplyshock.analysis.summary import country_table
+
+    labels = labels_for(ds)
+    ct = country_table(ds, eco)
+    out = ct.copy()
+    out.insert(0, "first_shortfall_date", [day_date(ds, d) for d in ct["first_shortfall_day"]])
+    out.insert(0, "first_stoppage_date", [day_date(ds, d) for d in ct["first_stoppage_day"]])
+    out.insert(0, "country_name", [labels.country(c) for c in ct.index])
+    return out.rename_axis("country")
+
+
+def ranking_with_units(ranking: pd.DataFrame, ds: xr.Dataset) -> pd.DataFrame:
+    """The ranking for a spreadsheet: a rank column, units in the headers, materials by name, rounded."""
+    from supplyshock.schema import METRICS
+
+    labels = labels_for(ds)
+    units = {
+        "first_stoppage_day": "day of the horizon",
+        "first_shortfall_day": "day of the horizon",
+        "days_short": "days",
+        "peak_shortfall_pct": "% of demand",
+        "peak_stopped_pct": "% of demand",
+        "output_at_risk_usd": "USD, upper bound",
+        "sectors_short": "count",
+    }
+    names: dict[str, str] = {}
+    for col in ranking.columns:
+        base = col.removesuffix("_p05").removesuffix("_p50").removesuffix("_p95")
+        q = col[len(base) + 1 :] if col != base else ""
+        if col.startswith("shortfall_t"):
+            product = col.removeprefix("shortfall_t").removeprefix("_")
+            names[col] = f"shortfall of {labels.product(product)} (t)" if product else "shortfall (t)"
+        elif base in units or base in METRICS:
+            unit = units.get(base) or METRICS[base].unit
+            words = base.replace("_usd", "").replace("_pct", "").replace("_", " ")
+            names[col] = f"{words} ({unit}){' ' + q if q else ''}"
+    out = ranking.rename(columns=names).reset_index()
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return round_frame(out)

@@ -81,19 +81,10 @@ def headline_loss_text(eco: xr.Dataset | None, *, chunked: bool, members: int) -
 
 
 def countries_frame(ds: xr.Dataset, eco: xr.Dataset | None, labels: Labels) -> pd.DataFrame:
-    """The country table (:func:`~supplyshock.analysis.summary.country_table`) with names and dates, for JSON and CSV.
+    """The country table with names and dates (:func:`supplyshock.analysis.tidy.country_ranking`)."""
+    from supplyshock.analysis.tidy import country_ranking
 
-    Columns: ``country``, ``country_name``, ``first_stoppage_date``, ``first_shortfall_date``
-    and every column of the country table (NaN: never / not valued).
-    """
-    from supplyshock.analysis.summary import country_table
-
-    ct = country_table(ds, eco)
-    out = ct.copy()
-    out.insert(0, "first_shortfall_date", [day_date(ds, d) for d in ct["first_shortfall_day"]])
-    out.insert(0, "first_stoppage_date", [day_date(ds, d) for d in ct["first_stoppage_day"]])
-    out.insert(0, "country_name", [labels.country(c) for c in ct.index])
-    return out.rename_axis("country")
+    return country_ranking(ds, eco)
 
 
 def _tonne_columns(frame: pd.DataFrame) -> list[str]:

@@ -16,6 +16,9 @@ __all__ = [
     "MAX_MEMBERS",
     "MAX_MEMBER_DAYS",
     "MAX_YAML_CHARS",
+    "ApplyRequest",
+    "ApplyResponse",
+    "CompareResult",
     "DatasetInfo",
     "DraftClaim",
     "DraftDate",
@@ -27,10 +30,12 @@ __all__ = [
     "DraftSentence",
     "ErrorResponse",
     "Health",
+    "HistoryEntry",
     "JobInfo",
     "KeyParameters",
     "ProblemInfo",
     "RunInfo",
+    "RunOverview",
     "RunRequest",
     "RunSummary",
     "ScenarioDetail",
@@ -121,6 +126,14 @@ class KeyParameters(BaseModel):
     cover_scale: float = Field(description="Multiplier on the dataset's days of stock cover (1 = as in the dataset).")
     has_controls: bool = Field(description="Whether the scenario has export controls (ban, licence or quota) whose duration can change.")
     has_licence: bool = Field(description="Whether the scenario has a licence event (approval share and delay apply).")
+    cover_days: float | None = Field(
+        default=None, description="End users' days of stock cover in the dataset, weighted by demand: what cover_scale 1 means (None: no cohorts)."
+    )
+    schedules: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Each licence's approval schedule, step by step: event, label, start, delay_days, approval (steps or a constant), "
+        "groups (destinations, label, approval) and changes (agreements that set the approval later).",
+    )
 
 
 class ScenarioInfo(BaseModel):
@@ -314,6 +327,134 @@ class RunRequest(_Body):
         if (self.scenario is None) == (self.yaml is None):
             raise ValueError("give exactly one of 'scenario' (a built-in name) or 'yaml' (scenario text)")
         return self
+
+
+ApprovalSteps = list[dict[str, Any]] | float
+
+
+def _check_steps(steps: ApprovalSteps) -> None:
+    """A constant share in [0, 1], or 1-24 steps {from: YYYY-MM-DD, share: 0-1}."""
+    if isinstance(steps, int | float):
+        if not 0.0 <= float(steps) <= 1.0:
+            raise ValueError(f"an approval share must be between 0 and 1, got {steps}")
+        return
+    if not steps or len(steps) > 24:
+        raise ValueError("an approval schedule has 1 to 24 steps")
+    for step in steps:
+        if set(step) != {"from", "share"}:
+            raise ValueError("each step is {from: YYYY-MM-DD, share: 0-1}")
+        try:
+            dt.date.fromisoformat(str(step["from"]))
+            share = float(step["share"])
+        except (TypeError, ValueError):
+            raise ValueError(f"a step needs a date YYYY-MM-DD and a share, got {step}") from None
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"an approval share must be between 0 and 1, got {share}")
+
+
+class ApplyRequest(_Body):
+    """Settings to apply to a scenario: the scenario written out with them, named after them, validated."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    scenario: str | None = Field(default=None, pattern=_NAME_PATTERN, description="Name of a built-in scenario.")
+    yaml: str | None = Field(default=None, max_length=MAX_YAML_CHARS, description="Scenario YAML text (instead of a name).")
+    members: int | None = Field(default=None, ge=1, le=MAX_MEMBERS, description="Ensemble members.")
+    approval: float | None = Field(default=None, ge=0.0, le=1.0, description="Approval share for every licence event (replaces steps).")
+    approval_steps: dict[str, ApprovalSteps] | None = Field(
+        default=None, description="A licence's approval schedule by event id: [{from: YYYY-MM-DD, share: 0-1}, ...] or a constant."
+    )
+    group_approval: dict[str, dict[str, ApprovalSteps]] | None = Field(
+        default=None, description="A licence's destination groups' approval by event id and group position ('0', '1', ...)."
+    )
+    delay_days: float | None = Field(default=None, ge=0.0, le=730.0, description="Processing delay of every licence event, in days.")
+    duration_days: int | None = Field(default=None, ge=1, le=3650, description="Every export control ends this many days after it starts.")
+    cover_days: float | None = Field(default=None, gt=0.0, le=3650.0, description="End users' days of stock cover (the dataset's, scaled).")
+
+    _length = field_validator("yaml")(_utf16_length)
+
+    @field_validator("approval_steps")
+    @classmethod
+    def _steps(cls, v: dict[str, ApprovalSteps] | None) -> dict[str, ApprovalSteps] | None:
+        for steps in (v or {}).values():
+            _check_steps(steps)
+        return v
+
+    @field_validator("group_approval")
+    @classmethod
+    def _group_steps(cls, v: dict[str, dict[str, ApprovalSteps]] | None) -> dict[str, dict[str, ApprovalSteps]] | None:
+        for groups in (v or {}).values():
+            for key, steps in groups.items():
+                if not key.isdigit():
+                    raise ValueError(f"destination groups are named by their position ('0', '1', ...), not {key!r}")
+                _check_steps(steps)
+        return v
+
+    @model_validator(mode="after")
+    def _one_scenario(self) -> ApplyRequest:
+        if (self.scenario is None) == (self.yaml is None):
+            raise ValueError("give exactly one of 'scenario' (a built-in name) or 'yaml' (scenario text)")
+        return self
+
+
+class ApplyResponse(BaseModel):
+    """A scenario with settings applied: its name, its YAML (to run or save), what changed and the cover scale to run with."""
+
+    name: str
+    yaml: str
+    changes: list[str] = Field(description="What changed, in words (the name's suffixes).")
+    cover_scale: float | None = Field(description="The cover_scale to run with (days asked / the dataset's days); null when unchanged.")
+    members: int
+
+
+class HistoryEntry(BaseModel):
+    """A recorded run in the dashboard's history: named after what changed, with its headline loss."""
+
+    run_id: str
+    name: str
+    scenario_name: str
+    dataset: str
+    members: int
+    start: str
+    end: str
+    created: str
+    status: str
+    params: dict[str, Any]
+    value_added_lost_usd: dict[str, float | None] | None = Field(description="p05, p50, p95 of the headline loss; null when not valued.")
+
+
+class RunOverview(BaseModel):
+    """What the dashboard draws of a run: name, period, three sentences, the headline loss, who is hurt, charts."""
+
+    run_id: str
+    name: str
+    scenario: str
+    dataset: str
+    members: int
+    created: str
+    params: dict[str, Any]
+    period: dict[str, Any]
+    sentences: list[str]
+    loss: dict[str, Any] | None
+    countries_short: int
+    countries: int
+    tonnes_short: str
+    table: dict[str, Any]
+    figures: dict[str, Any]
+    model_failures: list[str]
+    colours: dict[str, str]
+    names: dict[str, str]
+    output_at_risk_usd: float | None
+
+
+class CompareResult(BaseModel):
+    """Runs side by side against a reference: totals per run, rows per (run, country), sentences and charts."""
+
+    reference: str
+    runs: list[dict[str, Any]]
+    countries: list[dict[str, Any]]
+    sentences: list[str]
+    figures: dict[str, Any]
 
 
 class JobInfo(BaseModel):

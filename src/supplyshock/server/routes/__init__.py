@@ -3,6 +3,7 @@
 * :mod:`~supplyshock.server.routes.health`: liveness and the embedded datasets;
 * :mod:`~supplyshock.server.routes.scenarios`: built-in scenarios and validation;
 * :mod:`~supplyshock.server.routes.runs`: run jobs, their progress, recorded runs and their results;
+* :mod:`~supplyshock.server.routes.analyst`: run history, a run's overview, comparisons, downloads, scenarios with new settings;
 * :mod:`~supplyshock.server.routes.reports`: a run's HTML report;
 * :mod:`~supplyshock.server.routes.draft`: a news article drafted into a scenario, and the page for it;
 * :mod:`~supplyshock.server.routes.dashboard`: the dashboard page and its static files.
@@ -10,7 +11,7 @@
 
 from fastapi import APIRouter
 
-from supplyshock.server.routes import dashboard, draft, health, reports, runs, scenarios
+from supplyshock.server.routes import analyst, dashboard, draft, health, reports, runs, scenarios
 
 __all__ = ["ROUTERS"]
 
@@ -20,6 +21,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     scenarios.router,
     runs.router,
+    analyst.router,
     reports.router,
     draft.router,
     draft.page_router,
