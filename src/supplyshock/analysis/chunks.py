@@ -32,7 +32,7 @@ from supplyshock._version import __version__
 from supplyshock.analysis.backends import EnsembleError, map_jobs
 from supplyshock.analysis.memory import MemoryBudget, memory_budget, plan_run
 from supplyshock.analysis.metrics import SHORTFALL_THRESHOLD, headline_flows, metrics_observers, observed_metrics
-from supplyshock.atomic import atomic_write
+from supplyshock.atomic import atomic_write_bytes, atomic_write_text
 from supplyshock.engine import member_values, prepare, simulate
 from supplyshock.engine.results import headlines_json
 from supplyshock.scenario import Scenario, scenario_sha256
@@ -182,8 +182,23 @@ def _run_key(scenario: Scenario, members: int, chunk_size: int, params: Mapping[
     return h.hexdigest()[:16]
 
 
+def _read_chunk(path: Path, job: _Job) -> xr.Dataset | None:
+    """A finished chunk from the work directory, or None when it is damaged or not this chunk's."""
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as f:
+            ds = f.load()
+    except Exception:  # a damaged file (h5py raises OSError, KeyError, ValueError...): compute the chunk again
+        return None
+    members = ds["member"].values if "member" in ds.coords else np.array([])
+    if not np.array_equal(members, np.arange(job.start, job.stop)):
+        return None
+    return ds
+
+
 def _write_atomic(ds: xr.Dataset, path: Path) -> None:
-    atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    """Write a finished chunk: its file image is made in memory, then written with plain
+    file writes and renamed into place (a full disk is an error, never a crash of HDF5)."""
+    atomic_write_bytes(path, bytes(ds.to_netcdf(engine="h5netcdf")))
 
 
 def _combine(parts: list[xr.Dataset], members: int, scenario: Scenario) -> xr.Dataset:
@@ -286,10 +301,11 @@ def run_ensemble(
         raise EnsembleError("chunk size must be >= 1")
     in_flight = (workers or os.cpu_count() or 1) if backend == "local" else (os.cpu_count() or 1)
     limit = budget if isinstance(budget, MemoryBudget) else memory_budget(budget)
-    plan = plan_run(scenario, n, chunk_size=min(chunk_size, n), workers=in_flight, economy=economy, budget=limit)
-    if plan.note and notice is not None:
-        notice(plan.note)
-    chunk_size = int(plan.chunk_size or chunk_size)
+    if limit.limit is not None:  # no budget, no estimate (e.g. sweep points, checked once by the sweep)
+        plan = plan_run(scenario, n, chunk_size=min(chunk_size, n), workers=in_flight, economy=economy, budget=limit)
+        if plan.note and notice is not None:
+            notice(plan.note)
+        chunk_size = int(plan.chunk_size or chunk_size)
     drawn = member_values(scenario, n, params)
     bounds = chunk_bounds(n, chunk_size)
     key = _run_key(scenario, n, chunk_size, drawn, threshold, economy)
@@ -303,15 +319,18 @@ def run_ensemble(
             stale.unlink(missing_ok=True)
         manifest = chunk_dir / "manifest.json"
         if not manifest.exists():
-            manifest.write_text(json.dumps({"scenario": scenario.name, "members": n, "chunk_size": chunk_size, "chunks": len(bounds), "key": key}))
+            about = {"scenario": scenario.name, "members": n, "chunk_size": chunk_size, "chunks": len(bounds), "key": key}
+            atomic_write_text(manifest, json.dumps(about))
     parts: dict[int, xr.Dataset] = {}
     todo: list[int] = []
     for i in range(len(jobs)):
         path = chunk_dir / f"chunk-{i:05d}.nc" if chunk_dir else None
-        if path is not None and path.exists():
-            with xr.open_dataset(path, engine="h5netcdf") as f:
-                parts[i] = f.load()
+        found = _read_chunk(path, jobs[i]) if path is not None and path.exists() else None
+        if found is not None:
+            parts[i] = found
         else:
+            if path is not None and path.exists() and notice is not None:
+                notice(f"{path.name} in {chunk_dir} cannot be read or does not match its members: computed again")
             todo.append(i)
     done = len(parts)
     if progress:

@@ -10,7 +10,8 @@ Guarantees, in the order a run meets them:
   runs, so a store that cannot be written fails the run at once;
 * the run folder is claimed before anything runs: a folder holding another run's results
   is refused, and a marker file (:data:`CLAIM_FILE`, created exclusively) keeps two runs
-  from writing into one folder at once; a marker left by a run that died is taken over;
+  from writing into one folder at once; the folder of a run that died is taken over (its
+  half-written files, and results it wrote but never recorded, are removed);
 * the run's peak memory is estimated before it starts (:mod:`supplyshock.analysis.memory`):
   a vectorised run above the budget is refused with the estimate, a chunked one gets a
   smaller chunk (and says so in :attr:`RunOutcome.notes`);
@@ -161,11 +162,38 @@ def _write_claim(marker: Path, run_id: str) -> None:
         json.dump({"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(), "started": started}, fh)
 
 
-def _claim_folder(folder: Path, run_id: str) -> bool:
+def _read_claim(marker: Path) -> dict[str, Any] | None:
+    """The claim in a marker file, or None when there is none."""
+    try:
+        return dict(json.loads(marker.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def _dead(claim: dict[str, Any]) -> bool:
+    """Whether the run that wrote a claim has died (same host, process gone)."""
+    pid = int(claim.get("pid", 0) or 0)
+    return str(claim.get("host", "")) == socket.gethostname() and pid > 0 and not _pid_alive(pid)
+
+
+def _recorded(store: RunStore | None, path: Path) -> bool:
+    """Whether a store has a run whose results are ``path``."""
+    if store is None or not store.path.exists():
+        return False
+    runs = store.list_runs()
+    return bool(len(runs)) and str(path.resolve()) in set(runs["results_path"].astype(str))
+
+
+def _claim_folder(folder: Path, run_id: str, store: RunStore | None = None) -> bool:
     """Claim the run folder for this run; True if created here.
 
     Refuses a folder that holds another run's results, or that another live run is
-    writing (its :data:`CLAIM_FILE`); takes over the marker of a run that died.
+    writing (its :data:`CLAIM_FILE`). A run that died in this folder (its marker names a
+    process that is gone) is taken over: its half-written files go, and so do results it
+    wrote but never recorded in ``store`` (it died between the two); results it did
+    record stay and are refused as any other run's.
     """
     created = False
     if folder.exists() and not folder.is_dir():
@@ -178,33 +206,33 @@ def _claim_folder(folder: Path, run_id: str) -> bool:
             pass  # made by another run a moment ago: the marker below decides
         except OSError as exc:
             raise StoreError(f"cannot create the run folder {folder}: {exc.strerror}") from None
-    taken = [f for f in (RESULTS_FILE, ENSEMBLE_FILE, ECONOMY_FILE) if (folder / f).exists()]
+    marker = folder / CLAIM_FILE
+    claim = _read_claim(marker)
+    taken = [folder / f for f in (RESULTS_FILE, ENSEMBLE_FILE, ECONOMY_FILE) if (folder / f).exists()]
+    if claim is not None and _dead(claim):
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+        if taken and not any(_recorded(store, p) for p in taken):
+            for p in taken:  # written by a run that died before recording them
+                p.unlink(missing_ok=True)
+            taken = []
+        marker.unlink(missing_ok=True)
     if taken:
         raise StoreError(
-            f"{folder} already holds the results of another run ({', '.join(taken)}); results are never overwritten: "
+            f"{folder} already holds the results of another run ({', '.join(p.name for p in taken)}); results are never overwritten: "
             "choose another --out, or delete that run (supplyshock runs delete ID --purge)"
         )
-    marker = folder / CLAIM_FILE
-    for _ in range(2):
-        try:
-            _write_claim(marker, run_id)
-            return created
-        except FileExistsError:
-            try:
-                other = json.loads(marker.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                other = {}
-            pid, host = int(other.get("pid", 0) or 0), str(other.get("host", ""))
-            if host == socket.gethostname() and pid > 0 and not _pid_alive(pid):
-                marker.unlink(missing_ok=True)  # left by a run that died: take the folder over
-                continue
-            raise StoreError(
-                f"{folder} is being written by run {other.get('run_id', '?')} (process {pid or '?'} on {host or '?'}, "
-                f"started {other.get('started', '?')}); choose another --out, or wait until it has finished"
-            ) from None
-        except OSError as exc:
-            raise StoreError(f"cannot write in the run folder {folder}: {exc.strerror}") from None
-    raise StoreError(f"cannot claim the run folder {folder}; choose another --out")  # pragma: no cover
+    try:
+        _write_claim(marker, run_id)
+    except FileExistsError:
+        other = _read_claim(marker) or {}
+        raise StoreError(
+            f"{folder} is being written by run {other.get('run_id', '?')} (process {other.get('pid', '?')} on {other.get('host', '?')}, "
+            f"started {other.get('started', '?')}); choose another --out, or wait until it has finished"
+        ) from None
+    except OSError as exc:
+        raise StoreError(f"cannot write in the run folder {folder}: {exc.strerror}") from None
+    return created
 
 
 def _release(folder: Path, *, created: bool, written: list[Path], failed: bool) -> None:
@@ -269,7 +297,7 @@ def execute(
 
     if not request.chunked:
         plan_run(sc, request.n_members, chunk_size=None, economy=request.economy, budget=budget)  # refuses above the budget
-    created = _claim_folder(folder, run_id)
+    created = _claim_folder(folder, run_id, request.store)
     written: list[Path] = []
     failed = True
     try:

@@ -16,8 +16,10 @@ A sweep spec (YAML)::
 A ``path`` is ``events.<event id>.<field>`` (``duration_days`` sets ``end`` to ``start``
 plus that many days), ``parameters.<dataset parameter>`` or ``engine.<engine
 parameter>``. Every point is a scenario; its headline outputs land in the run store keyed
-by the sweep and the point's values, so a sweep stopped mid-way and run again computes
-only the missing points.
+by the sweep and the point's values (one row per point: a point recorded twice is kept
+once), so a sweep stopped mid-way, even killed, and run again computes only the missing
+points. The memory of one point is estimated once, before the first point runs, against
+the memory budget (:mod:`supplyshock.analysis.memory`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from supplyshock.analysis.backends import map_jobs
 from supplyshock.analysis.chunks import run_ensemble
+from supplyshock.analysis.memory import plan_run
 from supplyshock.analysis.metrics import TOTALS, member_totals
 from supplyshock.errors import ScenarioError
 from supplyshock.safeyaml import load_yaml_file
@@ -142,8 +145,14 @@ def run_sweep(
         With ``ray`` the points run as Ray tasks.
     on_point : callable, optional
         Called with each point's values when it has been computed.
+
+    Raises
+    ------
+    MemoryBudgetError
+        When one point would need more memory than the budget (nothing is run).
     """
     base = load_scenario(spec.scenario)
+    plan_run(base, spec.members, chunk_size=spec.members, economy=False)  # every point has the base's sizes
     grid = list(itertools.product(*[a.values for a in spec.axes]))
     names = [a.name for a in spec.axes]
     done_df = store.sweep_points(spec.sweep_id)
@@ -181,7 +190,7 @@ def _point_job(job: tuple[str, dict[str, float], int]) -> dict[str, float]:
 
 def _point_metrics(scenario_json: str, engine: dict[str, float], members: int) -> dict[str, float]:
     sc = Scenario.model_validate_json(scenario_json)
-    ens = run_ensemble(sc, members=members, params=engine or None, chunk_size=max(members, 1))
+    ens = run_ensemble(sc, members=members, params=engine or None, chunk_size=max(members, 1), budget="none")  # checked once by run_sweep
     vals = member_totals(ens)
     out: dict[str, float] = {}
     for name in TOTALS:

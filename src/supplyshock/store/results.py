@@ -23,7 +23,7 @@ from typing import Any, Literal
 import pandas as pd
 import xarray as xr
 
-from supplyshock.atomic import StagedFiles, atomic_write
+from supplyshock.atomic import StagedFiles, atomic_write_bytes
 from supplyshock.errors import StoreError
 from supplyshock.store.records import SERIES_COLUMNS, json_default
 
@@ -45,9 +45,11 @@ EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet")
 def save_results(ds: xr.Dataset, path: str | os.PathLike[str], *, complevel: int = 4) -> Path:
     """Write a results dataset to a netCDF file atomically.
 
-    The dataset is written with the h5netcdf engine, numeric variables zlib-compressed, to
-    a temporary file in the target directory that is then renamed over ``path``: readers
-    see either the old file or the complete new one, never a half-written file.
+    The dataset is encoded with the h5netcdf engine, numeric variables zlib-compressed, as
+    a file image in memory (so that HDF5 never writes to a disk that may fill up: a failed
+    HDF5 write can crash the process), then written with plain file writes to a temporary
+    file in the target directory that is renamed over ``path``: readers see either the old
+    file or the complete new one, never a half-written file, and a full disk is an error.
 
     Parameters
     ----------
@@ -80,10 +82,19 @@ def save_results(ds: xr.Dataset, path: str | os.PathLike[str], *, complevel: int
         str(name): {"zlib": True, "complevel": complevel} for name, var in clean.data_vars.items() if var.dtype.kind in "biuf"
     }
     try:
-        atomic_write(target, lambda tmp: clean.to_netcdf(tmp, engine="h5netcdf", encoding=encoding))
+        image = clean.to_netcdf(engine="h5netcdf", encoding=encoding)  # the whole file, built in memory
     except Exception as exc:
-        raise StoreError(f"cannot write results to {target}: {exc}") from exc
+        raise StoreError(f"cannot write results to {target}: {_short_reason(exc)}") from None
+    try:
+        atomic_write_bytes(target, bytes(image))
+    except OSError as exc:
+        raise StoreError(f"cannot write results to {target}: {exc.strerror or exc}; nothing was written (is the disk full?)") from None
     return target
+
+
+def _short_reason(exc: BaseException) -> str:
+    """The reason of a failed write in a few words (HDF5's messages run over lines)."""
+    return " ".join(str(exc).split())[:300]
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
