@@ -108,7 +108,7 @@
     var html = ['<table class="hurt"' + (opts.id ? ' id="' + esc(opts.id) + '"' : "") + "><thead><tr>"];
     t.columns.forEach(function (c) {
       var sorted = c.key === st.key ? (st.desc ? "descending" : "ascending") : "none";
-      var cls = c.type === "text" ? "" : ' class="num"';
+      var cls = ' class="col-' + esc(c.key) + (c.type === "text" ? "" : " num") + '"';
       var arrow = c.key === st.key ? (st.desc ? " ▼" : " ▲") : "";
       html.push("<th" + cls + ' aria-sort="' + sorted + '" data-key="' + esc(c.key) + '"><button type="button" title="Sort by ' + esc(c.label) +
                 '">' + esc(c.label) + arrow + "</button></th>");
@@ -127,7 +127,7 @@
           html.push('<th scope="row">' + toggle + '<span class="swatch" style="background:' + esc(r.colour) + '"></span>' + esc(v) +
                     (r.sectors.length ? ' <small>(' + r.sectors.length + " sector" + (r.sectors.length > 1 ? "s" : "") + " short)</small>" : "") + "</th>");
         } else {
-          html.push('<td class="num">' + fmtCell(v, c, members) + "</td>");
+          html.push('<td class="num col-' + esc(c.key) + '">' + fmtCell(v, c, members) + "</td>");
         }
       });
       html.push("</tr>");
@@ -137,13 +137,13 @@
           if (i === 0) { html.push('<td class="sector-name" title="' + esc(s.title) + '">' + esc(s.cells.name) + "</td>"); return; }
           if (c.unit === "t") {
             if (c === tonneCols[0]) {
-              html.push('<td class="num" colspan="' + tonneCols.length + '">' + num(s.cells.tonnes, Math.abs(s.cells.tonnes) < 10 ? 1 : 0) + " t" +
+              html.push('<td class="num wrap" colspan="' + tonneCols.length + '">' + num(s.cells.tonnes, Math.abs(s.cells.tonnes) < 10 ? 1 : 0) + " t" +
                         (s.cells.material ? " of " + esc(s.cells.material) : "") + "</td>");
             }
             return;
           }
-          if (c.type === "band") { html.push('<td class="num muted">by country only</td>'); return; }
-          html.push('<td class="num">' + fmtCell(s.cells[c.key], c, members) + "</td>");
+          if (c.type === "band") { html.push('<td class="num muted col-' + esc(c.key) + '">by country only</td>'); return; }
+          html.push('<td class="num col-' + esc(c.key) + '">' + fmtCell(s.cells[c.key], c, members) + "</td>");
         });
         html.push("</tr>");
       });

@@ -2,7 +2,8 @@
 
 The page loads plotly.js from the server itself (``/static/plotly.min.js``, the bundle of
 the installed plotly package), so it works without internet access; its script and
-style are ``static/dashboard.js`` and ``static/dashboard.css``.
+style are ``static/dashboard.js`` and ``static/dashboard.css``; ``/static/analyst.js`` (the
+"who is hurt" table, charts with empty states and PNG/SVG export) is the report's own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from supplyshock._version import __version__
 from supplyshock.report import plotly_js
+from supplyshock.server.models import MAX_MEMBERS
 from supplyshock.server.state import StateDep
 
 __all__ = ["STATIC_FILES", "router"]
@@ -23,6 +25,7 @@ __all__ = ["STATIC_FILES", "router"]
 #: The files served under ``/static/``, with their media types.
 STATIC_FILES: dict[str, str] = {
     "plotly.min.js": "text/javascript",
+    "analyst.js": "text/javascript",
     "dashboard.js": "text/javascript",
     "dashboard.css": "text/css",
 }
@@ -38,13 +41,15 @@ def _templates() -> jinja2.Environment:
 
 @functools.lru_cache(maxsize=4)
 def _page(default_scenario: str) -> str:
-    return _templates().get_template("dashboard.html").render(version=__version__, default_scenario=default_scenario)
+    return _templates().get_template("dashboard.html").render(version=__version__, default_scenario=default_scenario, max_members=MAX_MEMBERS)
 
 
 @functools.lru_cache(maxsize=len(STATIC_FILES))
 def _static(name: str) -> str:
     if name == "plotly.min.js":
         return plotly_js()
+    if name == "analyst.js":  # shared with the report: one implementation of the table and the charts' export
+        return resources.files("supplyshock.report").joinpath("templates", name).read_text(encoding="utf-8")
     return resources.files("supplyshock.server").joinpath("static", name).read_text(encoding="utf-8")
 
 
