@@ -273,3 +273,12 @@ def test_report_fits_the_window(browser: Any, report_file: tuple[Path, dict[str,
     assert shot.stat().st_size > 10_000
     assert _overflow(page) == [], f"horizontal overflow at {width} px"
     context.close()
+
+
+def test_swagger_ui_works_offline(server: Any, page: Any) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() > 10
+    assert all(u.startswith((server.url, "data:", "blob:")) for u in requests), [u for u in requests if not u.startswith(server.url)]

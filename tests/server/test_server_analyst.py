@@ -165,3 +165,17 @@ def test_compare_two_runs_against_a_reference(two_runs: tuple[TestClient, list[s
     assert client.get("/api/compare", params={"runs": ids[0]}).status_code == 422
     assert client.get("/api/compare", params={"runs": f"{ids[0]},{ids[0]}"}).status_code == 422
     assert client.get("/api/compare", params={"runs": f"{ids[0]},20250101-000000-abcdef"}).status_code == 404
+
+
+def test_swagger_ui_is_served_from_the_package(two_runs: tuple[TestClient, list[str], dict[str, Any]]) -> None:
+    client, _, _ = two_runs
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/static/swagger-ui-bundle.js" in page.text and "/docs/static/swagger-ui.css" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text.split("<body>")[-1].split("</script>")[0]
+    script = client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript") and len(script.content) > 100_000
+    assert client.get("/docs/static/swagger-ui.css").headers["content-type"].startswith("text/css")
+    assert client.get("/docs/static/../app.py").status_code == 404
+    assert client.get("/docs/static/index.html").status_code == 404
+    assert client.get("/redoc").status_code == 404, "ReDoc loads from a CDN: not offered"

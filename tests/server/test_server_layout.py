@@ -56,7 +56,8 @@ def test_every_route_lives_in_a_router_module(client: TestClient) -> None:
     from supplyshock.server.routes import ROUTERS
 
     modules = {r.endpoint.__module__ for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)}
-    assert modules == {f"supplyshock.server.routes.{m}" for m in ("health", "scenarios", "runs", "analyst", "reports", "dashboard", "draft")}
+    names = ("health", "scenarios", "runs", "analyst", "reports", "dashboard", "apidocs", "draft")
+    assert modules == {f"supplyshock.server.routes.{m}" for m in names}
     assert not [r for r in client.app.router.routes if isinstance(r, APIRoute)], "no route is declared on the app itself"  # type: ignore[attr-defined]
     paths = {r.path for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)}
     assert set(client.get("/openapi.json").json()["paths"]) <= paths

@@ -81,7 +81,7 @@ def create_app(config: ServerConfig | None = None, **settings: Any) -> FastAPI:
         yield
         await asyncio.to_thread(state.jobs.shutdown)
 
-    app = FastAPI(title="supplyshock", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="supplyshock", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.supplyshock = state
     # the last added is the outermost
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)

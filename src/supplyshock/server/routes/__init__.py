@@ -6,18 +6,20 @@
 * :mod:`~supplyshock.server.routes.analyst`: run history, a run's overview, comparisons, downloads, scenarios with new settings;
 * :mod:`~supplyshock.server.routes.reports`: a run's HTML report;
 * :mod:`~supplyshock.server.routes.draft`: a news article drafted into a scenario, and the page for it;
-* :mod:`~supplyshock.server.routes.dashboard`: the dashboard page and its static files.
+* :mod:`~supplyshock.server.routes.dashboard`: the dashboard page and its static files;
+* :mod:`~supplyshock.server.routes.apidocs`: ``/docs``, Swagger UI served from the package (offline).
 """
 
 from fastapi import APIRouter
 
-from supplyshock.server.routes import analyst, dashboard, draft, health, reports, runs, scenarios
+from supplyshock.server.routes import analyst, apidocs, dashboard, draft, health, reports, runs, scenarios
 
 __all__ = ["ROUTERS"]
 
 #: Every router, in the order the application includes them.
 ROUTERS: tuple[APIRouter, ...] = (
     dashboard.router,
+    apidocs.router,
     health.router,
     scenarios.router,
     runs.router,
