@@ -158,6 +158,7 @@ def table(
     justify: Mapping[str, Literal["left", "right"]] | None = None,
     show_header: bool = True,
     max_widths: Mapping[str, int] | None = None,
+    no_wrap: Sequence[str] = (),
 ) -> Table:
     """Render a DataFrame as a rich table: THE table renderer of the command line.
 
@@ -181,6 +182,8 @@ def table(
         Show the header row.
     max_widths : mapping, optional
         Widest a column (by name, index levels too) may grow; longer text wraps at spaces.
+    no_wrap : sequence of str
+        Columns never wrapped nor cut (ids, dates): others give way to them.
 
     Returns
     -------
@@ -200,7 +203,12 @@ def table(
         levels = [str(n) if n is not None else "" for n in frame.index.names]
         for name in levels:
             tab.add_column(
-                Text(headers.get(name, name)), style="bold", justify=justify.get(name, "left"), overflow="fold", max_width=widths.get(name)
+                Text(headers.get(name, name)),
+                style="bold",
+                justify=justify.get(name, "left"),
+                overflow="fold",
+                max_width=widths.get(name),
+                no_wrap=name in no_wrap,
             )
     for col in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
@@ -209,6 +217,7 @@ def table(
             justify=justify.get(str(col), "right" if numeric else "left"),
             overflow="fold",
             max_width=widths.get(str(col)),
+            no_wrap=str(col) in no_wrap,
         )
     specs = [formats.get(str(c), floats) for c in frame.columns]
     for idx, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):

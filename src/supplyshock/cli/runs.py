@@ -8,24 +8,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 import pandas as pd
 
 from supplyshock.cli.options import run_store_option
 from supplyshock.cli.output import console, group, table
-from supplyshock.store import EXPORT_FORMATS, SUMMARY_METRICS, RunStore
+from supplyshock.store import EXPORT_FORMATS, RunStore
 from supplyshock.store.runs import CHANGED_STATUS
 
 __all__ = ["runs"]
-
-_METRIC_HEADERS = {
-    "days_to_first_shortfall": "days to first\nshortfall",
-    "peak_shortfall_pct": "peak\nshortfall %",
-    "cumulative_shortfall_t": "cumulative\nshortfall (t)",
-    "output_at_risk_usd": "lost output\n(USD)",
-}
 
 
 def _number(value: float) -> str:
@@ -44,42 +37,87 @@ def runs() -> None:
 @runs.command(name="list")
 @run_store_option
 def list_cmd(store_path: Path | None) -> None:
-    """List the recorded runs, newest first."""
+    """List the recorded runs, newest first (their dataset and settings: runs show ID)."""
     store = RunStore(store_path)
     frame = store.list_runs()
     out = console()
     if frame.empty:
         out.print(f"No runs recorded in {store.path}.")
         return
-    shown = frame[["run_id", "scenario_name", "dataset", "members", "created", "status", "owner"]].fillna({"owner": ""})
-    headers = {"run_id": "id", "scenario_name": "scenario", "created": "created (UTC)", "owner": "recorded by"}
-    out.print(table(shown, f"Runs in {store.path}", index=False, headers=headers))
+    shown = frame[["run_id", "scenario_name", "members", "created", "status", "owner"]].fillna({"owner": ""})
+    shown = shown.assign(created=[pd.Timestamp(c).strftime("%Y-%m-%d %H:%M") for c in shown["created"]])
+    headers = {"run_id": "id", "scenario_name": "scenario", "created": "created (UTC)", "owner": "recorded by", "members": "mem-\nbers"}
+    widths = {"owner": 12}
+    out.print(table(shown, f"Runs in {store.path}", index=False, headers=headers, max_widths=widths, no_wrap=("run_id", "created", "status")))
 
 
 @runs.command(name="show")
 @click.argument("run_id")
 @click.option("--yaml", "show_yaml", is_flag=True, help="Also print the scenario file.")
+@click.option("--top", type=click.IntRange(1, 10_000), default=15, show_default=True, help="Country-sectors shown (a cut table says how many more).")
 @run_store_option
-def show_cmd(run_id: str, show_yaml: bool, store_path: Path | None) -> None:
-    """Show the metadata and summary metrics of run RUN_ID."""
+def show_cmd(run_id: str, show_yaml: bool, top: int, store_path: Path | None) -> None:
+    """Show the metadata, the headline loss and who runs short in run RUN_ID."""
     store = RunStore(store_path)
     record = store.get_run(run_id)
     out = console()
     out.print(table(_metadata(record), f"Run {record['run_id']}", show_header=False, floats=_number))
+    loss = _headline_loss(record)
+    if loss:
+        out.print(loss)
     summary: pd.DataFrame = record["summary"]
     if summary.empty:
         out.print("No summary recorded.")
     else:
-        shown = summary[["country", "sector", "statistic", *SUMMARY_METRICS]].astype(object)
-        shown["days_to_first_shortfall"] = [
-            "none" if pd.isna(d) else f"{_number(d)} ({date.isoformat()})"
-            for d, date in zip(summary["days_to_first_shortfall"], summary["first_shortfall_date"], strict=True)
-        ]
-        justify: dict[str, Literal["left", "right"]] = dict.fromkeys(SUMMARY_METRICS, "right")
-        out.print(table(shown, "Summary", index=False, floats=_number, headers=_METRIC_HEADERS, justify=justify))
+        _print_summary(out, record, summary, top)
     if show_yaml:
         out.print("Scenario:", style="bold")
         click.echo(str(record["scenario_json"]).rstrip("\n"))
+
+
+def _headline_loss(record: dict[str, Any]) -> str | None:
+    """The recorded headline loss: value added lost, p50 with its p5-p95 band (None when the run was not valued)."""
+    from supplyshock.analysis.narrative import money_bn
+
+    totals = record.get("totals")
+    if not isinstance(totals, pd.DataFrame) or totals.empty:
+        return None
+    rows = totals[(totals["metric"] == "value_added_lost_usd") & (totals["country"].fillna("") == "")]
+    if rows.empty:
+        return None
+    q = {str(k): float(v) for k, v in zip(rows["statistic"], rows["value"], strict=True)}
+    band = f" (p5-p95 {money_bn(q['p05'])} to {money_bn(q['p95'])} bn)" if "p05" in q and int(record["members"]) > 1 else ""
+    return f"Headline: value added lost USD {money_bn(q.get('p50', float('nan')))} bn{band}, directly and through supply chains."
+
+
+def _print_summary(out: Any, record: dict[str, Any], summary: pd.DataFrame, top: int) -> None:
+    """Who runs short: the country-sectors with a shortfall (median member), by name, largest output at risk first."""
+    from supplyshock.analysis.labels import labels_for
+    from supplyshock.cli.views import top_hint
+
+    labels = labels_for(str(record["dataset"]))
+    median = summary[summary["statistic"] == summary["statistic"].iloc[0]]
+    short = median[median["cumulative_shortfall_t"] > 0].sort_values(["output_at_risk_usd", "cumulative_shortfall_t"], ascending=False)
+    if short.empty:
+        out.print(f"Nobody runs short ({len(median)} country-sectors with demand).")
+        return
+    shown = short.head(top)
+    rows = pd.DataFrame(
+        {
+            "country": [labels.country(c) for c in shown["country"]],
+            "sector": [labels.sector(s) for s in shown["sector"]],
+            "first short": [d.isoformat() if d is not None and not pd.isna(d) else None for d in shown["first_shortfall_date"]],
+            "days\nshort": shown["days_short"].to_numpy() if "days_short" in shown else float("nan"),
+            "peak\n%": shown["peak_shortfall_pct"].to_numpy(),
+            "short\n(t)": shown["cumulative_shortfall_t"].to_numpy(),
+        }
+    ).set_index(["country", "sector"])
+    title = f"Who runs short ({median['statistic'].iloc[0]} member; {len(short)} of {len(median)} country-sectors; largest output at risk first)"
+    formats = {"days\nshort": ",.0f", "peak\n%": ",.0f", "short\n(t)": ",.1f"}
+    out.print(table(rows, title, formats=formats, max_widths={"country": 20, "sector": 24}, no_wrap=("first short",)))
+    hint = top_hint(len(shown), len(short), "country-sectors")
+    if hint:
+        out.print(hint.replace(" (--json lists every row)", ""))
 
 
 def _metadata(record: dict[str, Any]) -> pd.DataFrame:
