@@ -88,7 +88,15 @@ def data_show(dataset: str, table_name: str | None) -> None:
 @click.option("--table", "table_name", default=None, help="Only this table.")
 @click.option("--basis", type=click.Choice(list(BASES)), default=None, help="Only figures on this basis.")
 def data_sources(dataset: str, table_name: str | None, basis: str | None) -> None:
-    """List every figure's source, with its basis (reported, derived, fitted, assumption, definition)."""
+    """List every figure's source, with its basis (reported, derived, fitted, assumption, definition).
+
+    One line per figure when piped (to grep); wrapped to the terminal's width, continued
+    lines indented, in a terminal.
+    """
+    import shutil
+    import sys
+    import textwrap
+
     from supplyshock.network import load_network
 
     src = load_network(dataset, check=False).sources()
@@ -96,8 +104,10 @@ def data_sources(dataset: str, table_name: str | None, basis: str | None) -> Non
         src = src[src["table"] == table_name]
     if basis:
         src = src[src["basis"] == basis]
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 0
     for rec in src.to_dict("records"):
-        click.echo(f"{rec['table']}:{rec['key']} [{rec['basis']}] {rec['source']}")
+        line = f"{rec['table']}:{rec['key']} [{rec['basis']}] {rec['source']}"
+        click.echo(textwrap.fill(line, width=width, subsequent_indent="    ", break_on_hyphens=False) if width else line)
     counts = src["basis"].value_counts().to_dict()
     click.echo(f"{len(src)} figures: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
 
