@@ -31,7 +31,10 @@ def test_a_missing_extra_names_its_install_command_and_nothing_is_stored(
 ) -> None:
     import sys
 
-    monkeypatch.setitem(sys.modules, hidden, None)  # import raises ImportError, as when the extra is not installed
+    for name in [hidden, *(m for m in sys.modules if m.startswith(hidden + "."))]:
+        monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError, as when the extra is not installed
+    for name in [m for m in sys.modules if m.startswith(("supplyshock.report", "supplyshock.server"))]:
+        monkeypatch.delitem(sys.modules, name)  # imported by earlier tests: import them afresh, without the extra
     store = tmp_path / "runs.duckdb"
     extra_args = ["--store", str(store), "--out", str(tmp_path / "out")] if args[0] == "run" else ["--data-dir", str(tmp_path / "d")]
     code, out = _invoke(*args, *extra_args)
