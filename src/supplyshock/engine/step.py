@@ -31,7 +31,8 @@ strategic stockpiles) are divided by the level.
    alternative suppliers in proportion to their spare supply: what they can make from
    inputs above their own targets plus stock above target, never what their own users
    and contracts need, and never material of a controlled origin they may not re-export.
-   A supplier's spare supply is shared among the buyers who claim it (never promised twice).
+   A supplier's spare supply is shared among the buyers who claim it (never promised twice);
+   what the alternative suppliers cannot take stays ordered from the baseline suppliers.
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
    each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
@@ -214,6 +215,10 @@ def _orders(
     claimed = s.seg_out(spot)
     scale = np.where(claimed > free, free / np.where(claimed > 0, claimed, 1.0), 1.0)
     spot = spot * scale[:, s.node_out]
+    # the part of the redirected need that no alternative supplier can take stays with the
+    # baseline suppliers: rerouting never lowers what a buyer orders in all
+    unplaced = np.maximum(alt_total - s.seg_in(spot), 0.0)
+    contract = contract + np.where(s.base_nodes, unplaced[:, s.node_in] * sig_base, 0.0)
     request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)

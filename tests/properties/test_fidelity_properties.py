@@ -1,0 +1,275 @@
+"""Fidelity properties of the material model (hypothesis): rerouting and restocking.
+
+P1. Enabling rerouting never raises the total shortfall outside the controlling country.
+P2. After a temporary ban, the controlling country's exports of the banned product to the
+    banned buyers exceed the baseline's over the following months (holders rebuild cover).
+
+Both hold for drawn controls and parameters on the rare-earths dataset where the buyers
+under control neither make nor use the controlled product themselves. Outside that domain
+each property fails for a reason of the model's design (not of numerics); the two
+``xfail(strict=True)`` tests below pin a minimal case of each on hand-made networks.
+
+Every price-driven response (leakage, embedded supply, demand destruction, substitution,
+thrifting, foresight) and demand growth are off, so that only the mechanism under test
+moves the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import supplyshock as ss
+from supplyshock.network import SupplyNetwork
+from supplyshock.scenario import Scenario
+from supplyshock.testing import toy_network, toy_records
+
+NET = ss.load_network("rare-earths")
+CONTROLLER = "CHN"
+START = dt.date(2025, 1, 1)
+OFF = {
+    "demand_growth_per_year": 0.0,
+    "leakage_max": 0.0,
+    "embedded_supply_max": 0.0,
+    "demand_price_elasticity": 0.0,
+    "substitution_max": 0.0,
+    "thrifting_rate_per_year": 0.0,
+    "price_foresight_days": 0.0,
+}
+#: Absolute tolerance on total shortfall (t), see test_rerouting_never_raises_shortfall_outside.
+SHORTFALL_ATOL_T = 1e-3
+
+
+def _day(d: int) -> str:
+    return (START + dt.timedelta(days=d)).isoformat()
+
+
+def _makes(net: SupplyNetwork, country: str, product: str) -> bool:
+    """Does the country make the product (a process with capacity)?"""
+    c, p = net.countries.index(country), net.products.index(product)
+    return bool(((net.recipe_out[c, :, p] > 0) & (net.capacity[c] > 0)).any())
+
+
+def _touches(net: SupplyNetwork, country: str, product: str) -> bool:
+    """Does the country make or use the product (a process with capacity)?"""
+    c, p = net.countries.index(country), net.products.index(product)
+    return _makes(net, country, product) or bool(((net.recipe_in[c, :, p] > 0) & (net.capacity[c] > 0)).any())
+
+
+def _buyers(net: SupplyNetwork, product: str) -> list[str]:
+    """Countries that import the product from the controller at baseline and neither make nor use it."""
+    c0, p = net.countries.index(CONTROLLER), net.products.index(product)
+    links = (net.link_exporter == c0) & (net.link_product == p) & (net.link_flow0 > 0)
+    return [net.countries[i] for i in sorted(set(net.link_importer[links].tolist())) if not _touches(net, net.countries[i], product)]
+
+
+EXPORTED = [p for p in NET.products if _buyers(NET, p)]
+#: Of those, the products made outside the controlling country too: buyers have somewhere to reroute to.
+CONTESTED = [p for p in EXPORTED if any(_makes(NET, c, p) for c in NET.countries if c != CONTROLLER)]
+
+positive = lambda lo, hi: st.floats(lo, hi, allow_nan=False)  # noqa: E731
+PHYSICAL = {
+    "switching_lag_days": positive(1, 120),
+    "price_flexibility": positive(0.1, 1.0),
+    "inventory_adjustment_days": positive(5, 60),
+}
+
+
+def _scenario(events: list[dict[str, Any]], days: int, params: dict[str, float], allocation: str = "pro_rata") -> Scenario:
+    return Scenario.model_validate(
+        {"name": "p", "start": START.isoformat(), "horizon_days": days, "events": events, "allocation": allocation, "parameters": {**OFF, **params}}
+    )
+
+
+def _outside_shortfall(ds: xr.Dataset, controller: str) -> np.ndarray:
+    """Total shortfall outside the controller, per member (t)."""
+    others = [c for c in ds["country"].values if c != controller]
+    return ds["shortfall"].isel(scenario=0).sel(country=others).sum(["time", "country", "sector"]).values
+
+
+# ---------------------------------------------------------------------- P1 rerouting
+@st.composite
+def controls(draw: st.DrawFn) -> tuple[Scenario, float]:
+    """A ban, licence or quota by the controller on buyers that neither make nor use the product,
+    drawn parameters, and a rerouting share in (0, 1]."""
+    products = draw(st.lists(st.sampled_from(CONTESTED), min_size=1, max_size=3, unique=True))
+    pool = [c for c in NET.countries if c != CONTROLLER and not any(_touches(NET, c, p) for p in products)]
+    assume(pool)
+    start = draw(st.integers(0, 40))
+    ev: dict[str, Any] = {
+        "type": draw(st.sampled_from(["export_ban", "licence", "quota"])),
+        "exporter": CONTROLLER,
+        "products": products,
+        "destinations": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=len(pool), unique=True)),
+        "start": _day(start),
+    }
+    if draw(st.booleans()):
+        ev["end"] = _day(start + draw(st.integers(10, 100)))
+    if ev["type"] == "licence":
+        ev["approval"] = draw(st.floats(0.0, 1.0))
+        ev["delay_days"] = draw(st.integers(0, 60))
+    elif ev["type"] == "quota":
+        ev["share_of_baseline"] = draw(st.floats(0.0, 1.0))
+    params = draw(st.fixed_dictionaries(PHYSICAL))
+    allocation = draw(st.sampled_from(["pro_rata", "domestic_first"]))
+    return _scenario([ev], 150, params, allocation), draw(st.floats(0.01, 1.0))
+
+
+@settings(max_examples=20)
+@given(case=controls())
+def test_rerouting_never_raises_shortfall_outside(case: tuple[Scenario, float]) -> None:
+    """P1, with rerouting off and at a drawn share (members of one run).
+
+    Tolerance: 1e-6 relative plus SHORTFALL_ATOL_T (1 kg). Where rerouting changes nothing,
+    the two members still differ in the last bits: the part of the redirected need no
+    alternative supplier takes goes back to the baseline suppliers by another sequence of
+    floating-point operations (differences of order 1e-12 t, accumulated over 150 days and
+    ~100 columns); 1 kg is far above that and far below any effect of the mechanism (the
+    bug this guards against cost ~190 t, test_market_responses.py).
+    """
+    sc, share = case
+    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, share])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+
+
+def _four_countries() -> SupplyNetwork:
+    """C0 (inside) mines ore and exports it to three refiners C1-C3 and a little metal to C1."""
+    rec = toy_records(cover_days=5.0)
+    codes = ["C0", "C1", "C2", "C3"]
+    rec["countries"] = [{"country": c, "name": c, "mrio_region": "R", "market": "inside" if c == "C0" else "outside"} for c in codes]
+    derived = {"capacity_t": 0.0, "capacity_source": "derived: output / utilisation"}
+    rec["facilities"] = [
+        {"country": "C0", "process": "mine", "output_t": 16.0, **derived},
+        *({"country": c, "process": "refine", "output_t": t, **derived} for c, t in (("C0", 1.0), ("C1", 1.0), ("C2", 1.0), ("C3", 5.0))),
+    ]
+    rec["trade"] = [
+        *({"exporter": "C0", "importer": c, "product": "ore", "flow_t": t, "transit_days": 1.0} for c, t in (("C1", 2.0), ("C2", 2.0), ("C3", 10.0))),
+        {"exporter": "C0", "importer": "C1", "product": "metal", "flow_t": 0.25, "transit_days": 1.0},
+    ]
+    rec["demand"] = [
+        {"country": c, "sector": "industry", "product": "metal", "demand_t": d} for c, d in zip(codes, [0.75, 1.25, 1.0, 5.0], strict=True)
+    ]
+    rec["values"] = [{"country": c, "sector": "industry", "value_usd_per_t": 1000.0} for c in codes]
+    rec["stocks"] = [{"country": c, "product": p, "cover_days": 5.0} for c in codes for p in ("ore", "metal")]
+    net = SupplyNetwork.from_records("toy", rec)
+    net.check()
+    return net
+
+
+def _slow_route_case(candidate_transit_days: float) -> tuple[float, float]:
+    net = _four_countries()
+    ban = {"type": "export_ban", "exporter": "C0", "products": ["ore"], "destinations": ["C1"], "start": _day(0)}
+    sc = _scenario([ban], 150, {"candidate_transit_days": candidate_transit_days}).model_copy(update={"dataset": "toy"})
+    ds = ss.run(sc, network=net, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, "C0")
+    assert without > 0
+    return float(without), float(with_rerouting)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="design: a buyer whose contract is only rationed (not refused) moves part of its need from that "
+    "1-day contract to spot on a 30-day candidate route (candidate_transit_days); what the contract would "
+    "have delivered arrives a month later, so the buyer is shorter in between and at the horizon. Rerouting "
+    "weighs neither the transit time nor the share the contract still fills.",
+)
+def test_rerouting_onto_a_slower_route_raises_shortfall() -> None:
+    """P1 outside the tested domain: C0 stops ore to C1; C1's metal from C0 is rationed because
+    C0 itself runs short; C1 reroutes metal orders to C2 and C3 (0.1140 t short without rerouting,
+    0.1156 t with, when written)."""
+    without, with_rerouting = _slow_route_case(30.0)
+    assert with_rerouting <= without * (1 + 1e-6) + 1e-6
+
+
+def test_rerouting_onto_a_route_as_fast_helps() -> None:
+    """The same case with candidate routes as fast as the contract: rerouting helps (the diagnosis above)."""
+    without, with_rerouting = _slow_route_case(1.0)
+    assert with_rerouting < without
+
+
+# ---------------------------------------------------------------------- P2 restocking
+WINDOW = 90
+
+
+@st.composite
+def temporary_bans(draw: st.DrawFn) -> tuple[dict[str, Any], str, list[str], int, dict[str, float]]:
+    product = draw(st.sampled_from(EXPORTED))
+    buyers = _buyers(NET, product)
+    dest = draw(st.lists(st.sampled_from(buyers), min_size=1, max_size=len(buyers), unique=True))
+    start, length = draw(st.integers(0, 30)), draw(st.integers(1, 120))
+    ban = {
+        "type": "export_ban",
+        "exporter": CONTROLLER,
+        "products": [product],
+        "destinations": dest,
+        "start": _day(start),
+        "end": _day(start + length),
+    }
+    params = draw(st.fixed_dictionaries({k: v for k, v in PHYSICAL.items() if k != "switching_lag_days"}))
+    return ban, product, dest, start + length, {**params, "rerouting_share_max": 0.0}
+
+
+def _exports_after(ds: xr.Dataset, exporter: str, product: str, dest: list[str], end: int) -> float:
+    links = ((ds["link_exporter"] == exporter) & (ds["link_product"] == product) & ds["link_importer"].isin(dest)).values
+    return float(ds["trade"].isel(scenario=0, member=0).values[end:, links].sum())
+
+
+@settings(max_examples=20)
+@given(case=temporary_bans())
+def test_exports_exceed_baseline_after_a_temporary_ban(case: tuple[dict[str, Any], str, list[str], int, dict[str, float]]) -> None:
+    """P2 over the WINDOW (90) days from the day the ban ends (shipments count on their
+    shipping day, so the window starts when exports may resume). Buyers close the gap to their
+    target stock and pipeline at 1 / inventory_adjustment_days (drawn 5-60 days): 90 days is
+    the "following months" of the requirement and long enough for most of the rebuild even
+    at 60 days; the rebuilt cover is the excess over the baseline in the window.
+
+    Buyers stay with their baseline suppliers (rerouting off): with rerouting, buyers who
+    found other suppliers during a ban keep part of that business for a while (seen with
+    scandium oxide after bans of a few days), which is rerouting, not a failure to restock.
+    """
+    ban, product, dest, end, params = case
+    shocked = ss.run(_scenario([ban], end + WINDOW, params), network=NET, check=True)
+    baseline = ss.run(_scenario([], end + WINDOW, params), network=NET)
+    after, base = _exports_after(shocked, CONTROLLER, product, dest, end), _exports_after(baseline, CONTROLLER, product, dest, end)
+    assert base > 0
+    assert after > base, (after, base)
+
+
+def _toy_ban(days: int) -> tuple[xr.Dataset, xr.Dataset, int]:
+    net = toy_network()
+    ban = {"type": "export_ban", "exporter": "AAA", "products": ["metal"], "destinations": ["BBB"], "start": _day(10), "end": _day(10 + days)}
+    end = 10 + days
+    shocked = ss.run(_scenario([ban], end + WINDOW, {}).model_copy(update={"dataset": "toy"}), network=net, check=True)
+    baseline = ss.run(_scenario([], end + WINDOW, {}).model_copy(update={"dataset": "toy"}), network=net)
+    return shocked, baseline, end
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="design: an importer that also makes the product restocks from its own plants. During the ban "
+    "its plants run up to capacity; afterwards its import orders net out the expected own output "
+    "(outflow - prod_est + gap / inventory_adjustment_days) while its plants plan on the low expected "
+    "imports (outflow - inflow_est + gap / production_adjustment_days). Nothing pulls the split between "
+    "own output and imports back to the baseline shares, so imports stay below baseline for months.",
+)
+def test_importer_that_also_produces_restocks_by_importing() -> None:
+    """P2 outside the tested domain, on the toy network: AAA stops metal to BBB for 10 days;
+    BBB refines metal itself (from AAA's ore). Over the 90 days after, AAA's metal exports to
+    BBB are ~77% of the baseline's (when written)."""
+    shocked, baseline, end = _toy_ban(10)
+    assert _exports_after(shocked, "AAA", "metal", ["BBB"], end) > _exports_after(baseline, "AAA", "metal", ["BBB"], end)
+
+
+def test_importer_that_also_produces_runs_its_plants_above_baseline_after_a_ban() -> None:
+    """The mechanism behind the xfail above: BBB's own refining stays above the baseline's."""
+    shocked, baseline, end = _toy_ban(10)
+    own = shocked["production"].isel(scenario=0, member=0).sel(country="BBB", product="metal").values[end:].sum()
+    own0 = baseline["production"].isel(scenario=0, member=0).sel(country="BBB", product="metal").values[end:].sum()
+    assert own > 1.1 * own0
