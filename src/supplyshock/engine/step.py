@@ -411,6 +411,7 @@ def _respond(
         cover_ratio = np.where(tgt_mk > 0, stk_mk / np.where(tgt_mk > 0, tgt_mk, 1.0), 1.0)
     # cover ratios are bounded (a near-zero target would make the ratio overflow)
     p_target = np.minimum(np.clip(cover_ratio, 1e-6, 1e6) ** (-1.0 / s.col("price_flexibility")), s.col("price_index_max"))
+    p_target = np.maximum(p_target, 1e-12)  # a numerical floor: a very stiff price must not underflow to 0 (log below)
     beta = s.col("price_adjustment_days") ** -1.0
     st.price = np.exp(np.log(st.price) + beta * (np.log(p_target) - np.log(st.price)))
     price_q = st.price[:, s.q_price]
@@ -457,6 +458,15 @@ def step(setup: Setup, state: State, *, inplace: bool = False) -> tuple[State, D
     (State, DayFlows)
         The state of the evening (``day`` advanced by one) and the day's flows.
     """
+    # Ratios are computed as a / where(b > 0, b, 1) and then selected or clipped to [0, 1]:
+    # where b is a tiny positive number the unselected quotient may overflow to inf, harmlessly.
+    # Real overflow cannot hide: the guards check every stock, flow and price is finite.
+    with np.errstate(over="ignore"):
+        return _day(setup, state, inplace)
+
+
+def _day(setup: Setup, state: State, inplace: bool) -> tuple[State, DayFlows]:
+    """The body of :func:`step`."""
     s = setup
     st = state if inplace else state.copy()
     t = st.day
