@@ -101,7 +101,7 @@ def test_bad_cut_offs_and_series(tmp_path: Path) -> None:
         run_backtest(_spec_2025(fit_until=dt.date(2026, 6, 30)))
     with pytest.raises(BacktestError, match="outside the observations"):
         run_backtest(_spec_2025(fit_until=dt.date(2023, 1, 31)))
-    spec = _spec_2025(series=[{"series": "no_such_series"}])
+    spec = _spec_2025(series=[{"series": "no_such_series", "exporter": "CHN", "product": "ndfeb_magnet"}])
     with pytest.raises(BacktestError, match="no series no_such_series"):
         run_backtest(spec)
 

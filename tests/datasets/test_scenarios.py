@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 from datasets_helpers import SCENARIOS, china_dependence, country_short, day, first_short_day, link_flow, min_cover, run
 
 import supplyshock as ss
@@ -157,9 +158,9 @@ def test_sb_us_ban_adds_to_the_us_shortfall() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="pro-rata allocation: the banned US redirects its orders to Belgian/French, Bolivian and other converters, whose stock is "
-    "shared pro rata between their home users and export claims, so the ban's extra shortfall falls more on Europe (+14 points) than "
-    "on the US (+1 point); with allocation: domestic_first the US bears it (+3 points) and Europe none",
+    reason="the banned US competes for the same spare supply as Japan's and the rest of the world's rerouted orders (spot claims "
+    "are shared among their claimants), so Japan's extra shortfall (+5.0 points) exceeds the US's (+4.1); Europe's users, whose "
+    "converters serve them and their contracts first, lose nothing",
 )
 def test_sb_us_ban_hurts_the_us_more_than_other_importers() -> None:
     ban = run("cn-2024-us-ban-antimony")
@@ -168,15 +169,29 @@ def test_sb_us_ban_hurts_the_us_more_than_other_importers() -> None:
     assert extra["USA"] >= extra.drop("USA").max()
 
 
-def test_sb_us_ban_exports_the_shortage_to_europe_under_pro_rata() -> None:
-    """What the model does instead (see the xfail above): Europe's extra shortfall from the US ban."""
+def test_sb_us_ban_does_not_export_the_shortage_to_europe() -> None:
+    """Europe's converters serve their own users and contracts first: the US buys only their spare supply."""
     ban = run("cn-2024-us-ban-antimony")
     lic = run("cn-2024-antimony-licensing", horizon_days=730)
     extra = country_short(ban) - country_short(lic)
-    assert extra["EUR"] > extra["USA"] > 0
+    assert extra["USA"] > 0
+    assert abs(extra["EUR"]) < 1e-6
     window = slice(day(ban, "2025-01-01"), day(ban, "2025-11-01"))
     eur_us, eur_us_lic = link_flow(ban, "EUR", "USA", "sb_trioxide")[window], link_flow(lic, "EUR", "USA", "sb_trioxide")[window]
-    assert eur_us.mean() > eur_us_lic.mean() * 1.1
+    assert eur_us.mean() > eur_us_lic.mean() * 1.1  # the US does buy more from Europe: from its spare supply
+
+
+def test_sb_us_ban_exports_the_shortage_to_europe_when_contracts_have_no_limit() -> None:
+    """With contracts that cover any volume (contract_flexibility 10), the US's extra orders rank with
+    Europe's own users and the ban's shortage lands in Europe: the parameter decides who bears it."""
+
+    def unlimited(name: str, horizon: int | None = None) -> xr.Dataset:
+        sc = ss.load_scenario(name)
+        update = {"members": 1, "uncertain": [], "correlation": [], "parameters": {**sc.parameters, "contract_flexibility": 10.0}}
+        return ss.run(sc.model_copy(update={**update, **({"horizon_days": horizon} if horizon else {})}))
+
+    extra = country_short(unlimited("cn-2024-us-ban-antimony")) - country_short(unlimited("cn-2024-antimony-licensing", 730))
+    assert extra["EUR"] > extra["USA"] > 0
 
 
 # ---------------------------------------------------------------------- graphite

@@ -33,6 +33,8 @@ strategic stockpiles) are divided by the level.
    and contracts need, and never material of a controlled origin they may not re-export.
    A supplier's spare supply is shared among the buyers who claim it (never promised twice);
    what the alternative suppliers cannot take stays ordered from the baseline suppliers.
+   A contract covers the link's baseline volume plus ``contract_flexibility``; orders beyond
+   it are spot claims on the same supplier's spare supply.
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
    each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
@@ -209,16 +211,19 @@ def _orders(
     offer_l = offer_node[:, s.node_in]
     alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
     rest = (need_imp - alt_total)[:, s.node_in]
-    contract = np.where(s.base_nodes, rest * sig_base, 0.0)
     spot = alt_total[:, s.node_in] * alt_share + np.where(s.base_nodes, 0.0, rest * alt_share)
     # a supplier's spare supply is shared among its spot buyers: never promised twice
-    claimed = s.seg_out(spot)
-    scale = np.where(claimed > free, free / np.where(claimed > 0, claimed, 1.0), 1.0)
-    spot = spot * scale[:, s.node_out]
+    spot = _share_spare(s, spot, free)
     # the part of the redirected need that no alternative supplier can take stays with the
     # baseline suppliers: rerouting never lowers what a buyer orders in all
     unplaced = np.maximum(alt_total - s.seg_in(spot), 0.0)
-    contract = contract + np.where(s.base_nodes, unplaced[:, s.node_in] * sig_base, 0.0)
+    contract = np.where(s.base_nodes, (rest + unplaced[:, s.node_in]) * sig_base, 0.0)
+    # a contract covers the baseline volume and a tolerance; beyond it the buyer claims the
+    # supplier's spare supply like any spot buyer (after the supplier's own users and contracts)
+    cap_l = s.flow0[None, :] * (1.0 + s.col("contract_flexibility"))
+    excess = np.where(s.base_nodes, np.maximum(contract - cap_l, 0.0), 0.0)
+    contract = contract - excess
+    spot = spot + _share_spare(s, excess, np.maximum(free - s.seg_out(spot), 0.0))
     request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
@@ -226,6 +231,13 @@ def _orders(
         request[:, tcols] *= defer
         spot[:, tcols] *= defer
     return need_imp, request, spot, tcols
+
+
+def _share_spare(s: Setup, claims: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Scale spot claims on each supplier down to its spare supply ``free`` (never promised twice)."""
+    claimed = s.seg_out(claims)
+    scale = np.where(claimed > free, free / np.where(claimed > 0, claimed, 1.0), 1.0)
+    return claims * scale[:, s.node_out]
 
 
 def _licences(s: Setup, st: State, t: int, request: np.ndarray, lic_t: np.ndarray, denied: np.ndarray) -> tuple[np.ndarray, ...]:
