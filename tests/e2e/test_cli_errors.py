@@ -140,10 +140,9 @@ def test_other_import_errors_are_not_hidden() -> None:
     assert isinstance(result.exception, ModuleNotFoundError)
 
 
-def test_chunked_run_refuses_report_before_running(runner: CliRunner, tmp_path: Path) -> None:
+def test_chunked_run_reports_the_daily_results_of_its_first_members(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "o"
     result = runner.invoke(main, ["run", "baseline", "--members", "4", "--chunk-size", "2", "--report", "--no-store", "--out", str(out)])
-    assert result.exit_code == USER_ERROR
-    lines = _lines(result.stderr)
-    assert len(lines) == 1 and lines[0].startswith("Error: --report needs daily results"), lines
-    assert not out.exists()
+    assert result.exit_code == 0, result.output
+    assert "Report: " in result.stdout and (out / "report.html").is_file()
+    assert (out / "daily-sample.nc").is_file(), "the report's daily results are kept beside the ensemble's metrics"

@@ -148,5 +148,5 @@ def test_killed_run_resumes_without_duplicates(uncertain_file: Path, tmp_path: P
 def test_cli_members_show_bands(uncertain_file: Path, tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["run", str(uncertain_file), "--members", "12", "--chunk-size", "4", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
-    assert "quantile bands" in res.output and "Probability of a shortfall" in res.output
+    assert "Ensemble of 12 members: when each sector runs short" in res.output and "Probability of a shortfall" in res.output
     assert (tmp_path / "o" / "ensemble.nc").exists()
