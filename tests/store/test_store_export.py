@@ -100,17 +100,17 @@ def test_export_errors_write_nothing(store: RunStore, tmp_path: Path, monkeypatc
     with pytest.raises(StoreError, match="unknown export format"):
         store.export(rid, "xlsx", out)
 
-    real = store_mod._write_frame
+    real = store_mod._write_blocks
     calls: list[str] = []
 
-    def flaky(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+    def flaky(da: xr.DataArray, name: str, path: Path, fmt: str) -> tuple[list[str], int]:
         calls.append(str(path))
         if len(calls) == 3:
             Path(path).write_text("half a file")
             raise OSError("disk full")
-        real(frame, path, fmt)
+        return real(da, name, path, fmt)
 
-    monkeypatch.setattr(store_mod, "_write_frame", flaky)
+    monkeypatch.setattr(store_mod, "_write_blocks", flaky)
     out.mkdir(exist_ok=True)
     (out / "inventory.csv").write_text("an earlier export\n")
     (out / "production.csv").write_text("an earlier export\n")

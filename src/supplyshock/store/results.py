@@ -11,15 +11,15 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -204,20 +204,76 @@ def member_quantile_series(
     return pd.concat(frames, ignore_index=True)
 
 
-def _long_frame(ds: xr.Dataset, name: str) -> pd.DataFrame:
-    """Return ``ds[name]`` in long form: dims, non-index coords, then the values."""
-    da = ds[name]
-    frame = da.to_dataframe(name=name).reset_index()
+#: Rows of a long table made at once when writing it in blocks.
+BLOCK_ROWS = 100_000
+
+
+def long_blocks(da: xr.DataArray, name: str, rows: int = BLOCK_ROWS) -> Iterator[pd.DataFrame]:
+    """A variable in long form (dims, non-index coords, then the values), block by block.
+
+    Blocks follow the variable's leading dimensions in order (e.g. scenario, member, then
+    days), so joined they are exactly ``da.to_dataframe()`` with its index reset; no block
+    holds more than about ``rows`` rows, whatever the variable's size.
+
+    Parameters
+    ----------
+    da
+        The variable (it may be lazily loaded from a file: only each block is read).
+    name
+        The value column's name.
+    rows
+        About how many rows one block holds.
+
+    Yields
+    ------
+    pandas.DataFrame
+    """
     dims = [str(d) for d in da.dims]
-    coords = [str(c) for c in frame.columns if str(c) not in dims and str(c) != name]
-    return frame[[*dims, *coords, name]]
+    sizes = [int(da.sizes[d]) for d in dims]
+
+    def long(part: xr.DataArray) -> pd.DataFrame:
+        frame = part.to_dataframe(name=name).reset_index()
+        coords = [str(c) for c in frame.columns if str(c) not in dims and str(c) != name]
+        return frame[[*dims, *coords, name]]
+
+    if not dims or int(np.prod(sizes, dtype=np.int64)) <= rows:
+        yield long(da)
+        return
+    # the first dimension after which a slice of the remaining ones fits in ``rows``
+    k = next(i for i in range(len(dims)) if int(np.prod(sizes[i + 1 :], dtype=np.int64)) <= rows)
+    step = max(1, rows // max(int(np.prod(sizes[k + 1 :], dtype=np.int64)), 1))
+    for outer in np.ndindex(*sizes[:k]):
+        for first in range(0, sizes[k], step):
+            where = {dims[j]: slice(outer[j], outer[j] + 1) for j in range(k)}
+            where[dims[k]] = slice(first, first + step)
+            yield long(da.isel(where))
 
 
-def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+def _write_blocks(da: xr.DataArray, name: str, path: Path, fmt: str) -> tuple[list[str], int]:
+    """Write a variable's long table block by block (bounded memory); its columns and row count."""
+    columns: list[str] = []
+    count = 0
     if fmt == "csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_parquet(path, index=False, engine="pyarrow")
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            for frame in long_blocks(da, name):
+                frame.to_csv(fh, index=False, header=not count)
+                columns, count = [str(c) for c in frame.columns], count + len(frame)
+        return columns, count
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer: pq.ParquetWriter | None = None
+    try:
+        for frame in long_blocks(da, name):
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(str(path), table.schema)
+            writer.write_table(table.cast(writer.schema))
+            columns, count = [str(c) for c in frame.columns], count + len(frame)
+    finally:
+        if writer is not None:
+            writer.close()
+    return columns, count
 
 
 def export_results(ds: xr.Dataset, names: Sequence[str], fmt: str, out: Path, *, run_id: str) -> list[Path]:
@@ -259,14 +315,18 @@ def export_results(ds: xr.Dataset, names: Sequence[str], fmt: str, out: Path, *,
     }
     with StagedFiles() as staged:
         for name in names:
-            frame = _long_frame(ds, name)
-            target = staged.add(out / f"{name}.{fmt}", functools.partial(_write_frame, frame, fmt=fmt))
+            shape: dict[str, Any] = {}
+
+            def write(tmp: Path, name: str = name, shape: dict[str, Any] = shape) -> None:
+                shape["columns"], shape["rows"] = _write_blocks(ds[name], name, tmp, fmt)
+
+            target = staged.add(out / f"{name}.{fmt}", write)
             manifest["files"][name] = {
                 "file": target.name,
                 "units": str(ds[name].attrs.get("units", "")),
                 "dims": [str(d) for d in ds[name].dims],
-                "columns": [str(c) for c in frame.columns],
-                "rows": len(frame),
+                "columns": shape["columns"],
+                "rows": shape["rows"],
             }
         text = json.dumps(manifest, indent=2, default=json_default) + "\n"
         staged.add(out / "manifest.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 from fastapi import APIRouter, HTTPException, Query
@@ -35,6 +34,7 @@ from supplyshock.server.safety import RUN_ID_PATTERN, inside
 from supplyshock.server.scenarios import apply_settings
 from supplyshock.server.state import ServerState, StateDep
 from supplyshock.server.summary import run_summary as summarise_run
+from supplyshock.store.results import long_blocks
 
 __all__ = ["CSV_VARIABLES", "RunIdParam", "router"]
 
@@ -284,21 +284,8 @@ def csv_blocks(path: Path, variable: str, rows: int = CSV_BLOCK_ROWS) -> Iterato
         the whole variable's long table (``to_dataframe``) written at once.
     """
     with xr.open_dataset(path, engine="h5netcdf") as ds:
-        da = ds[variable]
-        dims = [str(d) for d in da.dims]
-        per_day = int(np.prod([da.sizes[d] for d in dims if d not in ("scenario", "member", "time")], dtype=np.int64))
-        step = max(1, rows // max(per_day, 1))
-        header = True
-        for s in range(da.sizes.get("scenario", 1)):
-            for m in range(da.sizes["member"]):
-                for t in range(0, da.sizes["time"], step):
-                    where = {"member": slice(m, m + 1), "time": slice(t, t + step)}
-                    if "scenario" in dims:
-                        where["scenario"] = slice(s, s + 1)
-                    frame = da.isel(where).to_dataframe(name=variable).reset_index()
-                    coords = [str(c) for c in frame.columns if str(c) not in dims and str(c) != variable]
-                    yield frame[[*dims, *coords, variable]].to_csv(index=False, header=header).encode()
-                    header = False
+        for i, frame in enumerate(long_blocks(ds[variable], variable, rows)):
+            yield frame.to_csv(index=False, header=i == 0).encode()
 
 
 @router.get(
