@@ -57,8 +57,8 @@ def test_wgi_rescaling_reproduces_china(inputs) -> None:  # type: ignore[no-unty
 
 def test_dysprosium_reproduces_published_sr(network: SupplyNetwork, inputs) -> None:  # type: ignore[no-untyped-def]
     eu = eu_supply_risk(network, inputs)
-    dy = eu[(eu["product"] == "dytb_oxide") & (eu["material"] == "Dysprosium")].iloc[0]
-    assert dy["sourcing_basis"].startswith("global supply only")
+    dy = eu[(eu["product"] == "dy_oxide") & (eu["material"] == "Dysprosium")].iloc[0]
+    assert dy["sourcing_basis"].startswith("global supply")  # EU users import Dy oxide from China only: the same HHI either way
     assert dy["hhi"] == pytest.approx(1.0)
     assert round(float(dy["sr"]), 1) == 5.6 == dy["sr_published"]
     assert sr_eu(5.714, 0.01, 0.99) == pytest.approx(5.60, abs=0.005)
@@ -73,7 +73,7 @@ def test_hhi_and_sr_by_hand() -> None:
 
 def test_concentration_and_reliance_on_default_dataset(network: SupplyNetwork) -> None:
     conc = concentration(network)
-    assert conc.loc["dytb_oxide", "hhi"] == pytest.approx(1.0)
+    assert conc.loc["dy_oxide", "hhi"] == pytest.approx(1.0)
     shares = network.production0[:, network.products.index("conc_bastnaesite")]
     assert conc.loc["conc_bastnaesite", "hhi"] == pytest.approx(float(((shares / shares.sum()) ** 2).sum()))
     ir = import_reliance(network).set_index(["country", "product"])
@@ -127,7 +127,7 @@ def test_missing_governance_is_named(network: SupplyNetwork, risk_copy: Path) ->
     rep = eu_supply_risk(network, inp, on_missing="report")
     conc = rep[rep["product"] == "conc_monazite"]  # ROW mines: its SR cannot be computed
     assert conc["sr"].isna().all() and conc["missing"].str.contains("WGI for country 'ROW'").all()
-    dy = rep[(rep["product"] == "dytb_oxide") & (rep["material"] == "Dysprosium")]  # China only: unaffected
+    dy = rep[(rep["product"] == "dy_oxide") & (rep["material"] == "Dysprosium")]  # China only: unaffected
     assert round(float(dy["sr"].iloc[0]), 1) == 5.6
 
 

@@ -178,7 +178,7 @@ def test_default_dataset_every_node(network: SupplyNetwork) -> None:
     assert len(tab) == len(nodes) == len(network.tables["facilities"]) + len(network.tables["trade"]) + len(np.argwhere(network.exports0 > 0))
     assert (tab["tts_days"] > 0).all()
     # all Chinese stages are finite, and losing China's magnet plants is shorter than a 120-day recovery
-    for proc in ("mining_bastnaesite", "mining_ionic", "separation_bastnaesite", "separation_ionic", "ndpr_metal", "dytb_metal", "magnet"):
+    for proc in ("mining_bastnaesite", "mining_ionic", "separation_bastnaesite", "separation_ionic", "ndpr_metal", "dy_metal", "tb_metal", "magnet"):
         assert np.isfinite(tab.loc[f"CHN/{proc}", "tts_days"])
     assert bool(tab.loc["CHN/magnet", "vulnerable"])
     # more stock never shortens survival

@@ -46,11 +46,12 @@ def _recipe(net: ss.SupplyNetwork, process: str, product: str) -> float:
     return float(row["quantity"].iloc[0])
 
 
-def test_heavy_content_follows_the_deposit_type() -> None:
-    """Ionic clays carry an order of magnitude more Dy/Tb per t REO than monazite, and monazite more than bastnaesite."""
+@pytest.mark.parametrize("oxide", ["dy_oxide", "tb_oxide", "y_oxide", "ho_oxide", "er_oxide", "tm_oxide", "yb_oxide", "lu_oxide"])
+def test_heavy_content_follows_the_deposit_type(oxide: str) -> None:
+    """Ionic clays carry far more of each heavy element per t REO than monazite, and monazite more than bastnaesite."""
     net = network()
-    heavy = {d: _recipe(net, f"separation_{d}", "dytb_oxide") for d in ("ionic", "monazite", "bastnaesite")}
-    assert heavy["ionic"] > 5 * heavy["monazite"] > 5 * heavy["bastnaesite"] > 0
+    heavy = {d: _recipe(net, f"separation_{d}", oxide) for d in ("ionic", "monazite", "bastnaesite")}
+    assert heavy["ionic"] > 3 * heavy["monazite"] > 3 * heavy["bastnaesite"] > 0
     # NdPr comes mostly from hard-rock ores: the ionic clays carry less NdPr per t REO
     assert _recipe(net, "separation_ionic", "ndpr_oxide") < _recipe(net, "separation_bastnaesite", "ndpr_oxide")
 
@@ -62,17 +63,97 @@ def test_myanmar_is_most_of_chinas_heavy_feed() -> None:
     feed = float(fac[(fac["country"] == "CHN") & (fac["process"] == "separation_ionic")]["output_t"].iloc[0])
     mm = float(tr[(tr["exporter"] == "MML") & (tr["importer"] == "CHN") & (tr["product"] == "conc_ionic")]["flow_t"].iloc[0])
     assert 0.55 < mm / feed < 0.70
-    # and most of the world's Dy/Tb: ionic feed x its content over all Dy/Tb separated
+    # and close to half of the world's Dy and Tb: ionic feed x its content over all separated
     c = net.countries.index("CHN")
-    dytb = float(net.production0[c, net.products.index("dytb_oxide")])
-    assert mm * _recipe(net, "separation_ionic", "dytb_oxide") / dytb > 0.45
+    for oxide in ("dy_oxide", "tb_oxide"):
+        world = float(net.production0[c, net.products.index(oxide)])
+        assert mm * _recipe(net, "separation_ionic", oxide) / world > 0.4
 
 
-def test_heavy_rare_earths_are_separated_only_in_china() -> None:
+@pytest.mark.parametrize(
+    "oxide", ["dy_oxide", "tb_oxide", "sm_oxide", "gd_oxide", "y_oxide", "lu_oxide", "ho_oxide", "er_oxide", "tm_oxide", "eu_oxide", "yb_oxide"]
+)
+def test_heavy_and_minor_rare_earths_are_separated_only_in_china(oxide: str) -> None:
     net = network()
-    prod = net.production0[:, net.products.index("dytb_oxide")]
+    prod = net.production0[:, net.products.index(oxide)]
     assert prod[net.countries.index("CHN")] > 0
     assert np.count_nonzero(prod) == 1
+
+
+# ---------------------------------------------------------------------- element by element
+def _downstream(net: ss.SupplyNetwork, product: str) -> set[str]:
+    """The product and every product made from it, through any number of processes."""
+    r = net.tables["recipes"]
+    found, todo = {product}, [product]
+    while todo:
+        p = todo.pop()
+        procs = set(r[(r["product"] == p) & (r["role"] == "input")]["process"])
+        for q in r[r["process"].isin(procs) & (r["role"] == "output")]["product"]:
+            if q not in found:
+                found.add(str(q))
+                todo.append(str(q))
+    return found
+
+
+ELEMENT_PRODUCTS = [
+    "dy_oxide",
+    "tb_oxide",
+    "sm_oxide",
+    "gd_oxide",
+    "y_oxide",
+    "lu_oxide",
+    "sc_oxide",
+    "ho_oxide",
+    "er_oxide",
+    "tm_oxide",
+    "eu_oxide",
+    "yb_oxide",
+]
+
+
+@pytest.mark.parametrize("product", ELEMENT_PRODUCTS)
+def test_every_element_has_producers_users_and_stocks(product: str) -> None:
+    """Each element is made somewhere, used by at least one sector of its own (directly or through a downstream
+    product), stocked, and every row on its path carries a source."""
+    net = network()
+    p = net.products.index(product)
+    assert net.production0[:, p].sum() > 0
+    used = net.consumption0[:, p].sum() + net.final_demand0[:, p].sum()
+    assert used == pytest.approx(net.production0[:, p].sum(), rel=1e-9)
+    assert (net.cover_days[:, p] > 0).any()
+    assert set(net.tables["sectors"]["product"]) & _downstream(net, product)
+    for table in ("facilities", "trade", "demand", "stocks", "recipes"):
+        df = net.tables[table]
+        assert (df["source"].astype(str).str.strip() != "").all()
+
+
+def test_dy_and_tb_are_apart_with_their_own_prices_and_uses() -> None:
+    net = network()
+    prices = net.tables["prices"].set_index("product")["price_usd_per_t"]
+    assert prices["tb_oxide"] > 2 * prices["dy_oxide"] > 0
+    sectors = net.tables["sectors"].set_index("sector")["product"]
+    assert sectors["dy_other"] == "dy_oxide" and sectors["tb_other"] == "tb_oxide"
+    r = net.tables["recipes"]
+    magnet_in = set(r[(r["process"] == "magnet") & (r["role"] == "input")]["product"])
+    assert magnet_in == {"ndpr_metal", "dy_metal", "tb_metal"}
+
+
+def test_smco_chain_and_defence_priority() -> None:
+    """Sm oxide -> Sm metal (China only) -> SmCo magnets (China ~96%); SmCo defence users are served first."""
+    net = network()
+    sm_metal = net.production0[:, net.products.index("sm_metal")]
+    assert np.count_nonzero(sm_metal) == 1 and sm_metal[net.countries.index("CHN")] > 0
+    smco = net.production0[:, net.products.index("smco_magnet")]
+    assert 0.95 < smco[net.countries.index("CHN")] / smco.sum() < 0.98
+    sectors = net.tables["sectors"].set_index("sector")
+    assert int(sectors.loc["smco_defence", "priority"]) == 1 and sectors.loc["smco_defence", "product"] == "smco_magnet"
+
+
+def test_scandium_sources_follow_us_imports() -> None:
+    """US scandium oxide comes 89% from Japan and 11% from China (USGS): the links carry those shares."""
+    tr = network().tables["trade"]
+    us = tr[(tr["importer"] == "USA") & (tr["product"] == "sc_oxide")].set_index("exporter")["flow_t"]
+    assert us["JPN"] / us.sum() == pytest.approx(0.89) and us["CHN"] / us.sum() == pytest.approx(0.11)
 
 
 # ---------------------------------------------------------------------- the Myanmar disruption
@@ -83,7 +164,7 @@ def test_myanmar_disruption_hits_heavy_rare_earths_far_more_than_ndpr() -> None:
     than NdPr's."""
     ds, base = run_pair("mm-2024-kachin-disruption")
     chn = {"country": "CHN"}
-    dy = series(ds, "production", product="dytb_oxide", **chn) / series(base, "production", product="dytb_oxide", **chn)
+    dy = series(ds, "production", product="dy_oxide", **chn) / series(base, "production", product="dy_oxide", **chn)
     ndpr = series(ds, "production", product="ndpr_oxide", **chn) / series(base, "production", product="ndpr_oxide", **chn)
     assert dy.min() < 0.9, "Dy/Tb output falls by more than a tenth at the trough"
     assert ndpr.min() > 0.97, "NdPr output falls by less than 3%"
@@ -92,10 +173,25 @@ def test_myanmar_disruption_hits_heavy_rare_earths_far_more_than_ndpr() -> None:
     trough = dy.idxmin()
     assert pd.Timestamp("2025-01-01") < trough < pd.Timestamp("2025-09-01")
     p = ds["price_index"].isel(scenario=0, member=0).sel(market="china")
-    assert float(p.sel(product="dytb_oxide").max()) > 1.5 > 1.1 > float(p.sel(product="ndpr_oxide").max())
+    assert float(p.sel(product="dy_oxide").max()) > 1.5 > 1.1 > float(p.sel(product="ndpr_oxide").max())
+    assert float(p.sel(product="tb_oxide").max()) > 1.5
     # China's own ionic mining runs at its spare capacity while Myanmar's is cut
     own = series(ds, "production", product="conc_ionic", country="CHN") / series(base, "production", product="conc_ionic", country="CHN")
     assert own.max() > 1.1
+
+
+def test_myanmar_disruption_falls_on_heavy_rare_earth_users_not_on_magnet_users() -> None:
+    """China's magnet makers draw Dy/Tb first (process use comes before end users), so the users of the
+    heavy elements themselves (Dy, Tb, Y, Er, Lu uses) run their stocks down while NdFeB users do not."""
+    ds, base = run_pair("mm-2024-kachin-disruption")
+    ui = ds["user_inventory"].isel(scenario=0, member=0).sel(country="CHN")
+    ui0 = base["user_inventory"].isel(scenario=0, member=0).sel(country="CHN")
+    low = (ui / ui0).min("time").to_pandas()
+    heavy = low[["dy_other", "tb_other", "y_other", "er_fibre", "lu_medical"]]
+    magnets = low[["ev_traction", "wind", "industrial_appliances", "defence_aerospace"]]
+    assert heavy.max() < 0.97 and heavy.min() < 0.92
+    assert magnets.min() > 0.995
+    assert (1 - heavy.mean()) > 10 * (1 - magnets.mean())
 
 
 def test_myanmar_disruption_ships_an_uncertain_block_and_sourced_events() -> None:

@@ -162,8 +162,8 @@ def test_data_show(runner: CliRunner) -> None:
     result = runner.invoke(main, ["data", "show"])
     assert result.exit_code == 0, _err(result)
     text = _out(result)
-    assert "12 countries, 6 products, 5 processes, 7 end-use sectors, 23 trade links" in text
-    assert "270,000" in text  # China's mine output
+    assert "12 countries, 23 products, 14 processes, 28 end-use sectors, 104 trade links" in text
+    assert "249,720" in text  # China's hard-rock (bastnaesite) mine output
 
 
 def test_data_show_table(runner: CliRunner) -> None:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 import supplyshock as ss
 from supplyshock.cli.report import serve
+from supplyshock.network import build_links
 
 
 def test_health_and_openapi(client: TestClient) -> None:
@@ -142,7 +143,8 @@ def test_csv_and_report(finished_run: tuple[TestClient, str, dict[str, Any]]) ->
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0] == "scenario,member,time,link,link_exporter,link_importer,link_product,link_baseline_t,trade"
-    assert len(lines) == 1 + 3 * 365 * 80
+    links = build_links(ss.load_network("rare-earths")).n  # baseline and candidate links of the dataset
+    assert len(lines) == 1 + 3 * 365 * links
     assert client.get(f"/api/runs/{run_id}/results.csv", params={"variable": "scenario_yaml"}).status_code == 422
     report = client.get(f"/api/runs/{run_id}/report")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")

@@ -300,11 +300,11 @@ def test_stockpile_release_raises_inventory(base120: xr.Dataset, network: ss.Sup
 
 
 def test_partial_stockpile_release(network: ss.SupplyNetwork) -> None:
-    ev = {"type": "stockpile_release", "country": "JPN", "product": "dytb_oxide", "start": START, "days": 4, "share_of_stockpile": 0.25}
+    ev = {"type": "stockpile_release", "country": "JPN", "product": "dy_oxide", "start": START, "days": 4, "share_of_stockpile": 0.25}
     ds = ss.run(mk([ev], 30), check=True)
-    c, p = network.countries.index("JPN"), network.products.index("dytb_oxide")
+    c, p = network.countries.index("JPN"), network.products.index("dy_oxide")
     stockpile = network.strategic_days[c, p] * (network.consumption0[c, p] + network.final_demand0[c, p]) / 365
-    assert one(ds, "release").sel(country="JPN", product="dytb_oxide").sum() == pytest.approx(0.25 * stockpile)
+    assert one(ds, "release").sel(country="JPN", product="dy_oxide").sum() == pytest.approx(0.25 * stockpile)
 
 
 # ---------------------------------------------------------------------- capacity change

@@ -237,7 +237,7 @@ def test_duplicate_event_ids_rejected() -> None:
         "  - type: export_ban\n"  # 10
         "    id: a\n"  # 11
         "    exporter: CHN\n"
-        "    products: [dytb_oxide]\n"
+        "    products: [dy_oxide]\n"
         "    start: 2025-01-10\n"
     )
     p = _only(text)
@@ -254,7 +254,7 @@ def test_duplicate_event_ids_line() -> None:
         "  - type: export_ban\n"  # 10
         "    id: a\n"  # 11
         "    exporter: CHN\n"
-        "    products: [dytb_oxide]\n"
+        "    products: [dy_oxide]\n"
         "    start: 2025-01-10\n"
     )
     p = _only(text)

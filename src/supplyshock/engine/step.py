@@ -353,7 +353,7 @@ def _allocate(s: Setup, st: State, o: _Orders, claims: np.ndarray) -> tuple[np.n
     fd_lo = o.fd_claim - o.fd_priority
     avail = st.stock
     fill_hi = _fill(avail, o.fd_priority)
-    avail = avail - o.fd_priority * fill_hi
+    avail = np.maximum(0.0, avail - o.fd_priority * fill_hi)  # rounding must not leave a negative remainder
     if s.allocation == "domestic_first":
         fill_lo = _fill(avail, fd_lo)
         avail = np.maximum(0.0, avail - fd_lo * fill_lo)
