@@ -31,6 +31,7 @@ from supplyshock.schema import PARAMETERS
 
 __all__ = [
     "METRICS",
+    "NEAR_CEILING",
     "PRICE_RISE_SHOWN",
     "SHORTFALL_THRESHOLD",
     "TOTALS",
@@ -43,12 +44,16 @@ __all__ = [
     "metrics_observers",
     "observed_metrics",
     "recorded_trade",
+    "sector_products",
 ]
 
 #: A day counts as short when shortfall exceeds this share of demand (the schema's ``shortfall_threshold``).
 SHORTFALL_THRESHOLD = PARAMETERS["shortfall_threshold"].default
 #: A price index peak is reported when it rises above baseline by more than this share.
 PRICE_RISE_SHOWN = 0.001
+#: A price within this share of the ceiling ``price_index_max`` counts as set by the ceiling
+#: (the smoothed price approaches it without reaching it): a model failure, not a result.
+NEAR_CEILING = 0.95
 #: The per-member (country, sector) metrics, in display order, with units (schema/metrics.csv).
 METRICS = {m.name: m.unit for m in SCHEMA_METRICS.values() if m.level == "sector"}
 
@@ -304,6 +309,13 @@ def recorded_trade(ds: xr.Dataset) -> xr.DataArray:
     if "indirect_trade" in ds:
         return ds["trade"] - ds["indirect_trade"]
     return ds["trade"]
+
+
+def sector_products(ds: xr.Dataset) -> dict[str, str]:
+    """The material each end-use sector uses (the results' ``sector_product`` coordinate; empty when absent)."""
+    if "sector_product" not in ds.coords:
+        return {}
+    return dict(zip(ds["sector"].values.astype(str), ds["sector_product"].values.astype(str), strict=True))
 
 
 #: Scalar outputs per member (sensitivity analysis, sweeps), with their meaning.

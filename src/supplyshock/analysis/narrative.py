@@ -17,11 +17,11 @@ import xarray as xr
 from pydantic import ValidationError
 
 from supplyshock.analysis.labels import Labels, labels_for
+from supplyshock.analysis.metrics import NEAR_CEILING, sector_products
 from supplyshock.scenario import Scenario
 
 __all__ = [
     "CONTROL_PHRASES",
-    "NEAR_CEILING",
     "at_ceiling",
     "ceiling_notes",
     "in_sentence",
@@ -31,16 +31,12 @@ __all__ = [
     "policy_phrase",
     "possessive",
     "run_scenario",
-    "sector_products",
     "summary_payload",
     "tonnes_by_product",
     "tonnes_text",
     "written_summary",
 ]
 
-#: A price peak at or above this share of the ceiling ``price_index_max`` is reported as the
-#: ceiling binding (a model failure), as is any peak touching it in some member (``at_cap_share``).
-NEAR_CEILING = 0.95
 #: How a control reads in a sentence, by event type (other types: their type name).
 CONTROL_PHRASES = {"licence": "export licensing", "export_ban": "export ban", "quota": "export quota"}
 
@@ -119,7 +115,7 @@ def ceiling_notes(ds: xr.Dataset, peaks: pd.DataFrame) -> pd.Series:
     """
     cap = float(ds["price_cap"].median()) if "price_cap" in ds else float("inf")
     worst = (peaks["at_cap_share"] >= 0.5) | (peaks["peak_index"] >= NEAR_CEILING * cap)
-    some = (peaks["at_cap_share"] > 0) | (peaks["peak_index_p95"] >= NEAR_CEILING * cap)
+    some = peaks["at_cap_share"] > 0
     return pd.Series(np.where(worst, "model failure", np.where(some, "in some members", "")), index=peaks.index)
 
 
@@ -145,13 +141,6 @@ def run_scenario(ds: xr.Dataset) -> Scenario | None:
         return Scenario.model_validate_json(text)
     except ValidationError:  # written by another version: the run is named instead
         return None
-
-
-def sector_products(ds: xr.Dataset) -> dict[str, str]:
-    """The material each end-use sector uses (the results' ``sector_product`` coordinate; empty when absent)."""
-    if "sector_product" not in ds.coords:
-        return {}
-    return dict(zip(ds["sector"].values.astype(str), ds["sector_product"].values.astype(str), strict=True))
 
 
 def tonnes_by_product(ds: xr.Dataset, sectors: pd.DataFrame) -> dict[str, float]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from supplyshock.analysis.metrics import METRICS, SHORTFALL_THRESHOLD, headline_flows, member_metrics
+from supplyshock.analysis.metrics import METRICS, NEAR_CEILING, SHORTFALL_THRESHOLD, headline_flows, member_metrics, sector_products
 
 __all__ = ["country_table", "headline_monthly", "loss_bands", "price_peaks", "summarise", "totals_frame"]
 
@@ -98,8 +98,9 @@ def price_peaks(ds: xr.Dataset, *, min_rise: float | None = None) -> pd.DataFram
 
     A price that reaches the ceiling ``price_index_max`` is not a result: the model has no
     mechanism left to clear the market there (a *model failure*). ``at_cap_share`` is the
-    share of members in which the price touches the ceiling; such rows must be reported as
-    failures, never drawn as the answer.
+    share of members in which the price comes within
+    :data:`~supplyshock.analysis.metrics.NEAR_CEILING` of the ceiling; such rows must be
+    reported as failures, never drawn as the answer.
 
     Parameters
     ----------
@@ -122,7 +123,7 @@ def price_peaks(ds: xr.Dataset, *, min_rise: float | None = None) -> pd.DataFram
     when = pi.argmax("time")
     member_peak = sub.max("time")  # (member, market, product)
     cap = ds["price_cap"] if "price_cap" in ds else xr.DataArray(np.full(sub.sizes["member"], np.inf), dims="member")
-    at_cap = (member_peak >= cap * (1 - 1e-6)).mean("member")
+    at_cap = (member_peak >= cap * NEAR_CEILING).mean("member")
     rows = []
     for k in pi["market"].values:
         for p in pi["product"].values:
@@ -202,7 +203,8 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
         "sectors_short": mm["days_to_first_shortfall"].notnull().where(has, False).sum("sector"),
     }
     # tonnes add up only within one material: one column per product the sectors use
-    products = _sector_products(ds, mm)
+    of = sector_products(ds)
+    products = [of.get(str(s), "") for s in mm["sector"].values]
     for prod in dict.fromkeys(products):
         in_prod = xr.DataArray([p == prod for p in products], dims="sector", coords={"sector": mm["sector"].values})
         name = "shortfall_t" if len(set(products)) == 1 else f"shortfall_t_{prod}"
@@ -226,14 +228,6 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
     out["_t"] = out[tonnes].sum(axis=1)  # ties only: a sort key, never shown
     key = ["value_added_lost_usd_p50", "_t"] if eco is not None else ["_t", "output_at_risk_usd"]
     return out.sort_values(key, ascending=False).drop(columns="_t")
-
-
-def _sector_products(ds: xr.Dataset, mm: xr.Dataset) -> list[str]:
-    """The product each sector uses (from the results' ``sector_product`` coordinate; one product when absent)."""
-    if "sector_product" in ds.coords:
-        by = dict(zip(ds["sector"].values.astype(str), ds["sector_product"].values.astype(str), strict=True))
-        return [by[str(s)] for s in mm["sector"].values]
-    return ["" for _ in mm["sector"].values]
 
 
 def totals_frame(eco: xr.Dataset, ds: xr.Dataset) -> pd.DataFrame:

@@ -337,7 +337,7 @@ def payload_countries(ds: xr.Dataset, eco: xr.Dataset | None, labels: Labels) ->
 
 def sectors_frame(summary: pd.DataFrame, ds: xr.Dataset, labels: Labels) -> pd.DataFrame:
     """Every (country, sector) row of the run summary with names, dates and material, for ``--json``."""
-    from supplyshock.analysis.narrative import sector_products
+    from supplyshock.analysis.metrics import sector_products
 
     out = summary.copy()
     dates = out["first_shortfall_date"].astype(object)

@@ -410,7 +410,7 @@ def hurt_table(
         ``materials`` (``[code, name]`` of the materials with a tonnes column: the two
         most short; the others' tonnes are in each sector row).
     """
-    from supplyshock.analysis.narrative import sector_products
+    from supplyshock.analysis.metrics import sector_products
     from supplyshock.analysis.summary import country_table, summarise
 
     countries = country_table(ds, eco) if countries is None else countries

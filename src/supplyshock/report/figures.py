@@ -206,7 +206,7 @@ def _dropdown_figure(
 
 def shortfall_figure(ds: xr.Dataset, x: Sequence[str], labels: Labels, style: Style) -> Figure:
     """Shortfall by country, t/day, one material at a time (tonnes of different materials never add)."""
-    from supplyshock.analysis.narrative import sector_products
+    from supplyshock.analysis.metrics import sector_products
 
     of = sector_products(ds)
     sectors = [str(s) for s in ds["sector"].values]
@@ -233,7 +233,7 @@ def shortfall_figure(ds: xr.Dataset, x: Sequence[str], labels: Labels, style: St
 
 def stocks_figure(ds: xr.Dataset, x: Sequence[str], labels: Labels, style: Style) -> Figure:
     """Commercial stocks by country over time, one product at a time (the materials most short first)."""
-    from supplyshock.analysis.narrative import sector_products
+    from supplyshock.analysis.metrics import sector_products
 
     products = [str(p) for p in ds["product"].values]
     of = sector_products(ds)

@@ -139,7 +139,7 @@ def overview(run_id: RunIdParam, state: StateDep) -> Response:
 
 def _ranking(state: ServerState, rid: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     from supplyshock.analysis.labels import labels_for
-    from supplyshock.analysis.narrative import sector_products
+    from supplyshock.analysis.metrics import sector_products
     from supplyshock.analysis.summary import summarise
     from supplyshock.analysis.tidy import country_ranking, day_date, ranking_with_units, round_frame
 
