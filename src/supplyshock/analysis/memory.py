@@ -9,9 +9,10 @@ adds these up from the scenario's own grid sizes:
 
 * ``daily``: bytes per member of the recorded variables over the horizon, once on the
   active grid and once on the full grid (:data:`~supplyshock.engine.results.VARIABLES`);
-* ``state``: bytes per member of the engine's state and per-member set-up arrays,
-  measured on the model itself (set up for one and for two members), counted
-  :data:`STATE_FACTOR` times for the day's flows computed from it;
+* ``state``: bytes per member of the engine's state and per-member set-up arrays, and of
+  what one simulated day allocates on top of them (its flows and temporaries), measured on
+  the model itself: set up for four and for eight members, two days stepped under
+  :mod:`tracemalloc`;
 * ``output``: bytes per member of a chunked run's result (metrics per country and sector,
   demand level and headline flows by day), counted twice (the chunks and their join);
 * ``fixed``: the set-up arrays that do not depend on the members.
@@ -45,6 +46,7 @@ from supplyshock.errors import SupplyShockError
 __all__ = [
     "BUDGET_ENV",
     "DEFAULT_SHARE",
+    "ECONOMY_VALUES",
     "STATE_FACTOR",
     "MemoryBudget",
     "MemoryBudgetError",
@@ -62,9 +64,11 @@ __all__ = [
 BUDGET_ENV = "SUPPLYSHOCK_MEMORY_BUDGET"
 #: Share of the available memory a run may use when no budget is given.
 DEFAULT_SHARE = 0.5
-#: Copies of a member's state alive during a day (the state and the day's flows); measured
-#: 1.1 to 1.5 (``benchmarks/bench_memory.py``).
-STATE_FACTOR = 1.5
+#: Copies of a member's state (with one day's allocations) counted; 1: the measured bytes.
+STATE_FACTOR = 1
+#: Values per member, day and (region, sector) cell of the input-output model held at once
+#: (measured on chunks of the rare-earth baseline, ``benchmarks/bench_memory.py``).
+ECONOMY_VALUES = 16
 _BYTES = 8  # float64
 
 
@@ -250,6 +254,28 @@ def _nbytes(obj: object, seen: set[int]) -> int:
     return 0
 
 
+def _day_bytes(setup: object, state: object) -> int:
+    """Bytes two simulated days allocate beyond what is held (traced; the state is changed)."""
+    import tracemalloc
+
+    from supplyshock.engine.step import step
+
+    outer = tracemalloc.is_tracing()
+    if not outer:
+        tracemalloc.start()
+    before, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    current = state
+    try:
+        for _ in range(2):
+            current, _flows = step(setup, current, inplace=True)  # type: ignore[arg-type]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not outer:
+            tracemalloc.stop()
+    return max(int(peak - before), 0)
+
+
 @dataclass(frozen=True)
 class MemoryEstimate:
     """Peak memory of a run, estimated from its sizes (bytes).
@@ -265,8 +291,8 @@ class MemoryEstimate:
     values_per_day : int
         Values recorded per member and day (all result variables, active grid + full grid).
     daily, state, output, fixed : int
-        Bytes per member of the daily results, of the engine's state, of a chunked run's
-        result; bytes independent of the members.
+        Bytes per member of the daily results, of the engine's state (with what a day
+        allocates), of a chunked run's result; bytes independent of the members.
     chunk_daily : int
         Bytes per member in flight of a chunked run's daily arrays (the output losses and
         the input-output model's days, with ``economy``; else 0).
@@ -343,14 +369,17 @@ def estimate(scenario: object, members: int, *, chunk_size: int | None = None, w
 
     prep = prepare(scenario)  # type: ignore[arg-type]
     sc = prep.scenario
-    sizes = []
+    held: list[int] = []
+    stepped: list[int] = []
     setup = None
-    for m in (1, 2):
+    for m in (4, 8):
         setup = build_setup(prep.network, prep.links, prep.policy, members=m, params=member_values(sc, m), allocation=sc.allocation)
-        sizes.append(_nbytes(setup, set()) + _nbytes(initial_state(setup), set()))
+        first = initial_state(setup)
+        held.append(_nbytes(setup, set()) + _nbytes(first, set()))
+        stepped.append(_day_bytes(setup, first))
     assert setup is not None
-    state = max(sizes[1] - sizes[0], 0)
-    fixed = max(sizes[0] - state, 0)
+    state = max((held[1] - held[0]) // 4, 0) + max((stepped[1] - stepped[0]) // 4, 0)
+    fixed = max(held[0] - 4 * state, 0) + max(stepped[0], 0)
     days = int(setup.days)
     active = {"node": setup.node_c.size, "sector": setup.q_c.size, "link": setup.links.n, "market": setup.n_markets * setup.P}
     full = {"node": setup.C * setup.P, "sector": setup.C * setup.S, "link": setup.links.n, "market": setup.n_markets * setup.P}
@@ -366,10 +395,13 @@ def estimate(scenario: object, members: int, *, chunk_size: int | None = None, w
 
         mrio = load_default_mrio()
         cells = len(mrio.regions) * len(mrio.sectors)
-        eco_daily = _BYTES * days * cells * 8  # losses and their parts, direct and indirect
+        # the model's days: losses, their direct and indirect parts, capacity and the
+        # intermediate arrays of run_coupled (:data:`ECONOMY_VALUES` per cell and day)
+        eco_daily = _BYTES * days * cells * ECONOMY_VALUES
         daily += eco_daily
         output += _BYTES * cells * 4
-        chunk_daily = eco_daily + _BYTES * days * (active["sector"] + full["sector"])  # output losses recorded
+        # a chunk records its output losses and labels them (the full grid): two copies of each
+        chunk_daily = eco_daily + 2 * _BYTES * days * (active["sector"] + full["sector"])
 
     return MemoryEstimate(
         members=int(members),
