@@ -13,20 +13,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice that its test client moves to httpx2
     from fastapi.testclient import TestClient
 
+from server_helpers import wait_for_job
+
 from supplyshock.server import ServerConfig, create_app
-
-
-def wait_for_job(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    """Poll a job until it has finished; return its last status."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = client.get(f"/api/jobs/{job_id}").json()
-        if info["status"] in ("done", "failed", "cancelled"):
-            return info
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {info}")
 
 
 @pytest.fixture

@@ -10,21 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from server_helpers import wait_for_job
 
 from supplyshock.server import ServerConfig, create_app
-
-
-def wait_for_job(client: TestClient, job_id: str, timeout: float) -> dict[str, Any]:
-    import time
-
-    deadline = time.monotonic() + timeout
-    info: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        info = client.get(f"/api/jobs/{job_id}").json()
-        if info["status"] in ("done", "failed", "cancelled"):
-            return info
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {info}")
 
 
 @pytest.fixture(scope="module")

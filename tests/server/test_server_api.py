@@ -148,7 +148,7 @@ def test_csv_and_report(finished_run: tuple[TestClient, str, dict[str, Any]]) ->
     assert client.get(f"/api/runs/{run_id}/results.csv", params={"variable": "scenario_yaml"}).status_code == 422
     report = client.get(f"/api/runs/{run_id}/report")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
-    assert run_id in report.text and "fig-sankey_shocked" in report.text
+    assert run_id in report.text and "fig-flows" in report.text
 
 
 def test_unknown_runs_and_jobs(client: TestClient) -> None:

@@ -114,14 +114,12 @@ def _no_paths(text: str, data_dir: Path) -> None:
         assert secret not in text, f"the answer reveals {secret}: {text}"
 
 
-def test_error_messages_reveal_no_path(client: TestClient, data_dir: Path) -> None:
+def test_error_messages_reveal_no_path(client: TestClient, data_dir: Path, wait: Any) -> None:
     missing = client.get("/api/runs/20250101-000000-abcdef/summary")
     assert missing.status_code == 404
     _no_paths(missing.text, data_dir)
     job = client.post("/api/runs", json={"scenario": "baseline", "members": 1}).json()
-    from conftest import wait_for_job
-
-    info = wait_for_job(client, job["job_id"])
+    info = wait(client, job["job_id"])
     rid = info["run_id"]
     results = next((data_dir / "results").rglob("results.nc"))
     results.unlink()

@@ -62,9 +62,15 @@ def products_for(material: str, products: pd.DataFrame) -> list[str]:
     list of str
         In table order; empty when the dataset has none.
     """
-    pattern, stages = material_product_rules().get(material, (re.escape(material.rstrip("s")), ()))
+    rule = material_product_rules().get(material)
+    pattern, stages = rule if rule is not None else (re.escape(material.rstrip("s")), ())
     rx = re.compile(pattern, re.I)
-    text = products["product"].astype(str) + " " + products.get("name", pd.Series("", index=products.index)).astype(str)
+    names = products.get("name", pd.Series("", index=products.index)).astype(str)
+    if rule is None:
+        # the material's own name matches a product's code or what the product is, never its
+        # remarks: "Scandium oxide (... a by-product of nickel ...)" is not a nickel product
+        names = names.str.replace(r"\s*\(.*", "", regex=True)
+    text = products["product"].astype(str) + " " + names
     hits = products[text.map(lambda t: bool(rx.search(t)))]
     if stages and "stage" in hits.columns and hits["stage"].isin(stages).any():
         hits = hits[hits["stage"].isin(stages)]
