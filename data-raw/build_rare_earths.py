@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "supplyshock" / "data" / "rare_earths"
 
@@ -122,6 +124,14 @@ class Shared:
             raise SystemExit(f"{name}: expected one row for {filters}, found {len(hits)}")
         row = hits[0]
         return float(row[value_col]), f"{row['source']} [{name}: {', '.join(f'{k}={v}' for k, v in filters.items())}]"
+
+    def get_range(self, name: str, **filters: str) -> tuple[float, float, float, str]:
+        """(value, low, high, source) of a row with value_low/value_high columns (the value where no range is given)."""
+        v, src = self.get(name, "value", **filters)
+        row = next(r for r in self.rows(name) if all(r.get(k) == x for k, x in filters.items()))
+        lo = float(row["value_low"]) if row.get("value_low", "").strip() else v
+        hi = float(row["value_high"]) if row.get("value_high", "").strip() else v
+        return v, lo, hi, src
 
 
 def r(x: float, nd: int = 9) -> float:
@@ -1274,56 +1284,221 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         }
     )
 
-    # ------------------------------------------------------------------ value of output per tonne
-    import pandas as pd
-
-    mrio = pd.read_csv(shared_root / "mrio" / "wiod2013_2011_8reg_7sec.csv", index_col=0)
-    out = mrio.loc["TOTAL_OUTPUT"]
-    s_wiod = "WIOD 2013 release, 2011 table aggregated to 8 regions x 7 sectors (Timmer et al. 2015, Rev. Int. Econ. 23(3)) [shared mrio/wiod2013_2011_8reg_7sec.csv]"
+    # ------------------------------------------------------------------ value of output per tonne: unit value / content per unit
+    eur_usd = param(
+        "eur_usd",
+        1.08,
+        "USD/EUR",
+        "assumption",
+        "assumption: euro-dollar rate used to turn a euro price into dollars (about the 2024 average; range 1.05-1.12); no rate is in the facts",
+        "Exchange rate for the one euro-denominated unit value (documentation; rebuild to change)",
+    )
     dep = param(
         "value_dependence_share",
         1.0,
         "share",
         "assumption",
-        "assumption (upper bound): all output of the mapped WIOD sector needs magnets",
-        "Share of the mapped WIOD sector's output that stops without magnets",
+        "assumption (upper bound): a unit that misses its magnets (or its yttria coating, ...) is not made at all: no magnet, no car",
+        "Share of a unit's value lost when the material it contains is missing",
     )
+    ev_mag, ev_lo, ev_hi, s_ev_mag = sh.get_range(
+        "end_use_demand.csv", metric="implied NdFeB per motor (Adamas: 48,000 t ~ 25-30 million traction motors)"
+    )
+    _, s_ev_voltbridge = sh.get("end_use_demand.csv", "value", metric="RE magnet mass per EV drive motor")
+    ev_usd, _, _, s_ev_usd = element_fact_by("unit value: new electric vehicle (US average transaction price)")
+    ice_mag, _, _, s_ice_mag = element_fact(62)
+    ice_ree, _, _, s_ice_ree = element_fact(116)
+    car_usd, _, _, s_car_usd = element_fact_by("unit value: new light vehicle (US average transaction price)")
+    wind_t_mw, _, _, s_wind_mw = sh.get_range("end_use_demand.csv", metric="magnet per MW (average used for analysis)")
+    wind_eur, wind_eur_lo, _, s_wind_eur = element_fact_by("unit value: wind turbine (Vestas average selling price of order intake)")
+    ac_kg, _, _, s_ac_kg = element_fact_by("NdFeB in an inverter air-conditioner compressor")
+    phone_g, phone_lo, phone_hi, s_phone = sh.get_range("end_use_demand.csv", metric="NdFeB per device", sector="smartphone linear vibration motor")
+    phone_usd, _, _, s_phone_usd = element_fact_by("unit value: smartphone (global average selling price)")
+    f35_ree, f35_lo, f35_hi, s_f35_ree = sh.get_range("end_use_demand.csv", metric="REE-bearing material per aircraft (Adamas re-estimate)")
+    f35_smco, f35_smco_lo, f35_smco_hi, s_f35_smco = element_fact(38)
+    f35_usd, _, f35_usd_hi, s_f35_usd = element_fact_by("unit value: F-35A fighter (unit recurring flyaway cost)")
+    re_share, _, _, s_re_share = element_fact(56)
+    ac_usd = param(
+        "ac_unit_value_usd",
+        500.0,
+        "USD/unit",
+        "assumption",
+        "assumption (no price found): wholesale value of an inverter air-conditioner (indoor and outdoor unit); range 300-1,000",
+        "Value of one inverter air-conditioner, the unit of industrial_appliances (documentation; rebuild to change)",
+    )
+    ice_kg = param(
+        "ice_vehicle_ndfeb_kg",
+        0.25,
+        "kg/vehicle",
+        "assumption",
+        f"assumption between two sourced points: {ice_mag:g} kg NdFeB per ICE car (2010, magnet maker, low confidence) [{s_ice_mag}] and "
+        f"{ice_ree:g} kg of rare earths per ICE vehicle (IEA via a secondary) [{s_ice_ree}], i.e. {ice_ree / (re_share / 100):.2f} kg of magnet at "
+        f"{re_share:g}% rare earths [{s_re_share}]; range 0.10-0.83",
+        "NdFeB per light vehicle outside the traction drive (EPS, pumps, micro-motors, sensors) (documentation; rebuild to change)",
+    )
+    f35_ndfeb = f35_ree - f35_smco
+    # sector -> (unit, kg of the sector's product per unit, low, high, basis, content source, USD per unit, low, high, value basis, value source)
+    content_rows: dict[str, tuple[str, float, float, float, str, str, float, float, float, str, str]] = {
+        "ev_traction": (
+            "electric car (traction drive)",
+            ev_mag,
+            1.0,
+            2.5,
+            "reported",
+            f"reported: {ev_mag:g} kg NdFeB per traction motor ({ev_lo:g}-{ev_hi:g}) [{s_ev_mag}], one motor per car; other estimates 1-2 kg [{s_ev_voltbridge}]",
+            ev_usd,
+            25000.0,
+            60000.0,
+            "reported",
+            f"reported: US average transaction price of a new EV, January 2024 [{s_ev_usd}]; the low end is an assumption for China's cheaper EVs",
+        ),
+        "other_automotive": (
+            "light vehicle (EPS, pumps, micro-motors, sensors)",
+            ice_kg,
+            0.10,
+            0.83,
+            "assumption",
+            "assumption: parameter ice_vehicle_ndfeb_kg",
+            car_usd,
+            25000.0,
+            50000.0,
+            "reported",
+            f"reported: US average transaction price of a new vehicle, November 2024 [{s_car_usd}]; the low end is an assumption for the world fleet",
+        ),
+        "wind": (
+            "MW of permanent-magnet wind turbine",
+            wind_t_mw * 1000,
+            500.0,
+            1300.0,
+            "reported",
+            f"reported: {wind_t_mw:g} t of magnet per MW of PM generator (average) [{s_wind_mw}]; direct-drive up to 1.3 t/MW",
+            wind_eur * 1e6 * eur_usd,
+            wind_eur_lo * 1e6 * 1.05,
+            1.1e6 * 1.12,
+            "derived",
+            f"derived: Vestas average selling price EUR {wind_eur:g} m per MW (order intake Q3 2018, held for 2024: an assumption) [{s_wind_eur}] x "
+            f"parameter eur_usd; the turbine only, not the installed project",
+        ),
+        "industrial_appliances": (
+            "inverter air-conditioner (compressor motor)",
+            ac_kg,
+            0.06,
+            0.25,
+            "reported",
+            f"reported: {ac_kg:g} kg NdFeB per inverter compressor [{s_ac_kg}]; air-conditioners are 71% of the sector's magnets (the rest "
+            "industrial motors and elevators, taken at the same value per tonne)",
+            ac_usd,
+            300.0,
+            1000.0,
+            "assumption",
+            "assumption: parameter ac_unit_value_usd",
+        ),
+        "consumer_electronics": (
+            "smartphone",
+            phone_g / 1000,
+            phone_lo / 1000,
+            phone_hi / 1000,
+            "reported",
+            f"reported: {phone_g:g} g NdFeB in a smartphone's vibration motor ({phone_lo:g}-{phone_hi:g} g) [{s_phone}]; speakers not counted",
+            phone_usd,
+            200.0,
+            900.0,
+            "reported",
+            f"reported: global smartphone average selling price 2024 [{s_phone_usd}]; range to Apple's ASP",
+        ),
+        "defence_aerospace": (
+            "F-35A fighter (NdFeB)",
+            f35_ndfeb,
+            f35_lo - f35_smco_hi,
+            f35_hi - f35_smco_lo,
+            "derived",
+            f"derived: {f35_ree:g} kg of rare-earth-bearing material per F-35 ({f35_lo:g}-{f35_hi:g}) [{s_f35_ree}] less {f35_smco:g} kg of "
+            f"SmCo magnets [{s_f35_smco}]; the older 417 kg figure counts other materials",
+            f35_usd * 1e6,
+            f35_usd * 1e6,
+            f35_usd_hi * 1e6,
+            "reported",
+            f"reported: F-35A unit flyaway cost, lots 15-17 [{s_f35_usd}]",
+        ),
+        "smco_defence": (
+            "F-35A fighter (SmCo)",
+            f35_smco,
+            f35_smco_lo,
+            f35_smco_hi,
+            "reported",
+            f"reported: about 50 lb of SmCo magnets per F-35 [{s_f35_smco}]; guided munitions not found (fidelity README gaps)",
+            f35_usd * 1e6,
+            f35_usd * 1e6,
+            f35_usd_hi * 1e6,
+            "reported",
+            f"reported: F-35A unit flyaway cost, lots 15-17 [{s_f35_usd}]",
+        ),
+    }
+    values_per_t = {s: uv / (kg / 1000.0) for s, (_u, kg, _l, _h, _b, _s, uv, *_r) in content_rows.items()}
+    # sectors with no sourced unit: the value per tonne of a sourced sector that uses the same kind of magnet
+    analog = {
+        "other": (
+            "industrial_appliances",
+            "assumption: sensors, speakers and medical equipment valued like industrial appliances (no unit found); range from wind to consumer electronics",
+        ),
+        "smco_industrial": (
+            "industrial_appliances",
+            "assumption: industrial SmCo uses (high-temperature motors and sensors) valued like industrial NdFeB appliances (no unit found); range from wind to consumer electronics",
+        ),
+    }
     values = []
-    dem_by = {(d["country"], d["sector"]): d["demand_t"] for d in demand}
-    for c, _, reg in COUNTRIES:
-        peers = [k for k, _, rg in COUNTRIES if rg == reg]
-        peer_total = sum(regional_total[k] for k in peers)
-        if regional_total[c] <= 0:
-            continue
-        w_c = regional_total[c] / peer_total
-        for s, _, m, prod, _ in SECTORS:
-            if prod != "ndfeb_magnet":
-                continue  # the other sectors: valued below from the price of what they use
-            mapped = [s2 for s2, _, m2, p2, _ in SECTORS if m2 == m and p2 == "ndfeb_magnet"]
-            mag = sum(dem_by[(c, s2)] for s2 in mapped)
-            gross = float(out[f"{reg}|{m}"]) * 1e6  # USD million -> USD
-            values.append(
-                {
-                    "country": c,
-                    "sector": s,
-                    "value_usd_per_t": r(dep * gross * w_c / mag, 0),
-                    "price_year": 2011,
-                    "basis": "derived",
-                    "source": f"derived: gross output of WIOD {reg}|{m} ({gross / 1e6:.0f} USD m, 2011) x {c}'s share of {reg} magnet use ({w_c:.3f}) "
-                    f"x value_dependence_share / magnet use of the sectors mapped to {m} [{s_wiod}]",
-                }
-            )
+    contents = []
+    for s_code, (unit, kg, lo, hi, b, src_c, uv, uv_lo, uv_hi, ub, src_v) in content_rows.items():
+        contents.append(
+            {
+                "sector": s_code,
+                "unit": unit,
+                "content_kg": r(kg, 6),
+                "content_low_kg": r(lo, 6),
+                "content_high_kg": r(hi, 6),
+                "content_source": src_c,
+                "unit_value_usd": r(uv, 0),
+                "unit_value_low_usd": r(uv_lo, 0),
+                "unit_value_high_usd": r(uv_hi, 0),
+                "price_year": 2024,
+                "basis": "assumption" if "assumption" in (b, ub) else ("derived" if "derived" in (b, ub) else "reported"),
+                "source": f"content: {src_c}; unit value: {src_v}",
+            }
+        )
+    dem_sectors = {(d["country"], d["sector"]) for d in demand}
+    for c, _, _ in COUNTRIES:
+        for s_code, _, _, prod, _ in SECTORS:
+            if (c, s_code) not in dem_sectors:
+                continue
+            if s_code in values_per_t:
+                unit, kg = content_rows[s_code][0], content_rows[s_code][1]
+                v = values_per_t[s_code]
+                src_v = (
+                    f"derived: value of one {unit} USD {content_rows[s_code][6]:,.0f} / its {kg:g} kg of {prod} (contents.csv row {s_code}); "
+                    "the same unit value in every country (US or world prices)"
+                )
+                b = "derived"
+            elif s_code in analog:
+                ref, why = analog[s_code]
+                v, src_v, b = values_per_t[ref], f"{why}: USD {values_per_t[ref]:,.0f}/t", "assumption"
+            else:
+                continue  # no sourced content per unit: not valued (README, gaps)
+            values.append({"country": c, "sector": s_code, "value_usd_per_t": r(v, 0), "price_year": 2024, "basis": b, "source": src_v})
 
-    # the other sectors (SmCo, coatings, the minor elements' users): no content per unit was found, so each tonne is valued
-    # at a multiple of the material's price
+    # the other sectors (coatings, the minor elements' users): no content per unit was found, so each tonne is valued at a
+    # multiple of the material's price, the median multiple of the magnet sectors valued from their content
+    magnet_price = next(row["price_usd_per_t"] for row in prices if row["product"] == "ndfeb_magnet")
+    smco_price = next(row["price_usd_per_t"] for row in prices if row["product"] == "smco_magnet")
+    multiples = sorted(v / (smco_price if content_rows[k][0].endswith("(SmCo)") else magnet_price) for k, v in values_per_t.items())
+    median_multiple = float(np.median(multiples))
     multiple = param(
         "element_value_multiple",
-        1000.0,
+        r(median_multiple, 0),
         "1",
         "assumption",
         "assumption (no content per unit found for these uses): output that needs a tonne of the material is worth this multiple of "
-        "the material's price; the NdFeB values of this dataset are about 150-3,300 times the magnet price (USD 7.5-160 m/t against "
-        "USD 49,181/t); range 100-10,000",
+        "the material's price: the median of the multiples of the magnet sectors valued from their content per unit "
+        f"({', '.join(f'{m:,.0f}' for m in multiples)}; contents.csv and prices.csv); range {multiples[0]:,.0f}-{multiples[-1]:,.0f}",
         "Value of output per tonne of a minor rare earth (or SmCo magnet, yttria coating) as a multiple of its price (documentation; rebuild to change)",
     )
     price_of = {row["product"]: (row["price_usd_per_t"], row["source"]) for row in prices}
@@ -1332,7 +1507,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     dem_pairs = {(d["country"], d["sector"]) for d in demand}
     for c, _, _ in COUNTRIES:
         for s, _, _, prod, _ in SECTORS:
-            if prod == "ndfeb_magnet" or (c, s) not in dem_pairs:
+            if (c, s) not in dem_pairs or any(v["country"] == c and v["sector"] == s for v in values):
                 continue
             pv, _ = price_of[prod]
             priced = {"y_coating": "y_oxide (the coating's Y2O3 content)", "tm_oxide": "er_oxide (no thulium price found)"}.get(prod, prod)
@@ -1639,6 +1814,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     tables["trade"] = list(merged.values())
     tables["demand"] = demand
     tables["values"] = values
+    tables["contents"] = contents
     tables["stocks"] = stocks
     tables["strategic_stocks"] = strategic
     tables["prices"] = prices

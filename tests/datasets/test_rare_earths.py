@@ -200,3 +200,34 @@ def test_myanmar_disruption_ships_an_uncertain_block_and_sourced_events() -> Non
     assert all(e.source.strip() for e in sc.events)
     cut = sum(e.tonnes_per_year for e in sc.events)
     assert cut == pytest.approx(0.0), "the cuts are restored by the end"
+
+
+# ---------------------------------------------------------------------- values from content per unit
+def test_values_follow_from_content_per_unit() -> None:
+    """value_usd_per_t = unit value / content (contents.csv), for every sector it lists, in every country."""
+    net = network()
+    contents = net.tables["contents"].set_index("sector")
+    assert set(contents.index) <= set(net.sectors)
+    values = net.tables["values"]
+    for sector, row in contents.iterrows():
+        expected = float(row["unit_value_usd"]) / (float(row["content_kg"]) / 1000.0)
+        got = values[values["sector"] == sector]["value_usd_per_t"].astype(float)
+        assert len(got) > 0 and np.allclose(got, expected, rtol=1e-6), sector
+        assert float(row["content_low_kg"]) <= float(row["content_kg"]) <= float(row["content_high_kg"])
+        assert float(row["unit_value_low_usd"]) <= float(row["unit_value_usd"]) <= float(row["unit_value_high_usd"])
+    # no magnet, no car: an EV is worth tens of millions of dollars per tonne of traction-motor magnet, not the
+    # whole transport-equipment output per tonne; a wind turbine, which carries half a tonne per MW, far less
+    ev = float(contents.loc["ev_traction", "unit_value_usd"]) / float(contents.loc["ev_traction", "content_kg"]) * 1000
+    wind = float(contents.loc["wind", "unit_value_usd"]) / float(contents.loc["wind", "content_kg"]) * 1000
+    assert 1e7 < ev < 1e8 and wind < ev / 5
+
+
+def test_every_sector_with_demand_is_valued_in_2024_dollars() -> None:
+    net = network()
+    dem = {(c, s) for c, s in zip(net.tables["demand"]["country"], net.tables["demand"]["sector"], strict=True)}
+    val = net.tables["values"]
+    assert dem == set(zip(val["country"], val["sector"], strict=True))
+    assert (val["value_usd_per_t"].astype(float) > 0).all() and set(val["price_year"].astype(float)) == {2024.0}
+    # the uses with no sourced content are valued by the assumed multiple of their material's price, and say so
+    minor = val[~val["sector"].isin(net.tables["contents"]["sector"]) & ~val["sector"].isin(["other", "smco_industrial"])]
+    assert len(minor) and (minor["basis"] == "assumption").all() and minor["source"].str.contains("element_value_multiple").all()
