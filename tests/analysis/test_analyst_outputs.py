@@ -48,6 +48,8 @@ def test_words_in_sentences() -> None:
     assert in_sentence("EV traction motors") == "EV traction motors" and in_sentence("GaAs wafers") == "GaAs wafers"
     assert money(8.517e10) == "USD 85.2 bn" and money(1.33e11) == "USD 133 bn" and money(4.1e6) == "USD 4.10 m"
     assert money_bn(float("nan")) == "-" and money_bn(6.81e8) == "0.681"
+    # solver noise and amounts under a million dollars never print as a string of zeros
+    assert money_bn(6.14e-3) == "0" and money_bn(4.2e5) == "<0.001" and money_bn(1.2e6) == "0.00120"
 
 
 @given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False).filter(lambda x: abs(x) > 1e-12))

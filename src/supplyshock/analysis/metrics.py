@@ -32,6 +32,7 @@ from supplyshock.schema import PARAMETERS
 __all__ = [
     "METRICS",
     "NEAR_CEILING",
+    "NEVER_METRICS",
     "PRICE_RISE_SHOWN",
     "SHORTFALL_THRESHOLD",
     "TOTALS",
@@ -39,6 +40,7 @@ __all__ = [
     "HeadlineFlow",
     "ShortfallAccumulator",
     "headline_flows",
+    "median_day",
     "member_metrics",
     "member_totals",
     "metrics_observers",
@@ -56,6 +58,30 @@ PRICE_RISE_SHOWN = 0.001
 NEAR_CEILING = 0.95
 #: The per-member (country, sector) metrics, in display order, with units (schema/metrics.csv).
 METRICS = {m.name: m.unit for m in SCHEMA_METRICS.values() if m.level == "sector"}
+#: The metrics that are a day which may never come (NaN: never); their median over members
+#: counts a member that never gets there as later than every date (:func:`median_day`).
+NEVER_METRICS = ("days_to_first_shortfall", "first_stoppage_day")
+
+
+def median_day(days: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Median over members of a day that may never come (NaN).
+
+    A member that never runs short ranks after every date, so the median is NaN (never) when
+    at least half the members never get there; with an even count the earlier of the two
+    middle members is taken (a date some member has, never an average of two).
+
+    Examples
+    --------
+    >>> median_day(np.array([10.0, np.nan, np.nan]))
+    array(nan)
+    >>> median_day(np.array([10.0, 20.0, np.nan]))
+    array(20.)
+    """
+    v = np.where(np.isfinite(days), days, np.inf)
+    if v.shape[axis] == 0:
+        return np.full(np.delete(v.shape, axis), np.nan) if v.ndim > 1 else np.array(np.nan)
+    m = np.quantile(v, 0.5, axis=axis, method="lower")
+    return np.where(np.isfinite(m), m, np.nan)
 
 
 class ShortfallAccumulator:

@@ -64,10 +64,22 @@ def money(usd: float, *, digits: int = 3) -> str:
     return f"USD {usd:,.0f}"
 
 
+#: Amounts below this (USD) are arithmetic noise of the solvers, shown as ``0``.
+NOISE_USD = 1_000.0
+
+
 def money_bn(usd: float | None) -> str:
-    """US dollars in billions with three significant digits: ``8.52e10`` -> ``"85.2"`` (``"-"`` when missing)."""
+    """US dollars in billions with three significant digits: ``8.52e10`` -> ``"85.2"``.
+
+    ``"-"`` when missing; ``"0"`` below :data:`NOISE_USD`; ``"<0.001"`` below a million dollars
+    (a thousandth of a billion), never a string of zeros after the point.
+    """
     if usd is None or not math.isfinite(usd):
         return "-"
+    if abs(usd) < NOISE_USD:
+        return "0"
+    if abs(usd) < 1e6:
+        return "<0.001" if usd > 0 else ">-0.001"
     return _sig(usd / 1e9, 3)
 
 

@@ -10,7 +10,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from supplyshock.analysis.metrics import METRICS, NEAR_CEILING, SHORTFALL_THRESHOLD, headline_flows, member_metrics, sector_products
+from supplyshock.analysis.metrics import (
+    METRICS,
+    NEAR_CEILING,
+    NEVER_METRICS,
+    SHORTFALL_THRESHOLD,
+    headline_flows,
+    median_day,
+    member_metrics,
+    sector_products,
+)
 
 __all__ = ["country_table", "headline_monthly", "loss_bands", "price_peaks", "summarise", "totals_frame"]
 
@@ -39,7 +48,7 @@ def summarise(ds: xr.Dataset, *, member: int | None = None, threshold: float = S
         mm = mm.isel(member=[member])
     cols = tuple(k for k in METRICS if k in mm)
     out = pd.DataFrame(
-        {k: mm[k].median("member").values.ravel() for k in cols},
+        {k: (median_day(mm[k].transpose("member", ...).values) if k in NEVER_METRICS else mm[k].median("member").values).ravel() for k in cols},
         index=pd.MultiIndex.from_product([mm["country"].values, mm["sector"].values], names=["country", "sector"]),
     )
     dates = mm["time"].values
@@ -214,7 +223,7 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
         if da is None:
             continue
         vals = da.transpose("member", "country").values.astype(float)
-        out[k] = [_quantiles(vals[:, i])[1] for i in range(len(countries))]
+        out[k] = median_day(vals, axis=0) if k.endswith("_day") else [_quantiles(vals[:, i])[1] for i in range(len(countries))]
     if eco is not None:
         from supplyshock.analysis.economy import country_losses
 
