@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from datasets_helpers import run
 
 import supplyshock as ss
+from supplyshock.analysis.metrics import sector_products
 
 NET = "rare-earths"
 
@@ -231,3 +233,31 @@ def test_every_sector_with_demand_is_valued_in_2024_dollars() -> None:
     # the uses with no sourced content are valued by the assumed multiple of their material's price, and say so
     minor = val[~val["sector"].isin(net.tables["contents"]["sector"]) & ~val["sector"].isin(["other", "smco_industrial"])]
     assert len(minor) and (minor["basis"] == "assumption").all() and minor["source"].str.contains("element_value_multiple").all()
+
+
+# ---------------------------------------------------------------------- the October 2025 package
+def test_october_package_suspended_before_it_starts_leaves_only_the_april_licences() -> None:
+    """Lifted on 7 November, the five elements' licence (8 November) never bites: without its
+    announcement (which buyers answer by buying ahead), the run is the April licences' alone."""
+    sc = ss.load_scenario("cn-2025-october-package-suspended")
+    quiet = [e.model_copy(update={"announced": None}) if getattr(e, "id", "") == "cn-five-more" else e for e in sc.events]
+    suspended = ss.run(sc.model_copy(update={"events": quiet, "horizon_days": 300, "members": 1, "uncertain": []}))
+    april_only = run("cn-2025-october-package", horizon_days=300, drop_events=("cn-five-more",))
+    for var in ("shortfall", "trade", "inventory"):
+        np.testing.assert_allclose(suspended[var].values, april_only[var].values, rtol=1e-9, atol=1e-9, err_msg=var)
+    package = run("cn-2025-october-package", horizon_days=300)
+    assert not np.allclose(package["shortfall"].values, april_only["shortfall"].values), "the lift, not the horizon, removes the licence"
+
+
+def test_october_package_five_elements_run_short_outside_china_only_if_not_suspended() -> None:
+    package = run("cn-2025-october-package", horizon_days=400)
+    suspended = run("cn-2025-october-package-suspended", horizon_days=400)
+    five = [s for s, p in sector_products(package).items() if p in {"ho_oxide", "er_oxide", "tm_oxide", "eu_oxide", "yb_oxide"}]
+    assert five
+
+    def short(ds: xr.Dataset, countries: list[str]) -> float:
+        return float(ds["shortfall"].isel(scenario=0, member=0).sel(sector=five, country=countries).sum())
+
+    outside = [str(c) for c in package["country"].values if c != "CHN"]
+    assert short(package, outside) > 0 and short(suspended, outside) == pytest.approx(0.0, abs=1e-6)
+    assert short(package, ["CHN"]) == pytest.approx(0.0, abs=1e-6), "China's own users are served first"
