@@ -9,16 +9,13 @@ The phases, in order (DESIGN.md, "The material model"):
 
 1. **Arrivals**: shipments whose transit ends today enter the importer's stock.
 2. **Stockpile releases** move strategic stock into the commercial stock.
-
-The model is homogeneous of degree one in quantities, so demand growth
-(``demand_growth_per_year``: demand, capacity and baseline trade together) is simulated in
-units of the day's baseline level and recorded times that level: the baseline stays
-exactly on its growth path, and absolute quantities of events (quotas, capacity added,
-strategic stockpiles) are divided by the level.
 3. **Production**: each process plans output to meet expected outflow and close the gap
    to target stock, capped by capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
-   proportionally.
+   proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
+   Tb, Y, ... from one feed) plans on its main output, the largest by mass; the others are
+   co-products that follow it, so a glut of one element idles the supply of the others
+   (the rare-earth balance problem, Binnemans et al. 2013).
 4. **Orders**: each node orders imports to cover expected use and exports not met by
    its own production, plus ``gap / inventory_adjustment_days`` where the gap is the
    target stock (raised before an announced control) plus the target pipeline minus
@@ -47,7 +44,9 @@ strategic stockpiles) are divided by the level.
    ``allocation: domestic_first``), and only then to spot claims.
 7. **Transit**: shipments leave today and arrive after the link's transit time.
 8. **Use**: each cohort uses what it holds; a cohort that runs dry stops (its shortfall);
-   the share of demand at stopped plants is recorded.
+   the share of demand at stopped plants is recorded, and a cohort short of a share r of
+   its input loses r ** ``line_loss_exponent`` of its output (firms keep priority lines
+   running on what arrives until whole lines stop).
 9. **Prices and responses**: a price index per product and market is
    ``cover_ratio ** (-1 / price_flexibility)`` (market and user stocks against their
    targets) smoothed over ``price_adjustment_days``; demand responds to it (destruction,
@@ -57,11 +56,19 @@ strategic stockpiles) are divided by the level.
    (trans-shipment up to ``leakage_max`` of controlled flows; finished parts with the
    material embedded up to ``embedded_supply_max`` of end-use demand).
 
+The model is homogeneous of degree one in quantities, so demand growth
+(``demand_growth_per_year``: demand, capacity and baseline trade together) is simulated in
+units of the day's baseline level and recorded times that level: the baseline stays
+exactly on its growth path, and absolute quantities of events (quotas, capacity added,
+strategic stockpiles) are divided by the level.
+
 References
 ----------
 Hallegatte, S. (2008). An adaptive regional input-output model and its application to
 the assessment of the economic cost of Katrina. Risk Analysis 28(3), 779-799.
 doi:10.1111/j.1539-6924.2008.01046.x (orders with inventory restoration, rationing).
+Binnemans, K., Jones, P. T., Van Acker, K., Blanpain, B., Mishra, B. and Apelian, D. (2013).
+Rare-earth economics: the balance problem. JOM 65(7), 846-848 (co-products of one feed).
 Sprecher, B. et al. (2017). Material supply chain resilience: the 2010 rare earth
 crisis. Environmental Science & Technology 51(7), 3860-3870 (substitution rates).
 """
