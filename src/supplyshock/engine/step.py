@@ -69,8 +69,9 @@ the assessment of the economic cost of Katrina. Risk Analysis 28(3), 779-799.
 doi:10.1111/j.1539-6924.2008.01046.x (orders with inventory restoration, rationing).
 Binnemans, K., Jones, P. T., Van Acker, K., Blanpain, B., Mishra, B. and Apelian, D. (2013).
 Rare-earth economics: the balance problem. JOM 65(7), 846-848 (co-products of one feed).
-Sprecher, B. et al. (2017). Material supply chain resilience: the 2010 rare earth
-crisis. Environmental Science & Technology 51(7), 3860-3870 (substitution rates).
+Sprecher, B. et al. (2017). Novel indicators for the quantification of resilience in
+critical material supply chains, with a 2010 rare earth crisis case study. Environmental
+Science & Technology 51(7), 3860-3870 (substitution rates).
 """
 
 from __future__ import annotations
