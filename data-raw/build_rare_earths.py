@@ -69,6 +69,7 @@ PRODUCTS = [
     ("ndfeb_magnet", "magnet", "Sintered NdFeB permanent magnets", "t"),
     ("smco_magnet", "magnet", "Samarium-cobalt permanent magnets (controlled from 4 Apr 2025)", "t"),
     ("y_coating", "coating", "Yttria and yttria-stabilised zirconia coating powders (t Y2O3 content)", "t Y2O3"),
+    ("pm_motor", "component", "Permanent-magnet traction motors and e-axle drive units (t NdFeB content)", "t"),
 ]
 # sector, name, WIOD sector, product, priority (1 = served first within a country)
 SECTORS = [
@@ -100,6 +101,7 @@ SECTORS = [
     ("tm_users", "Thulium uses (medical lasers, X-ray sources)", "ELE", "tm_oxide", 2),
     ("eu_users", "Europium uses (red phosphors, control rods)", "ELE", "eu_oxide", 2),
     ("yb_users", "Ytterbium uses (fibre lasers, catalysts, nuclear-medicine targets)", "ELE", "yb_oxide", 2),
+    ("ev_drive_units", "EV traction motors and e-axles bought from other countries (t NdFeB content)", "TRN", "pm_motor", 2),
 ]
 #: IUPAC 2021 standard atomic weights
 ATOMIC = {"O": 15.999, "Nd": 144.242, "Pr": 140.908, "Sm": 150.36, "Tb": 158.925, "Dy": 162.500}
@@ -393,12 +395,15 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     T_PAC = (30.0, "assumption: trans-Pacific sea freight (no source in data); override with overrides.transit_days")
     T_ASIA = (10.0, "assumption: intra-Asia sea freight (no source in data); override with overrides.transit_days")
     T_OTHER = (30.0, "assumption: long-haul sea freight (no source in data); override with overrides.transit_days")
+    T_EUROPE = (5.0, "assumption: road freight inside the EU (no source in data); override with overrides.transit_days")
 
     def transit(exp: str, imp: str) -> tuple[float, str]:
         asia = {"CHN", "MML", "MYS", "JPN", "KOR", "VNM", "IND"}
         europe = {"DEU", "EUR"}
         if (exp in asia and imp in europe) or (exp in europe and imp in asia):
             return T_EU
+        if exp in europe and imp in europe:
+            return T_EUROPE
         if {exp, imp} & {"USA"}:
             return T_PAC
         if exp in asia and imp in asia:
@@ -599,6 +604,14 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         f"per metal / world magnet output {world_magnet:.0f} t"
     )
 
+    util = param(
+        "utilisation",
+        0.85,
+        "share",
+        "assumption",
+        "assumption: no capacity figures by stage and country were found; capacity = 2024 output / utilisation",
+        "Capacity utilisation in 2024 at every stage; sets spare capacity for rerouting",
+    )
     # magnet production shares (2024)
     chn_mag_share, s_chn_mag = sh.get(
         "supply_chain_stage_shares.csv", "share_pct", material="NdFeB magnets", stage="magnet_manufacturing", year="2024", country="China"
@@ -618,10 +631,19 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             f"assumption: EU share of sintered NdFeB output 1.3% (2010) held for 2024, all in Germany (VAC) [{s_eu_mag}]",
         ),
     }
-    magnets["JPN"] = (
-        world_magnet - magnets["CHN"][0] - magnets["DEU"][0],
+    # Shin-Etsu's Vietnamese plant (SMMV): a Japanese maker's output, so it comes out of Japan's residual
+    smmv_cap, smmv_lo, _, s_smmv = element_fact_by("sintered NdFeB magnets (Shin-Etsu Magnetic Materials Vietnam)")
+    magnets["VNM"] = (
+        smmv_cap * util,
         "derived",
-        "derived: residual of world magnet output after China (94%) and the EU (1.3%); consistent with Argus 'Japan below 9%' (2022)",
+        f"derived: Shin-Etsu Magnetic Materials Vietnam capacity {smmv_cap:.0f} t/yr ({smmv_lo:.0f} t before the 2018 expansion) [{s_smmv}] "
+        "x parameter utilisation",
+    )
+    magnets["JPN"] = (
+        world_magnet - magnets["CHN"][0] - magnets["DEU"][0] - magnets["VNM"][0],
+        "derived",
+        "derived: residual of world magnet output after China (94%), the EU (1.3%) and Shin-Etsu's Vietnamese plant; consistent with "
+        "Argus 'Japan below 9%' (2022, counting Japanese makers)",
     )
 
     # metal needs
@@ -629,7 +651,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     dy_metal_need = {c: v[0] * dy_in_magnet for c, v in magnets.items()}
     tb_metal_need = {c: v[0] * tb_in_magnet for c, v in magnets.items()}
     # Japan makes its own metal from imported oxide; Germany imports metal from China.
-    jpn_ndpr_oxide_need = ndpr_metal_need["JPN"] * oxide_per_metal["ndpr"]
+    jpn_ndpr_oxide_need = (ndpr_metal_need["JPN"] + ndpr_metal_need["VNM"]) * oxide_per_metal["ndpr"]
     add(
         "IND",
         "JPN",
@@ -679,9 +701,20 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "CHN",
             "JPN",
             f"{el}_oxide",
-            need["JPN"] * oxide_per_metal[el],
+            (need["JPN"] + need["VNM"]) * oxide_per_metal[el],
             "derived",
-            f"derived: Japan's magnet output x {name} content x oxide per metal; China is the only heavy-RE separator in 2024",
+            f"derived: Japan's and Shin-Etsu Vietnam's magnet output x {name} content x oxide per metal; China is the only heavy-RE "
+            "separator in 2024",
+        )
+    for el, need in (("ndpr", ndpr_metal_need), ("dy", dy_metal_need), ("tb", tb_metal_need)):
+        add(
+            "JPN",
+            "VNM",
+            f"{el}_metal",
+            need["VNM"],
+            "assumption",
+            f"assumption: Shin-Etsu's Vietnamese magnet plant takes its {el.capitalize() if el != 'ndpr' else 'NdPr'} metal from the group's "
+            "Japanese chain (no trade figure found); Vietnam's magnet output x content",
         )
 
     # SmCo magnets: China makes most; Japan, the US and Germany make the rest from Chinese Sm metal
@@ -753,6 +786,43 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         )
         mag_exports[code] = mag_exports.get(code, 0.0) + residual * w
     exports_chn_magnet = sum(mag_exports.values())
+
+    # magnet exports of the makers outside China (the makers' Dy/Tb, and part of their NdPr, is Chinese-origin: see their imports
+    # above). No customs figure by destination was found for Japan's, Germany's or Vietnam's magnet exports: each flow is a share
+    # of the maker's output, a parameter (assumption) with its range.
+    third_magnet_flows = {
+        ("JPN", "USA"): (0.08, "0.03-0.15", "Japanese makers (Proterial, Shin-Etsu, TDK, Daido) supply US motor and HDD makers"),
+        ("JPN", "DEU"): (0.04, "0.01-0.10", "Japanese makers supply German car and motor makers"),
+        ("JPN", "EUR"): (0.04, "0.01-0.10", "Japanese makers supply other EU motor makers"),
+        ("JPN", "KOR"): (0.04, "0.01-0.10", "Japanese makers supply Korean motor makers"),
+        ("DEU", "EUR"): (0.30, "0.15-0.50", "VAC (Hanau) supplies motor makers across the EU single market"),
+        ("DEU", "USA"): (0.10, "0.05-0.20", "VAC supplies US customers (its US plant for GM starts in 2025, after the baseline)"),
+        ("VNM", "JPN"): (0.50, "0.30-0.70", "Shin-Etsu Vietnam's magnets go to the group's customers, in Japan first"),
+        ("VNM", "ROW"): (0.50, "0.30-0.70", "and to machining plants elsewhere in Southeast Asia (reported) and their customers"),
+    }
+    third_exports: dict[str, float] = {}
+    third_imports: dict[str, float] = {}
+    for (exp, imp), (w, rng, why) in third_magnet_flows.items():
+        w = param(
+            f"magnet_export_share.{exp}-{imp}",
+            w,
+            "share",
+            "assumption",
+            f"assumption: share of {exp}'s magnet output exported to {imp} (range {rng}): {why}; no customs figure by destination found"
+            + (f" [{s_smmv}]" if exp == "VNM" else ""),
+            f"Share of {exp}'s sintered NdFeB output exported to {imp} (documentation; rebuild to change)",
+        )
+        flow = magnets[exp][0] * w
+        add(
+            exp,
+            imp,
+            "ndfeb_magnet",
+            flow,
+            "assumption",
+            f"assumption: {exp}'s magnet output {magnets[exp][0]:.0f} t x parameter magnet_export_share.{exp}-{imp} {w:g} ({why})",
+        )
+        third_exports[exp] = third_exports.get(exp, 0.0) + flow
+        third_imports[imp] = third_imports.get(imp, 0.0) + flow
 
     # ------------------------------------------------------------------ uses of the other elements
     # Direct users of separated oxides (and of SmCo magnets, yttria coatings, scandium) by country: China's share of world use
@@ -969,14 +1039,6 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         add("CHN", c, "sc_oxide", sc_use[c], "assumption", f"assumption: {c}'s scandium oxide from China")
 
     # ------------------------------------------------------------------ facilities
-    util = param(
-        "utilisation",
-        0.85,
-        "share",
-        "assumption",
-        "assumption: no capacity figures by stage and country were found; capacity = 2024 output / utilisation",
-        "Capacity utilisation in 2024 at every stage; sets spare capacity for rerouting",
-    )
     facilities: list[dict[str, Any]] = []
 
     def fac(country: str, process: str, output: float, basis: str, source: str) -> None:
@@ -1005,11 +1067,23 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         "derived",
         "derived: NdPr metal for China's and Germany's magnet output (China makes ~94% of metal; LOW confidence)",
     )
-    fac("JPN", "ndpr_metal", ndpr_metal_need["JPN"], "derived", "derived: NdPr metal for Japan's magnet output, made from imported oxide")
+    fac(
+        "JPN",
+        "ndpr_metal",
+        ndpr_metal_need["JPN"] + ndpr_metal_need["VNM"],
+        "derived",
+        "derived: NdPr metal for Japan's and Shin-Etsu Vietnam's magnet output, made from imported oxide",
+    )
     for el, need in (("dy", dy_metal_need), ("tb", tb_metal_need)):
         name = {"dy": "Dy", "tb": "Tb"}[el]
         fac("CHN", f"{el}_metal", need["CHN"] + need["DEU"], "derived", f"derived: {name} metal for China's and Germany's magnet output")
-        fac("JPN", f"{el}_metal", need["JPN"], "derived", f"derived: {name} metal for Japan's magnet output, made from oxide imported from China")
+        fac(
+            "JPN",
+            f"{el}_metal",
+            need["JPN"] + need["VNM"],
+            "derived",
+            f"derived: {name} metal for Japan's and Shin-Etsu Vietnam's magnet output, made from oxide imported from China",
+        )
     for c, (v, b, s) in magnets.items():
         fac(c, "magnet", v, b, s)
     fac(
@@ -1097,6 +1171,22 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "source": "assumption: parameter smco_sm_content (cobalt, iron, copper and zirconium, the rest of the magnet, are not modelled)",
         },
         {"process": "smco_magnet", "product": "smco_magnet", "role": "output", "quantity": 1.0, "basis": "definition", "source": "definition"},
+        {
+            "process": "motor_assembly",
+            "product": "ndfeb_magnet",
+            "role": "input",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: motors and drive units measured in t of NdFeB content",
+        },
+        {
+            "process": "motor_assembly",
+            "product": "pm_motor",
+            "role": "output",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: motors and drive units measured in t of NdFeB content",
+        },
         {
             "process": "y_coating",
             "product": "y_oxide",
@@ -1205,6 +1295,10 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     regional_total["CHN"] -= exports_chn_magnet
     for c, v in mag_exports.items():
         regional_total[c] += v
+    for c, v in third_exports.items():
+        regional_total[c] -= v
+    for c, v in third_imports.items():
+        regional_total[c] += v
     demand = []
     for c, _, _ in COUNTRIES:
         for s, _, _, p, _ in SECTORS:
@@ -1221,6 +1315,83 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                     "source": f"assumption: {c} magnet use (production + imports - exports = {regional_total[c]:.0f} t) split by world sector shares; share {share:.4f} {ssrc}",
                 }
             )
+
+    # ------------------------------------------------------------------ permanent-magnet motors and e-axles (embedded magnets)
+    # Traction motors cross borders inside drive units: the exporter's EV magnets go into motors for the importer's car plants.
+    # World trade in EV traction motors is reported by value; the unit value and the split by route are parameters (assumptions).
+    motor_trade_usd, _, _, s_motor_trade = element_fact_by("EV traction motors (HS 8501.32/33 for 8703.40-80 vehicles)")
+    motor_usd = param(
+        "traction_motor_unit_value_usd",
+        1500.0,
+        "USD/unit",
+        "assumption",
+        "assumption (no unit value of a traded traction motor found): USD 1,500 per motor or e-axle drive unit, range 800-3,000; "
+        "turns the reported value of world trade in EV traction motors into units",
+        "Unit value of a traded EV traction motor or drive unit; sets the number of motors traded and the price of pm_motor",
+    )
+    motor_kg, _, _, s_motor_kg = sh.get_range(
+        "end_use_demand.csv", metric="implied NdFeB per motor (Adamas: 48,000 t ~ 25-30 million traction motors)"
+    )
+    motor_trade_t = motor_trade_usd * 1e9 / motor_usd * motor_kg / 1000.0
+    s_motor_t = (
+        f"derived: world trade in EV traction motors USD {motor_trade_usd:g} bn (2022) [{s_motor_trade}] / parameter "
+        f"traction_motor_unit_value_usd {motor_usd:,.0f} x {motor_kg:g} kg NdFeB per motor [{s_motor_kg}] = {motor_trade_t:,.0f} t of magnets"
+    )
+    # route: (share of world traction-motor trade, range, why); no split of that trade by route was found
+    motor_routes = {
+        ("CHN", "EUR"): (0.20, "0.10-0.35", "Chinese motor and e-axle makers supply EU car plants"),
+        ("CHN", "DEU"): (0.10, "0.05-0.20", "Chinese motor and e-axle makers supply German car plants"),
+        ("CHN", "KOR"): (0.05, "0.02-0.10", "Chinese motor makers supply Korean car plants"),
+        ("CHN", "JPN"): (0.05, "0.02-0.10", "Chinese motor makers supply Japanese car plants"),
+        ("JPN", "USA"): (0.15, "0.05-0.25", "Japanese drive-unit makers supply car plants in the US"),
+        ("JPN", "EUR"): (0.05, "0.02-0.10", "Japanese drive-unit makers supply EU car plants"),
+        ("DEU", "EUR"): (0.20, "0.10-0.30", "German drive-unit makers supply car plants elsewhere in the EU"),
+        ("KOR", "USA"): (0.10, "0.05-0.20", "Korean motor makers supply car plants in the US"),
+        ("EUR", "DEU"): (0.10, "0.05-0.20", "motor plants elsewhere in the EU supply German car plants"),
+    }
+    ev_row = {d["country"]: d for d in demand if d["sector"] == "ev_traction"}
+    motor_out: dict[str, float] = {}
+    motor_in: dict[str, float] = {}
+    for (exp, imp), (w, rng, why) in motor_routes.items():
+        w = param(
+            f"motor_trade_share.{exp}-{imp}",
+            w,
+            "share",
+            "assumption",
+            f"assumption: share of world EV traction-motor trade on the route {exp} -> {imp} (range {rng}): {why}; no split by route found",
+            f"Share of world trade in EV traction motors and drive units going from {exp} to {imp} (documentation; rebuild to change)",
+        )
+        flow = motor_trade_t * w
+        add(exp, imp, "pm_motor", flow, "assumption", f"assumption: ({s_motor_t}) x parameter motor_trade_share.{exp}-{imp} {w:g} ({why})")
+        motor_out[exp] = motor_out.get(exp, 0.0) + flow
+        motor_in[imp] = motor_in.get(imp, 0.0) + flow
+    for c, t in motor_out.items():
+        row = ev_row[c]
+        if t >= row["demand_t"]:
+            raise SystemExit(f"{c}: motor exports {t:.0f} t exceed its EV traction magnet use {row['demand_t']:.0f} t; lower motor_trade_share.{c}-*")
+        row["demand_t"] = r(row["demand_t"] - t)
+        row["source"] += f"; less {t:.0f} t of magnets that leave in exported motors and drive units (trade.csv, pm_motor)"
+    for c, t in motor_in.items():
+        demand.append(
+            {
+                "country": c,
+                "sector": "ev_drive_units",
+                "product": "pm_motor",
+                "demand_t": r(t),
+                "basis": "assumption",
+                "source": f"assumption: {c}'s car plants use the motors and drive units it imports (trade.csv, pm_motor: {t:.0f} t of NdFeB content); "
+                "its own EV traction magnet use (production + imports - exports of magnets) is unchanged",
+            }
+        )
+    for c, t in motor_out.items():
+        fac(
+            c,
+            "motor_assembly",
+            t,
+            "assumption",
+            f"assumption: {c}'s traction motors and drive units for export (trade.csv, pm_motor), in t of NdFeB content; motors for its own car "
+            "plants are in its EV traction magnet use",
+        )
 
     for c, s, p, t, why in element_demand:
         if t > 0:
@@ -1272,6 +1443,15 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "price_usd_per_t": r(val / total_2024, 0),
             "basis": "derived",
             "source": f"derived: China's 2024 magnet export value / tonnes [{s_val}]",
+        }
+    )
+    prices.append(
+        {
+            "product": "pm_motor",
+            "price_usd_per_t": r(motor_usd / motor_kg * 1000, 0),
+            "basis": "assumption",
+            "source": f"assumption: parameter traction_motor_unit_value_usd USD {motor_usd:,.0f} per motor / {motor_kg:g} kg NdFeB per motor "
+            f"[{s_motor_kg}] (USD per t of NdFeB content)",
         }
     )
     smco_usd, _, _, s_smco_usd = element_fact_by("sintered samarium-cobalt magnets (market value)")
@@ -1437,6 +1617,11 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     values_per_t = {s: uv / (kg / 1000.0) for s, (_u, kg, _l, _h, _b, _s, uv, *_r) in content_rows.items()}
     # sectors with no sourced unit: the value per tonne of a sourced sector that uses the same kind of magnet
     analog = {
+        "ev_drive_units": (
+            "ev_traction",
+            "assumption: a car whose imported traction motor is missing stops like one whose magnet is missing: valued per t of NdFeB "
+            "content like EV traction (one motor of 1.75 kg per car)",
+        ),
         "other": (
             "industrial_appliances",
             "assumption: sensors, speakers and medical equipment valued like industrial appliances (no unit found); range from wind to consumer electronics",
@@ -1549,7 +1734,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                 stocks.append(
                     {"country": c, "product": p, "cover_days": chn_cover, "basis": "assumption", "source": "assumption: parameter china_cover_days"}
                 )
-            elif p in ("ndfeb_magnet", "smco_magnet"):
+            elif p in ("ndfeb_magnet", "smco_magnet", "pm_motor"):
                 stocks.append(
                     {
                         "country": c,
@@ -1559,7 +1744,8 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                         "source": f"reported: car makers and suppliers held {mag_inv} months of magnets (2-3) [{s_mag_inv}]; "
                         "applies to process use and exports: the stock for end use is held by the users' cohorts (cohorts.csv) "
                         "and by traders (parameter market_cover_days)"
-                        + ("; the NdFeB figure is applied to SmCo magnets (no SmCo figure found)" if p == "smco_magnet" else ""),
+                        + ("; the NdFeB figure is applied to SmCo magnets (no SmCo figure found)" if p == "smco_magnet" else "")
+                        + ("; applied to the motors and drive units that carry them (no figure for motors found)" if p == "pm_motor" else ""),
                     }
                 )
             elif p.startswith("conc_"):
@@ -1618,6 +1804,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         ],
     }
     cohort_defs["other_automotive"] = cohort_defs["ev_traction"]
+    cohort_defs["ev_drive_units"] = cohort_defs["ev_traction"]
     cohort_defs["smco_defence"] = cohort_defs["defence_aerospace"]
     cohorts = [
         {

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 from datasets_helpers import run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import supplyshock as ss
 from supplyshock.analysis.metrics import sector_products
@@ -231,7 +233,7 @@ def test_every_sector_with_demand_is_valued_in_2024_dollars() -> None:
     assert dem == set(zip(val["country"], val["sector"], strict=True))
     assert (val["value_usd_per_t"].astype(float) > 0).all() and set(val["price_year"].astype(float)) == {2024.0}
     # the uses with no sourced content are valued by the assumed multiple of their material's price, and say so
-    minor = val[~val["sector"].isin(net.tables["contents"]["sector"]) & ~val["sector"].isin(["other", "smco_industrial"])]
+    minor = val[~val["sector"].isin(net.tables["contents"]["sector"]) & ~val["sector"].isin(["other", "smco_industrial", "ev_drive_units"])]
     assert len(minor) and (minor["basis"] == "assumption").all() and minor["source"].str.contains("element_value_multiple").all()
 
 
@@ -240,9 +242,10 @@ def test_october_package_suspended_before_it_starts_leaves_only_the_april_licenc
     """Lifted on 7 November, the five elements' licence (8 November) never bites: without its
     announcement (which buyers answer by buying ahead), the run is the April licences' alone."""
     sc = ss.load_scenario("cn-2025-october-package-suspended")
-    quiet = [e.model_copy(update={"announced": None}) if getattr(e, "id", "") == "cn-five-more" else e for e in sc.events]
+    october = ("cn-five-more", "cn-october-extraterritorial")
+    quiet = [e.model_copy(update={"announced": None}) if getattr(e, "id", "") in october else e for e in sc.events]
     suspended = ss.run(sc.model_copy(update={"events": quiet, "horizon_days": 300, "members": 1, "uncertain": []}))
-    april_only = run("cn-2025-october-package", horizon_days=300, drop_events=("cn-five-more",))
+    april_only = run("cn-2025-october-package", horizon_days=300, drop_events=october)
     for var in ("shortfall", "trade", "inventory"):
         np.testing.assert_allclose(suspended[var].values, april_only[var].values, rtol=1e-9, atol=1e-9, err_msg=var)
     package = run("cn-2025-october-package", horizon_days=300)
@@ -261,3 +264,81 @@ def test_october_package_five_elements_run_short_outside_china_only_if_not_suspe
     outside = [str(c) for c in package["country"].values if c != "CHN"]
     assert short(package, outside) > 0 and short(suspended, outside) == pytest.approx(0.0, abs=1e-6)
     assert short(package, ["CHN"]) == pytest.approx(0.0, abs=1e-6), "China's own users are served first"
+
+
+# ---------------------------------------------------------------------- embedded content: magnets and motors made outside China
+def _exports(ds: xr.Dataset, exporter: str, product: str) -> float:
+    """Cumulative shipments of a product from one exporter, all destinations (t)."""
+    m = (ds["link_exporter"].values == exporter) & (ds["link_product"].values == product)
+    return float(ds["trade"].isel(scenario=0, member=0, link=np.where(m)[0]).sum())
+
+
+def test_third_country_magnets_and_motors_are_traded_and_balance() -> None:
+    net = network()
+    tr = net.tables["trade"]
+    mag = tr[(tr["product"] == "ndfeb_magnet") & (tr["exporter"] != "CHN")]
+    assert {"JPN", "DEU", "VNM"} <= set(mag["exporter"]) and (mag["flow_t"].astype(float) > 0).all()
+    motors = tr[tr["product"] == "pm_motor"]
+    assert {"CHN", "JPN", "DEU"} <= set(motors["exporter"]) and ("JPN", "USA") in set(zip(motors["exporter"], motors["importer"], strict=True))
+    new = pd.concat([mag, motors])
+    assert new["source"].str.len().gt(20).all() and new["basis"].isin(["assumption", "derived", "reported"]).all()
+    # motors are made from magnets, one tonne of NdFeB content each, and used by the importers' car plants
+    rec = net.tables["recipes"]
+    made = rec[rec["process"] == "motor_assembly"].set_index(["product", "role"])["quantity"].astype(float)
+    assert made[("ndfeb_magnet", "input")] == 1.0 and made[("pm_motor", "output")] == 1.0
+    dem = net.tables["demand"]
+    use = dem[dem["product"] == "pm_motor"].groupby("country")["demand_t"].sum().astype(float)
+    imports = motors.groupby("importer")["flow_t"].sum().astype(float)
+    pd.testing.assert_series_equal(use.sort_index(), imports.sort_index(), check_names=False, rtol=1e-6)
+    bal = net.balance()
+    assert bal["ok"].all()
+    # the makers outside China feed on Chinese Dy/Tb: Japan's oxide and Vietnam's metal (through Japan)
+    assert ((tr["exporter"] == "CHN") & (tr["importer"] == "JPN") & (tr["product"] == "dy_oxide")).any()
+    assert ((tr["exporter"] == "JPN") & (tr["importer"] == "VNM") & (tr["product"] == "dy_metal")).any()
+
+
+def test_october_extraterritorial_rule_bites_through_chinese_origin_content() -> None:
+    package = run("cn-2025-october-package", horizon_days=400)
+    suspended = run("cn-2025-october-package-suspended", horizon_days=400)
+    for exporter in ("JPN", "DEU"):
+        for product in ("ndfeb_magnet", "pm_motor"):
+            assert _exports(package, exporter, product) < 0.95 * _exports(suspended, exporter, product), (exporter, product)
+    # the US buys drive units from Japan: short of them only under the rule
+    without = run("cn-2025-october-package", horizon_days=400, drop_events=("cn-october-extraterritorial",))
+
+    def short(ds: xr.Dataset) -> float:
+        return float(ds["shortfall"].isel(scenario=0, member=0).sel(country="USA", sector="ev_drive_units").sum())
+
+    assert short(package) > 1.0 and short(without) == pytest.approx(0.0, abs=1e-6)
+    # China's own magnet links keep the April terms: the rule hardly moves China's magnet exports
+    assert _exports(package, "CHN", "ndfeb_magnet") == pytest.approx(_exports(without, "CHN", "ndfeb_magnet"), rel=0.05)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(exporter=st.sampled_from(["MML", "AUS", "USA", "MYS", "IND", "ROW"]))
+def test_extraterritorial_control_with_no_origin_share_changes_nothing(exporter: str) -> None:
+    """A country that makes and ships no magnets or motors has no origin share in anyone's: its
+    extraterritorial licence on them acts like the same licence on its own (empty) exports."""
+    sc = ss.load_scenario("cn-2025-october-package")
+    rule = next(e for e in sc.events if getattr(e, "id", "") == "cn-october-extraterritorial")
+
+    def go(extraterritorial: bool) -> xr.Dataset:
+        ev = rule.model_copy(update={"exporter": exporter, "extraterritorial": extraterritorial, "announced": None})
+        return ss.run(sc.model_copy(update={"events": [ev], "horizon_days": 300, "members": 1, "uncertain": [], "correlation": []}))
+
+    a, b = go(True), go(False)
+    for var in ("shortfall", "trade", "inventory"):
+        np.testing.assert_allclose(a[var].values, b[var].values, rtol=1e-9, atol=1e-9, err_msg=var)
+
+
+def test_a_lifted_licence_does_not_end_another_on_the_same_links() -> None:
+    """Busan lifts the 0.1% rule, which lists magnets; China's magnet exports stay under the April
+    licence, so its pending applications are still decided on that licence's terms."""
+    from supplyshock.engine.run import prepare
+
+    prep = prepare(ss.load_scenario("cn-2025-october-package-suspended"))
+    net, lk, pol = prep.network, prep.links, prep.policy
+    ci, pi = net.countries.index, net.products.index
+    link = np.flatnonzero((lk.exporter == ci("CHN")) & (lk.importer == ci("DEU")) & (lk.product == pi("ndfeb_magnet")))[0]
+    after = int((np.datetime64("2025-12-15") - pol.dates[0]).astype(int))
+    assert pol.licence[after, link] == pytest.approx(0.9) and not pol.licence_over[after:, link].any()

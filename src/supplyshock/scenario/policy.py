@@ -202,7 +202,8 @@ class PolicyBuilder:
             release=self.release,
             capacity_add=self.capacity_add,
             substitution=self.substitution,
-            licence_over=self.licence_over,
+            # a regime is over on a link only while no other licence still applies to it (overlapping licences)
+            licence_over=self.licence_over & (self.licence <= 0),
             reexport_block=self.reexport_block,
         )
 
