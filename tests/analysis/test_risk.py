@@ -77,13 +77,17 @@ def test_concentration_and_reliance_on_default_dataset(network: SupplyNetwork) -
     shares = network.production0[:, network.products.index("conc_bastnaesite")]
     assert conc.loc["conc_bastnaesite", "hhi"] == pytest.approx(float(((shares / shares.sum()) ** 2).sum()))
     ir = import_reliance(network).set_index(["country", "product"])
-    # DEU makes 3605 t of magnets and imports 8870 t: IR = 8870 / (3605 + 8870)
-    assert ir.loc[("DEU", "ndfeb_magnet"), "import_reliance"] == pytest.approx(8870.055 / (3605.171 + 8870.055), rel=1e-5)
+    # DEU makes 3605 t of magnets, imports 8870 t from China and 447 t from Japan, exports 1082 t to the
+    # rest of the EU and 361 t to the US: IR = (imports - exports) / (production + imports - exports)
+    deu_imp, deu_exp = 8870.055 + 446.563, 1081.551 + 360.517
+    assert ir.loc[("DEU", "ndfeb_magnet"), "import_reliance"] == pytest.approx((deu_imp - deu_exp) / (3605.171 + deu_imp - deu_exp), rel=1e-5)
     assert ir.loc[("CHN", "ndfeb_magnet"), "import_reliance"] == 0.0  # a net exporter, clipped
     eu = import_reliance(network, bloc=eu_bloc(network)).set_index("product")
-    assert eu.loc["ndfeb_magnet", "import_reliance"] == pytest.approx((8870.055 + 8770.703) / (3605.171 + 8870.055 + 8770.703), rel=1e-5)
+    # the bloc: China's and Japan's magnets in, VAC's US sales out (DEU -> EUR stays inside)
+    eu_imp = 8870.055 + 8770.703 + 2 * 446.563
+    assert eu.loc["ndfeb_magnet", "import_reliance"] == pytest.approx((eu_imp - 360.517) / (3605.171 + eu_imp - 360.517), rel=1e-5)
     src = eu_sourcing_shares(network, "ndfeb_magnet")
-    assert src.sum() == pytest.approx(1.0) and set(src.index) == {"DEU", "CHN"}
+    assert src.sum() == pytest.approx(1.0) and set(src.index) == {"DEU", "CHN", "JPN"}
 
 
 def test_two_supplier_indicators(two_suppliers: SupplyNetwork) -> None:
