@@ -12,8 +12,9 @@ Examples
 
 from supplyshock._version import __version__
 from supplyshock.analysis.economy import economic_impact
+from supplyshock.analysis.memory import run  # the engine's run, after the memory check
 from supplyshock.analysis.summary import summarise
-from supplyshock.engine import run, run_scenario
+from supplyshock.engine import run_scenario
 from supplyshock.network import SupplyNetwork, list_datasets, load_network
 from supplyshock.scenario import Scenario, builtin_scenarios, load_scenario, validate_file
 

@@ -11,7 +11,7 @@ from supplyshock.errors import SupplyShockError
 from supplyshock.news import ArticleError, NoEventError, draft_file, draft_path, read_article
 from supplyshock.news.output import write_draft
 from supplyshock.news.pipeline import draft_from_text
-from supplyshock.news.text import MAX_ARTICLE_BYTES, html_to_text
+from supplyshock.news.text import MAX_ARTICLE_BYTES, MAX_ARTICLE_CHARS, html_to_text
 
 ARTICLE = (
     "China restricts gallium exports\n\n"
@@ -77,6 +77,16 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: 
     with pytest.raises(ArticleError, match=f"more than the {MAX_ARTICLE_BYTES:,} bytes"):
         read_article(path)
     assert str(path) not in opened
+
+
+@pytest.mark.parametrize("size", [MAX_ARTICLE_CHARS + 1, 999_000, MAX_ARTICLE_BYTES - 10_000])
+def test_a_text_too_long_to_be_one_article_is_refused_before_drafting(tmp_path: Path, size: int) -> None:
+    """Under the file limit but one paragraph of a million characters: the package's error, not spaCy's."""
+    sentence = "China will restrict exports of gallium from August 1, the commerce ministry said. "
+    path = tmp_path / "long.txt"
+    path.write_text((sentence * (size // len(sentence) + 1))[:size], encoding="utf-8")
+    with pytest.raises(ArticleError, match="split it into its articles"):
+        read_article(path)
 
 
 def test_binary_and_missing_files(tmp_path: Path) -> None:

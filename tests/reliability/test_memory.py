@@ -117,3 +117,41 @@ def test_cli_refuses_the_reported_case_before_running(tmp_path: Path) -> None:
     assert not out.exists()
     bad = CliRunner().invoke(main, ["run", "baseline", "--memory-budget", "lots", "--no-store", "--out", str(out)])
     assert bad.exit_code == 2 and "not a memory size" in bad.output
+
+
+def test_the_python_api_refuses_a_run_above_its_budget_before_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    import supplyshock as ss
+    import supplyshock.engine as engine
+    from supplyshock.analysis.memory import MemoryBudgetError
+
+    started: list[int] = []
+    real = engine.run
+    monkeypatch.setattr(engine, "run", lambda *a, **k: started.append(1) or real(*a, **k))
+    with pytest.raises(MemoryBudgetError, match="nothing was run"):
+        ss.run("baseline", members=2000, memory_budget="1GB")
+    assert not started
+    ds = ss.run("baseline", members=2, memory_budget="1GB")
+    assert int(ds.sizes["member"]) == 2 and started == [1]
+
+
+def test_a_report_and_worker_processes_are_counted() -> None:
+    import supplyshock as ss
+    from supplyshock.analysis.memory import PROCESS_BYTES, estimate
+
+    sc = ss.load_scenario("baseline")
+    plain, with_report = estimate(sc, 5), estimate(sc, 5, report=True)
+    assert with_report.total > plain.total + 5 * plain.daily // 2
+    one, two = estimate(sc, 400, chunk_size=50, workers=1), estimate(sc, 400, chunk_size=50, workers=2)
+    assert two.total >= one.total + 2 * PROCESS_BYTES
+
+
+def test_run_with_a_report_counts_the_report_before_running(tmp_path: Path) -> None:
+    from supplyshock.analysis.memory import estimate
+
+    sc = load_scenario("baseline")
+    plain, with_report = estimate(sc, 40), estimate(sc, 40, report=True)
+    budget = (plain.total + with_report.total) // 2  # enough without the report, not with it
+    args = ["run", "baseline", "--members", "40", "--no-economy", "--no-store", "--out", str(tmp_path / "o"), "--memory-budget", str(budget)]
+    res = CliRunner().invoke(main, [*args, "--report"])
+    assert res.exit_code == 2 and "nothing was run" in res.output, res.output
+    assert not (tmp_path / "o").exists()

@@ -38,6 +38,17 @@ def test_folder_and_device_are_named(tmp_path: Path) -> None:
     assert code == 2 and "not a regular file" in out
 
 
+def test_an_oversized_file_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import supplyshock.observed.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_OBSERVED_BYTES", 1_000)
+    path = tmp_path / "bulk.csv"
+    path.write_text(LONG_HEADER + "2025-01,x,1.0,t\n" * 200)
+    code, out = _add(str(path), "--store", str(tmp_path / "obs.duckdb"))
+    assert code == 2 and "bulk.csv" in out and "keep only the products" in out, out
+    assert not (tmp_path / "obs.duckdb").exists(), "nothing is written for a refused file"
+
+
 def test_implausible_value_is_refused_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     path.write_text(LONG_HEADER + "2025-01,x_t,5,t\n2025-02,x_t,1e308,t\n", encoding="utf-8")

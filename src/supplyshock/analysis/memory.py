@@ -35,18 +35,24 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from supplyshock.errors import SupplyShockError
 
+if TYPE_CHECKING:
+    import xarray as xr
+
 __all__ = [
     "BUDGET_ENV",
     "DEFAULT_SHARE",
     "ECONOMY_VALUES",
+    "PROCESS_BYTES",
+    "REPORT_COPIES",
     "STATE_FACTOR",
     "MemoryBudget",
     "MemoryBudgetError",
@@ -58,6 +64,7 @@ __all__ = [
     "memory_budget",
     "parse_budget",
     "plan_run",
+    "run",
 ]
 
 #: Environment variable holding the memory budget (see :func:`parse_budget`).
@@ -69,6 +76,13 @@ STATE_FACTOR = 1
 #: Values per member, day and (region, sector) cell of the input-output model held at once
 #: (measured on chunks of the rare-earth baseline, ``benchmarks/bench_memory.py``).
 ECONOMY_VALUES = 16
+#: Resident memory of one worker process of a chunked run before its first chunk (its copy of
+#: the interpreter, numpy and the model; measured about 250 MB with ``/usr/bin/time -v`` on a
+#: 2-core Linux machine); counted for each worker process when chunks run in parallel.
+PROCESS_BYTES = 250_000_000
+#: Copies of a vectorised run's daily results a report makes (its figures and tables; measured
+#: +580 MB on a 5-member, 3,650-day run whose daily results take 1.27 GB).
+REPORT_COPIES = 1
 _BYTES = 8  # float64
 
 
@@ -238,6 +252,9 @@ def memory_budget(value: str | int | float | None = None) -> MemoryBudget:
 # ---------------------------------------------------------------------- the estimate
 
 
+_budget_from = memory_budget  # for :func:`run`, whose keyword has the same name
+
+
 def _nbytes(obj: object, seen: set[int]) -> int:
     """Bytes of the numpy arrays an object holds (dataclasses, dicts, lists, attributes)."""
     if id(obj) in seen:
@@ -314,8 +331,19 @@ class MemoryEstimate:
         """The estimated peak, in bytes."""
         if self.chunk_size is None:
             return int(self.fixed + self.members * (self.daily + STATE_FACTOR * self.state))
-        in_flight = min(self.workers, -(-self.members // self.chunk_size)) * self.chunk_size
-        return int(self.fixed + in_flight * (STATE_FACTOR * self.state + self.output + self.chunk_daily) + 2 * self.members * self.output)
+        chunks_at_once = min(self.workers, -(-self.members // self.chunk_size))
+        in_flight = chunks_at_once * self.chunk_size
+        return int(
+            self.fixed
+            + self._processes(chunks_at_once)
+            + in_flight * (STATE_FACTOR * self.state + self.output + self.chunk_daily)
+            + 2 * self.members * self.output
+        )
+
+    @staticmethod
+    def _processes(chunks_at_once: int) -> int:
+        """The worker processes' own memory: none when chunks run one at a time in this process."""
+        return PROCESS_BYTES * chunks_at_once if chunks_at_once > 1 else 0
 
     def with_chunk(self, chunk_size: int | None) -> MemoryEstimate:
         """The same run with another chunk size (None: vectorised)."""
@@ -323,7 +351,7 @@ class MemoryEstimate:
 
     def largest_chunk(self, limit: int) -> int:
         """The largest chunk size whose estimate fits in ``limit`` bytes (0: none fits)."""
-        room = limit - self.fixed - 2 * self.members * self.output
+        room = limit - self.fixed - self._processes(min(self.workers, self.members)) - 2 * self.members * self.output
         per = min(self.workers, self.members) * (STATE_FACTOR * self.state + self.output + self.chunk_daily)
         return int(max(0, min(self.members, room // per))) if per > 0 else self.members
 
@@ -341,7 +369,16 @@ class MemoryEstimate:
         return f"about {format_bytes(self.total)} ({how})"
 
 
-def estimate(scenario: object, members: int, *, chunk_size: int | None = None, workers: int = 1, economy: bool = False) -> MemoryEstimate:
+def estimate(
+    scenario: object,
+    members: int,
+    *,
+    chunk_size: int | None = None,
+    workers: int = 1,
+    economy: bool = False,
+    report: bool = False,
+    network: object = None,
+) -> MemoryEstimate:
     """Estimate the peak memory of a run before starting it.
 
     Parameters
@@ -357,6 +394,10 @@ def estimate(scenario: object, members: int, *, chunk_size: int | None = None, w
         Chunks simulated at once.
     economy : bool
         The run also goes through the input-output model (daily losses per member).
+    report : bool
+        A report is written from the daily results (:data:`REPORT_COPIES` more copies).
+    network : SupplyNetwork, optional
+        The network the run uses (default: the scenario's dataset).
 
     Returns
     -------
@@ -367,7 +408,7 @@ def estimate(scenario: object, members: int, *, chunk_size: int | None = None, w
     from supplyshock.engine.setup import build_setup
     from supplyshock.engine.state import initial_state
 
-    prep = prepare(scenario)  # type: ignore[arg-type]
+    prep = prepare(scenario, network)  # type: ignore[arg-type]
     sc = prep.scenario
     held: list[int] = []
     stepped: list[int] = []
@@ -388,7 +429,7 @@ def estimate(scenario: object, members: int, *, chunk_size: int | None = None, w
     flow_columns = sum(2 + len(h.importers) for h in heads)
     metrics = 10 * setup.C * setup.S  # metrics per member, country and sector
     output = _BYTES * (metrics + days * (1 + flow_columns))
-    daily = _BYTES * days * per_day
+    daily = _BYTES * days * per_day * (1 + (REPORT_COPIES if report else 0))
     chunk_daily = 0
     if economy:
         from supplyshock.economy import load_default_mrio
@@ -445,7 +486,9 @@ def plan_run(
     chunk_size: int | None,
     workers: int = 1,
     economy: bool = False,
+    report: bool = False,
     budget: MemoryBudget | None = None,
+    network: object = None,
 ) -> MemoryPlan:
     """Check a run against the memory budget before it starts; lower its chunk size if needed.
 
@@ -459,8 +502,12 @@ def plan_run(
         Chunks in flight at once.
     economy : bool
         The run also goes through the input-output model.
+    report : bool
+        A report is written from the daily results.
     budget : MemoryBudget, optional
         Default: :func:`memory_budget`.
+    network : SupplyNetwork, optional
+        The network the run uses (default: the scenario's dataset).
 
     Returns
     -------
@@ -473,22 +520,26 @@ def plan_run(
         exceed it; the message gives the estimate, the budget and what to change.
     """
     budget = budget if budget is not None else memory_budget()
-    est = estimate(scenario, members, chunk_size=chunk_size, workers=workers, economy=economy)
+    est = estimate(scenario, members, chunk_size=chunk_size, workers=workers, economy=economy, report=report, network=network)
     if budget.limit is None or est.total <= budget.limit:
         return MemoryPlan(est, budget, chunk_size)
-    change = f"raise the budget with --memory-budget or ${BUDGET_ENV} (e.g. {format_bytes(est.total * 1.2)}), or use fewer members"
+
+    def change(need: int) -> str:
+        return f"raise the budget with --memory-budget or ${BUDGET_ENV} (e.g. {format_bytes(need * 1.2)}), or use fewer members"
+
     if chunk_size is None:
         fits = est.with_chunk(1).largest_chunk(budget.limit)
         chunked = f"run it in chunks with --chunk-size {fits:,} (per-member metrics only), " if fits >= 1 and members > 1 else ""
         raise MemoryBudgetError(
-            f"this run would need {est.describe()}, more than the memory budget of {budget.describe()}; nothing was run. To fit: {chunked}{change}"
+            f"this run would need {est.describe()}, more than the memory budget of {budget.describe()}; nothing was run. "
+            f"To fit: {chunked}{change(est.total)}"
         )
     fits = est.largest_chunk(budget.limit)
     if fits < 1:
         raise MemoryBudgetError(
             f"this ensemble would need {est.with_chunk(1).describe()} even in chunks of one member (the per-member results of "
             f"{members:,} members alone take {format_bytes(2 * members * est.output)}), more than the memory budget of {budget.describe()}; "
-            f"nothing was run. To fit: {change}"
+            f"nothing was run. To fit: {change(est.with_chunk(1).total)}"
         )
     smaller = est.with_chunk(fits)
     note = (
@@ -496,3 +547,49 @@ def plan_run(
         f"{est.describe()} at {chunk_size:,}, {format_bytes(smaller.total)} at {fits:,}"
     )
     return MemoryPlan(smaller, budget, fits, note)
+
+
+def run(
+    scenario: object,
+    *,
+    network: object = None,
+    members: int | None = None,
+    params: Mapping[str, np.ndarray | float] | None = None,
+    progress: Callable[[int], None] | None = None,
+    check: bool | None = None,
+    memory_budget: MemoryBudget | str | None = None,
+) -> xr.Dataset:
+    """:func:`supplyshock.engine.run`, after checking the run's memory against the budget.
+
+    The Python API's ``supplyshock.run``: the same check as the command line's, so a run
+    that would exhaust the machine is refused up front with the estimate and what to change,
+    never ended by the system or by numpy's ``MemoryError`` half-way.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        A built-in name, a scenario file or a :class:`~supplyshock.scenario.Scenario`.
+    network, members, params, progress, check
+        As :func:`supplyshock.engine.run`.
+    memory_budget : MemoryBudget or str, optional
+        ``"4GB"``, ``"75%"``, ``"none"``; default ``$SUPPLYSHOCK_MEMORY_BUDGET``, else half of
+        the available memory.
+
+    Raises
+    ------
+    MemoryBudgetError
+        The run would need more memory than the budget (nothing was run).
+
+    Examples
+    --------
+    >>> ds = run("baseline", members=2)
+    >>> int(ds.sizes["member"])
+    2
+    """
+    from supplyshock.engine import run as engine_run
+    from supplyshock.scenario import Scenario, load_scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)  # type: ignore[arg-type]
+    budget = memory_budget if isinstance(memory_budget, MemoryBudget) else _budget_from(memory_budget)
+    plan_run(sc, int(members or sc.members), chunk_size=None, budget=budget, network=network)
+    return engine_run(sc, network=network, members=members, params=params, progress=progress, check=check)  # type: ignore[arg-type]

@@ -81,6 +81,9 @@ EXTRAS = {
     "ray": "ray",
     "openpyxl": "report",
 }
+#: Commands whose own extra installs everything they need (it is named instead of the
+#: package's extra: ``serve`` without plotly needs ``[server]``, not ``[report]``).
+COMMAND_EXTRAS = {"serve": "server"}
 #: Width of tables when output is not a terminal (pipes, CI logs, tests) and COLUMNS is unset.
 PIPE_WIDTH = 200
 
@@ -396,7 +399,7 @@ def _write_bug_report(ctx: click.Context, exc: BaseException) -> str:
     return path
 
 
-def _report_bug(ctx: click.Context, exc: InvariantError) -> None:
+def _report_bug(ctx: click.Context, exc: BaseException) -> None:
     try:
         where = _write_bug_report(ctx, exc)
     except OSError as err:  # pragma: no cover - an unwritable temp folder
@@ -425,7 +428,11 @@ def reported_errors(ctx: click.Context) -> Iterator[None]:
     - :class:`~supplyshock.errors.InvariantError` (a bug): what happened and what to
       report, with the traceback written to a file in the temp folder, exit :data:`BUG`.
 
-    Anything else propagates (click shows it as a traceback: also a bug).
+    - :class:`OSError` (a file or folder that cannot be read or written, a full disk):
+      ``Error: <what> <path>``, exit :data:`USER_ERROR`; :class:`MemoryError`: what to make
+      smaller, exit :data:`USER_ERROR`.
+    - Anything else is a bug, reported as an ``InvariantError`` is (never a bare traceback);
+      click's own exceptions (usage errors, ``ctx.exit``) pass through.
 
     Parameters
     ----------
@@ -447,10 +454,27 @@ def reported_errors(ctx: click.Context) -> Iterator[None]:
     except ImportError as exc:
         extra = missing_extra(exc)
         if extra is None:
-            raise
+            _report_bug(ctx, exc)
+            ctx.exit(BUG)
+        extra = COMMAND_EXTRAS.get(ctx.info_name or "", extra)
         name = (exc.name or "").split(".")[0]
         click.echo(f"Error: this command needs the optional package {name}; install it with: pip install 'supplyshock[{extra}]'", err=True)
         ctx.exit(USER_ERROR)
+    except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except MemoryError:
+        click.echo(
+            "Error: out of memory: run fewer members, a shorter horizon, or an ensemble in chunks (--chunk-size); nothing was recorded",
+            err=True,
+        )
+        ctx.exit(USER_ERROR)
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or type(exc).__name__}:{where}", err=True)
+        ctx.exit(USER_ERROR)
+    except Exception as exc:  # a bug: reported with what to send, never a bare traceback
+        _report_bug(ctx, exc)
+        ctx.exit(BUG)
 
 
 def _remember_argv(ctx: click.Context, args: Sequence[str]) -> None:

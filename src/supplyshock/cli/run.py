@@ -147,6 +147,12 @@ def _check_request(request: RunRequest, *, with_report: bool) -> None:
     """Refuse, before running, what a run could not deliver."""
     if with_report:
         importlib.import_module("supplyshock.report")  # a missing extra fails now, not after the run
+        if not request.chunked:  # the report copies the daily results: counted before anything runs
+            from supplyshock.analysis.memory import MemoryBudget, memory_budget, plan_run
+
+            mb = request.memory_budget
+            budget = mb if isinstance(mb, MemoryBudget) else memory_budget(mb)
+            plan_run(request.scenario, request.n_members, chunk_size=None, economy=request.economy, report=True, budget=budget)
 
 
 def _execute(request: RunRequest, *, quiet: bool) -> RunOutcome:

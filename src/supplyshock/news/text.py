@@ -18,6 +18,7 @@ from supplyshock.news.errors import ArticleError
 
 __all__ = [
     "MAX_ARTICLE_BYTES",
+    "MAX_ARTICLE_CHARS",
     "Article",
     "check_english",
     "html_to_text",
@@ -28,6 +29,9 @@ __all__ = [
 
 #: Largest article file read (bytes). A news report is a few kilobytes; a bigger file is refused unread.
 MAX_ARTICLE_BYTES = 2_000_000
+#: Longest article text drafted (characters, after HTML is stripped). A wire report is a few
+#: thousand characters and a long feature under 50,000; a longer text is a compilation to split.
+MAX_ARTICLE_CHARS = 200_000
 #: File name endings read from a folder.
 ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".md")
 
@@ -265,6 +269,11 @@ def text_from_source(raw: str, label: str) -> Article:
             raise ArticleError(f"{label}: the HTML page holds no article text (only scripts, navigation or markup); nothing was written")
     else:
         text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise ArticleError(
+            f"{label}: the article text is {len(text):,} characters long, more than {MAX_ARTICLE_CHARS:,}"
+            " (a news report is a few thousand): split it into its articles, one file each in a folder; nothing was written"
+        )
     check_english(text, label)
     return Article(label=label, text=text.strip(), published=published)
 
