@@ -119,3 +119,24 @@ def test_cli_backtest_json_and_plot(tmp_path: Path) -> None:
     assert "Out-of-sample error" in res.output and (tmp_path / "p.png").stat().st_size > 1000
     res = CliRunner().invoke(main, ["backtest", str(path), "--fit-until", "2030-01-01"])
     assert res.exit_code == 2 and "outside" in res.output
+
+
+def test_the_fit_runs_the_central_case_whatever_the_scenarios_uncertain_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parameters not fitted keep their central values: a wider uncertain block changes no fitted value."""
+    import supplyshock.analysis.backtest as bt
+    from supplyshock.scenario import load_scenario
+
+    spec = _spec_2025(fit_until=dt.date(2025, 4, 30))
+    plain = run_backtest(spec)
+
+    def wider(name: str) -> object:
+        sc = load_scenario(name)
+        extra = [
+            {"name": "cover_scale", "dist": "uniform", "low": 0.2, "high": 0.3},
+            {"name": "line_loss_exponent", "dist": "uniform", "low": 3.0, "high": 4.0},
+        ]
+        return type(sc).model_validate({**sc.model_dump(by_alias=True), "uncertain": extra, "correlation": []})
+
+    monkeypatch.setattr(bt, "load_scenario", wider)
+    widened = run_backtest(spec)
+    assert widened.fitted == plain.fitted and widened.objective == pytest.approx(plain.objective, rel=1e-12)

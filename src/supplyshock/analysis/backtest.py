@@ -396,7 +396,9 @@ def run_backtest(spec: BacktestSpec, *, fit_until: dt.date | None = None, observ
     """
     if fit_until is not None or observed is not None:
         spec = spec.model_copy(update={k: v for k, v in (("fit_until", fit_until), ("observed", observed)) if v is not None})
-    base = load_scenario(spec.scenario)
+    # the central case: parameters not fitted keep their central values (the scenario's
+    # uncertain block spreads an ensemble; drawn here it would move the fit member by member)
+    base = load_scenario(spec.scenario).model_copy(update={"uncertain": [], "correlation": []})
     obs = _observations(spec)
     if not len(obs):
         raise BacktestError(f"{spec.observed}: no monthly observations of the backtest's series")
