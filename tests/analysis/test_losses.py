@@ -49,6 +49,29 @@ def test_countries_share_their_region_loss_and_nothing_is_invented(embargo: tupl
         assert by_country <= float(va.sel(member=m).sum()) * k * (1 + 1e-12)
 
 
+def test_a_country_never_short_bears_none_of_its_regions_direct_loss() -> None:
+    """Vietnam shares WIOD's rest of the world with India, Malaysia and others: when only its
+    neighbours run short, the region's direct loss is theirs and Vietnam bears only its share of
+    the indirect loss (by value at stake)."""
+    sc = ss.load_scenario("cn-2025-april-controls").model_copy(update={"uncertain": [], "members": 1})
+    ds = ss.run(sc, members=1)
+    eco = economic_impact(ds)
+    cl = country_losses(eco, ds)["value_added_lost_usd"].xs(0, level="member")
+    k = eco.attrs["usd_per_unit"]
+    region = ds["country_mrio_region"].values.astype(str)
+    countries = ds["country"].values.astype(str)
+    risk = ds["output_at_risk"].isel(scenario=0, member=0).sum(("time", "sector")).values
+    never = [c for c, r in zip(countries, risk, strict=True) if r == 0 and c != "CHN"]
+    shared = [c for c in never if (region == region[list(countries).index(c)]).sum() > 1]
+    assert shared, "a country with no shortfall shares a region with countries that are short"
+    stake = (ds["baseline_demand"] * ds["value_per_t"]).sum("sector").values
+    for c in shared:
+        i = list(countries).index(c)
+        same = region == region[i]
+        indirect = float(eco["value_added_loss_indirect"].sel(member=0, region=region[i]).sum()) * k
+        assert cl[c] == pytest.approx(indirect * stake[i] / stake[same].sum(), rel=1e-9)
+
+
 def test_country_table_sorted_by_loss_with_bands(embargo: tuple[xr.Dataset, xr.Dataset]) -> None:
     ds, eco = embargo
     table = country_table(ds, eco)

@@ -162,9 +162,14 @@ def member_losses(eco: xr.Dataset) -> pd.DataFrame:
 def country_losses(eco: xr.Dataset, ds: xr.Dataset) -> pd.DataFrame:
     """Value added lost per member and country (USD of the price year).
 
-    A region's loss (direct and indirect) is attributed to the run's countries in it in
-    proportion to their value at stake; a country that is a region of its own gets all of
-    it. Regions of the table without a country of the run (e.g. TWN) are not attributed.
+    A region of the input-output table may hold several of the run's countries (Vietnam,
+    India and the rest of the world share WIOD's rest of the world). Its *direct* loss (the
+    industries short of the material) is attributed to them in proportion to their own output
+    at risk in that member (shortfall x value per tonne): a country that is never short bears
+    none of it. Its *indirect* loss (the rest of the economy, through supply chains) is
+    attributed in proportion to their value at stake (baseline demand x value per tonne). A
+    country that is a region of its own gets all of both. Regions of the table without a
+    country of the run (e.g. TWN) are not attributed.
 
     Returns
     -------
@@ -172,19 +177,34 @@ def country_losses(eco: xr.Dataset, ds: xr.Dataset) -> pd.DataFrame:
     """
     sub = ds.isel(scenario=0) if "scenario" in ds.dims else ds
     k = float(eco.attrs.get("usd_per_unit", 1.0))
-    va = (eco["value_added_loss_direct"] + eco["value_added_loss_indirect"]).sum(("time", "sector"))  # (member, region)
+    direct = eco["value_added_loss_direct"].sum(("time", "sector"))  # (member, region)
+    indirect = eco["value_added_loss_indirect"].sum(("time", "sector"))
     stake = (sub["baseline_demand"] * sub["value_per_t"]).sum("sector")  # (country,) relative weights suffice
-    regions = sub["country_mrio_region"].values.astype(str)
+    if "output_at_risk" in sub:  # daily results
+        risk = sub["output_at_risk"].sum(("time", "sector")).transpose("member", "country").values
+    elif "output_at_risk_usd" in sub:  # per-member metrics of a chunked ensemble
+        risk = sub["output_at_risk_usd"].sum("sector").transpose("member", "country").values
+    else:
+        risk = None
+    regions = sub["country"].values.astype(str)
+    region_of = sub["country_mrio_region"].values.astype(str)
     rows = []
-    for ci, c in enumerate(sub["country"].values.astype(str)):
-        r = regions[ci]
-        if r not in va["region"].values:
+    for ci, c in enumerate(regions):
+        r = region_of[ci]
+        if r not in direct["region"].values:
             continue
-        same = regions == r
+        same = region_of == r
         tot = float(stake.values[same].sum())
-        w = float(stake.values[ci]) / tot if tot > 0 else 1.0 / int(same.sum())
-        for m, v in zip(va["member"].values, va.sel(region=r).values, strict=True):
-            rows.append({"member": int(m), "country": c, "value_added_lost_usd": float(v) * k * w})
+        w_stake = float(stake.values[ci]) / tot if tot > 0 else 1.0 / int(same.sum())
+        d_r, i_r = direct.sel(region=r).values, indirect.sel(region=r).values
+        for mi, m in enumerate(direct["member"].values):
+            w_direct = w_stake
+            if risk is not None and mi < risk.shape[0]:
+                at_risk = float(risk[mi, same].sum())
+                if at_risk > 0:
+                    w_direct = float(risk[mi, ci]) / at_risk
+            v = float(d_r[mi]) * w_direct + float(i_r[mi]) * w_stake
+            rows.append({"member": int(m), "country": c, "value_added_lost_usd": v * k})
     return pd.DataFrame(rows).set_index(["member", "country"])
 
 

@@ -190,8 +190,9 @@ def country_table(ds: xr.Dataset, eco: xr.Dataset | None = None) -> pd.DataFrame
     different materials never add, so a run that spans several products has one
     ``shortfall_t_<product>`` column per product instead),
     ``output_at_risk_usd`` (upper bound), ``sectors_short`` (count) and, with ``eco``,
-    ``value_added_lost_usd_p05/_p50/_p95`` (the region's loss attributed by value at
-    stake; see :func:`supplyshock.analysis.economy.country_losses`). Sorted by value added
+    ``value_added_lost_usd_p05/_p50/_p95`` (a shared input-output region's direct loss
+    attributed by the countries' own output at risk, its indirect loss by value at stake;
+    see :func:`supplyshock.analysis.economy.country_losses`). Sorted by value added
     lost, then tonnes short.
     """
     mm = member_metrics(ds)
