@@ -70,6 +70,8 @@ PRODUCTS = [
     ("smco_magnet", "magnet", "Samarium-cobalt permanent magnets (controlled from 4 Apr 2025)", "t"),
     ("y_coating", "coating", "Yttria and yttria-stabilised zirconia coating powders (t Y2O3 content)", "t Y2O3"),
     ("pm_motor", "component", "Permanent-magnet traction motors and e-axle drive units (t NdFeB content)", "t"),
+    ("pm_device", "component", "Smartphones and other consumer electronics with NdFeB magnets (t NdFeB content)", "t"),
+    ("pm_auto_part", "component", "Automotive parts with NdFeB magnets other than drive units: EPS, pumps, small motors (t NdFeB content)", "t"),
 ]
 # sector, name, WIOD sector, product, priority (1 = served first within a country)
 SECTORS = [
@@ -102,6 +104,14 @@ SECTORS = [
     ("eu_users", "Europium uses (red phosphors, control rods)", "ELE", "eu_oxide", 2),
     ("yb_users", "Ytterbium uses (fibre lasers, catalysts, nuclear-medicine targets)", "ELE", "yb_oxide", 2),
     ("ev_drive_units", "EV traction motors and e-axles bought from other countries (t NdFeB content)", "TRN", "pm_motor", 2),
+    ("electronics_devices", "Smartphones and consumer electronics bought from other countries (t NdFeB content)", "ELE", "pm_device", 2),
+    (
+        "auto_parts",
+        "Automotive parts with magnets (EPS, pumps, small motors) bought from other countries (t NdFeB content)",
+        "TRN",
+        "pm_auto_part",
+        2,
+    ),
 ]
 #: IUPAC 2021 standard atomic weights
 ATOMIC = {"O": 15.999, "Nd": 144.242, "Pr": 140.908, "Sm": 150.36, "Tb": 158.925, "Dy": 162.500}
@@ -1188,6 +1198,38 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "source": "definition: motors and drive units measured in t of NdFeB content",
         },
         {
+            "process": "device_assembly",
+            "product": "ndfeb_magnet",
+            "role": "input",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: devices measured in t of NdFeB content",
+        },
+        {
+            "process": "device_assembly",
+            "product": "pm_device",
+            "role": "output",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: devices measured in t of NdFeB content",
+        },
+        {
+            "process": "auto_part_assembly",
+            "product": "ndfeb_magnet",
+            "role": "input",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: auto parts measured in t of NdFeB content",
+        },
+        {
+            "process": "auto_part_assembly",
+            "product": "pm_auto_part",
+            "role": "output",
+            "quantity": 1.0,
+            "basis": "definition",
+            "source": "definition: auto parts measured in t of NdFeB content",
+        },
+        {
             "process": "y_coating",
             "product": "y_oxide",
             "role": "input",
@@ -1516,6 +1558,198 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         f"{re_share:g}% rare earths [{s_re_share}]; range 0.10-0.83",
         "NdFeB per light vehicle outside the traction drive (EPS, pumps, micro-motors, sensors) (documentation; rebuild to change)",
     )
+
+    # ------------------------------------------------------------------ consumer electronics and auto parts (embedded magnets)
+    # Devices and automotive parts cross borders with their magnets inside, like the motors above. Each exporter's reported export
+    # value (smartphones 2022, HS 8708 auto parts 2017) is turned into t of NdFeB content; the split by destination is a parameter
+    # (assumption) with its range. The magnets leave the exporter's own use of the sector and serve the importer's new sector.
+    def embedded_trade(
+        product: str,
+        process: str,
+        own_sector: str,
+        new_sector: str,
+        t_per_busd: float,
+        s_t: str,
+        exporter_value: dict[str, tuple[float, str]],
+        routes: dict[tuple[str, str], tuple[float, str, str]],
+        share_param: str,
+        what: str,
+    ) -> None:
+        own_row = {d["country"]: d for d in demand if d["sector"] == own_sector}
+        out: dict[str, float] = {}
+        into: dict[str, float] = {}
+        for (exp, imp), (w, rng, why) in routes.items():
+            w = param(
+                f"{share_param}.{exp}-{imp}",
+                w,
+                "share",
+                "assumption",
+                f"assumption: share of {exp}'s {what} exports going to {imp} (range {rng}): {why}",
+                f"Share of {exp}'s exports of {what} going to {imp} (documentation; rebuild to change)",
+            )
+            usd_bn, s_usd = exporter_value[exp]
+            flow = usd_bn * t_per_busd * w
+            add(
+                exp,
+                imp,
+                product,
+                flow,
+                "assumption",
+                f"assumption: {exp}'s {what} exports USD {usd_bn:g} bn [{s_usd}] x {t_per_busd:.3g} t NdFeB per USD bn ({s_t}) x parameter "
+                f"{share_param}.{exp}-{imp} {w:g} ({why})",
+            )
+            out[exp] = out.get(exp, 0.0) + flow
+            into[imp] = into.get(imp, 0.0) + flow
+        for c, t in out.items():
+            row = own_row[c]
+            if t >= row["demand_t"]:
+                raise SystemExit(
+                    f"{c}: {what} exports {t:.0f} t exceed its {own_sector} magnet use {row['demand_t']:.0f} t; lower {share_param}.{c}-*"
+                )
+            row["demand_t"] = r(row["demand_t"] - t)
+            row["source"] += f"; less {t:.0f} t of magnets that leave in exported {what} (trade.csv, {product})"
+            fac(
+                c,
+                process,
+                t,
+                "assumption",
+                f"assumption: {c}'s {what} for export (trade.csv, {product}), in t of NdFeB content; those for its own market are in its "
+                f"{own_sector} magnet use",
+            )
+        for c, t in into.items():
+            demand.append(
+                {
+                    "country": c,
+                    "sector": new_sector,
+                    "product": product,
+                    "demand_t": r(t),
+                    "basis": "assumption",
+                    "source": f"assumption: {c}'s users buy the {what} it imports (trade.csv, {product}: {t:.0f} t of NdFeB content); its own "
+                    f"{own_sector} magnet use (production + imports - exports of magnets) is unchanged",
+                }
+            )
+
+    # (a) smartphones and other consumer electronics: 4 g NdFeB per phone at the world average selling price
+    phones = "smartphones (wireless phone devices)"
+    world_phone_usd, _, _, s_world_phone = element_fact_by(phones, "world export value")
+    chn_phone_usd, _, _, s_chn_phone = element_fact_by(phones, "China export value")
+    vnm_phone_usd, _, _, s_vnm_phone = element_fact_by(phones, "Vietnam export value")
+    ind_phone_pct, _, _, s_ind_phone = element_fact_by(phones, "India share of world exports")
+    vnm_us_pct, _, _, s_vnm_us = element_fact_by("phones and components (Vietnam exports by destination)")
+    device_t_per_busd = 1e9 / phone_usd * phone_g / 1e6
+    s_device_t = f"{phone_g:g} g NdFeB per smartphone [{s_phone}] / USD {phone_usd:,.0f} world average selling price [{s_phone_usd}]"
+    device_routes = {
+        ("CHN", "USA"): (0.20, "0.10-0.30", "Chinese assembly plants supply the US market; no split of China's phone exports by destination found"),
+        ("CHN", "EUR"): (0.12, "0.06-0.20", "Chinese assembly plants supply the EU market"),
+        ("CHN", "DEU"): (0.05, "0.02-0.10", "Chinese assembly plants supply the German market"),
+        ("CHN", "JPN"): (0.06, "0.03-0.10", "Chinese assembly plants supply the Japanese market"),
+        ("CHN", "KOR"): (0.02, "0.01-0.05", "Chinese assembly plants supply the Korean market"),
+        ("VNM", "USA"): (
+            r(vnm_us_pct / 100, 4),
+            "0.15-0.35",
+            f"reported US share of Vietnam's exports of phones and components, January 2024 [{s_vnm_us}], held for 2022 smartphones",
+        ),
+        ("VNM", "EUR"): (0.15, "0.10-0.25", "Vietnam's phone plants (Samsung) supply the EU market; no EU share found"),
+        ("VNM", "KOR"): (0.06, "0.03-0.10", f"South Korea third buyer of Vietnam's phones and components, 6% in January 2024 [{s_vnm_us}]"),
+        ("IND", "USA"): (0.35, "0.20-0.50", "India's phone exports go largely to the US (Apple's suppliers); no share found"),
+        ("IND", "EUR"): (0.25, "0.10-0.35", "and to the EU; no share found"),
+    }
+    embedded_trade(
+        "pm_device",
+        "device_assembly",
+        "consumer_electronics",
+        "electronics_devices",
+        device_t_per_busd,
+        s_device_t,
+        {
+            "CHN": (chn_phone_usd, s_chn_phone),
+            "VNM": (vnm_phone_usd, s_vnm_phone),
+            "IND": (
+                r(ind_phone_pct / 100 * world_phone_usd, 2),
+                f"derived: India's share {ind_phone_pct:g}% [{s_ind_phone}] x world smartphone exports USD {world_phone_usd:g} bn [{s_world_phone}]",
+            ),
+        },
+        device_routes,
+        "device_trade_share",
+        "smartphones and consumer electronics",
+    )
+    prices.append(
+        {
+            "product": "pm_device",
+            "price_usd_per_t": r(phone_usd / phone_g * 1e6, 0),
+            "basis": "derived",
+            "source": f"derived: smartphone average selling price USD {phone_usd:,.0f} [{s_phone_usd}] / {phone_g:g} g NdFeB per phone [{s_phone}] "
+            "(USD per t of NdFeB content)",
+        }
+    )
+
+    # (b) automotive parts other than drive units (EPS, pumps, small motors): magnets per dollar of parts = magnets per dollar of car
+    parts = "automotive parts (HS 8708)"
+    intensity = param(
+        "auto_part_magnet_intensity",
+        1.0,
+        "1",
+        "assumption",
+        "assumption (no magnet content of traded auto parts found): NdFeB per USD of traded HS 8708 parts relative to NdFeB per USD of a whole "
+        "light vehicle (parameter ice_vehicle_ndfeb_kg / US average price); 1 = the same; range 0.5-3 (EPS gears and pump modules are "
+        "denser in magnets than bodies and trim, bodies and trim dilute them)",
+        "Magnet intensity of traded auto parts relative to the whole vehicle; sizes the pm_auto_part trade (documentation; rebuild to change)",
+    )
+    part_t_per_busd = 1e9 * ice_kg / car_usd * intensity / 1000.0
+    s_part_t = (
+        f"parameter ice_vehicle_ndfeb_kg {ice_kg:g} kg / USD {car_usd:,.0f} per light vehicle [{s_car_usd}] x parameter "
+        f"auto_part_magnet_intensity {intensity:g}"
+    )
+    part_value = {
+        code: (element_fact_by(parts, metric)[0], element_fact_by(parts, metric)[3])
+        for code, metric in (
+            ("DEU", "Germany export value"),
+            ("JPN", "Japan export value"),
+            ("CHN", "China export value"),
+            ("KOR", "South Korea export value"),
+            ("ROW", "Mexico export value"),
+        )
+    }
+    part_value["EUR"] = (
+        element_fact_by(
+            parts, "EU exporters other than Germany among the top 15 (France, Czech Republic, Italy, Poland, Spain, Romania) export value"
+        )[0],
+        element_fact_by(
+            parts, "EU exporters other than Germany among the top 15 (France, Czech Republic, Italy, Poland, Spain, Romania) export value"
+        )[3],
+    )
+    part_routes = {
+        ("DEU", "EUR"): (0.45, "0.30-0.60", "German suppliers serve car plants across the EU single market"),
+        ("DEU", "USA"): (0.10, "0.05-0.15", "German suppliers serve car plants in the US"),
+        ("EUR", "DEU"): (0.30, "0.20-0.40", "Czech, Polish, French and other EU suppliers serve German car plants"),
+        ("JPN", "USA"): (0.30, "0.20-0.40", "Japanese suppliers (JTEKT, NSK, Denso) serve car plants in the US"),
+        ("JPN", "EUR"): (0.08, "0.04-0.15", "Japanese suppliers serve EU car plants"),
+        ("CHN", "USA"): (0.20, "0.10-0.30", "Chinese suppliers serve car plants and the aftermarket in the US"),
+        ("CHN", "JPN"): (0.08, "0.04-0.15", "Chinese suppliers serve Japanese car plants"),
+        ("CHN", "EUR"): (0.12, "0.06-0.20", "Chinese suppliers serve EU car plants"),
+        ("KOR", "USA"): (0.35, "0.25-0.45", "Korean suppliers (Hyundai Mobis, Mando) serve car plants in the US"),
+        ("ROW", "USA"): (0.80, "0.70-0.90", "Mexico's parts plants serve car plants in the US (USMCA)"),
+    }
+    embedded_trade(
+        "pm_auto_part",
+        "auto_part_assembly",
+        "other_automotive",
+        "auto_parts",
+        part_t_per_busd,
+        s_part_t,
+        part_value,
+        part_routes,
+        "auto_part_trade_share",
+        "automotive parts with magnets (EPS, pumps, small motors)",
+    )
+    prices.append(
+        {
+            "product": "pm_auto_part",
+            "price_usd_per_t": r(1e9 / part_t_per_busd, 0),
+            "basis": "assumption",
+            "source": f"assumption: USD of traded auto parts per t of their NdFeB content, the inverse of ({s_part_t})",
+        }
+    )
     f35_ndfeb = f35_ree - f35_smco
     # sector -> (unit, kg of the sector's product per unit, low, high, basis, content source, USD per unit, low, high, value basis, value source)
     content_rows: dict[str, tuple[str, float, float, float, str, str, float, float, float, str, str]] = {
@@ -1621,6 +1855,15 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
             "ev_traction",
             "assumption: a car whose imported traction motor is missing stops like one whose magnet is missing: valued per t of NdFeB "
             "content like EV traction (one motor of 1.75 kg per car)",
+        ),
+        "electronics_devices": (
+            "consumer_electronics",
+            "assumption: a device bought from abroad is valued per t of NdFeB content like one assembled at home (one smartphone)",
+        ),
+        "auto_parts": (
+            "other_automotive",
+            "assumption: a car whose imported EPS unit, pump or small motor is missing stops like one whose magnets are missing: valued "
+            "per t of NdFeB content like other automotive uses",
         ),
         "other": (
             "industrial_appliances",
@@ -1734,7 +1977,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                 stocks.append(
                     {"country": c, "product": p, "cover_days": chn_cover, "basis": "assumption", "source": "assumption: parameter china_cover_days"}
                 )
-            elif p in ("ndfeb_magnet", "smco_magnet", "pm_motor"):
+            elif p in ("ndfeb_magnet", "smco_magnet", "pm_motor", "pm_device", "pm_auto_part"):
                 stocks.append(
                     {
                         "country": c,
@@ -1745,7 +1988,8 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
                         "applies to process use and exports: the stock for end use is held by the users' cohorts (cohorts.csv) "
                         "and by traders (parameter market_cover_days)"
                         + ("; the NdFeB figure is applied to SmCo magnets (no SmCo figure found)" if p == "smco_magnet" else "")
-                        + ("; applied to the motors and drive units that carry them (no figure for motors found)" if p == "pm_motor" else ""),
+                        + ("; applied to the motors and drive units that carry them (no figure for motors found)" if p == "pm_motor" else "")
+                        + ("; applied to the devices and parts that carry them (no figure found)" if p in ("pm_device", "pm_auto_part") else ""),
                     }
                 )
             elif p.startswith("conc_"):
@@ -1805,6 +2049,7 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
     }
     cohort_defs["other_automotive"] = cohort_defs["ev_traction"]
     cohort_defs["ev_drive_units"] = cohort_defs["ev_traction"]
+    cohort_defs["auto_parts"] = cohort_defs["ev_traction"]
     cohort_defs["smco_defence"] = cohort_defs["defence_aerospace"]
     cohorts = [
         {

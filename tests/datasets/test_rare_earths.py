@@ -233,7 +233,10 @@ def test_every_sector_with_demand_is_valued_in_2024_dollars() -> None:
     assert dem == set(zip(val["country"], val["sector"], strict=True))
     assert (val["value_usd_per_t"].astype(float) > 0).all() and set(val["price_year"].astype(float)) == {2024.0}
     # the uses with no sourced content are valued by the assumed multiple of their material's price, and say so
-    minor = val[~val["sector"].isin(net.tables["contents"]["sector"]) & ~val["sector"].isin(["other", "smco_industrial", "ev_drive_units"])]
+    minor = val[
+        ~val["sector"].isin(net.tables["contents"]["sector"])
+        & ~val["sector"].isin(["other", "smco_industrial", "ev_drive_units", "electronics_devices", "auto_parts"])
+    ]
     assert len(minor) and (minor["basis"] == "assumption").all() and minor["source"].str.contains("element_value_multiple").all()
 
 
@@ -342,3 +345,50 @@ def test_a_lifted_licence_does_not_end_another_on_the_same_links() -> None:
     link = np.flatnonzero((lk.exporter == ci("CHN")) & (lk.importer == ci("DEU")) & (lk.product == pi("ndfeb_magnet")))[0]
     after = int((np.datetime64("2025-12-15") - pol.dates[0]).astype(int))
     assert pol.licence[after, link] == pytest.approx(0.9) and not pol.licence_over[after:, link].any()
+
+
+# ---------------------------------------------------------------------- devices and auto parts (embedded magnets)
+EMBEDDED = {
+    # product: (assembly process, exporter's own sector, importer's sector)
+    "pm_device": ("device_assembly", "consumer_electronics", "electronics_devices"),
+    "pm_auto_part": ("auto_part_assembly", "other_automotive", "auto_parts"),
+}
+
+
+@pytest.mark.parametrize("product", sorted(EMBEDDED))
+def test_devices_and_auto_parts_carry_magnets_between_countries_and_balance(product: str) -> None:
+    process, own, bought = EMBEDDED[product]
+    net = network()
+    tr = net.tables["trade"]
+    flows = tr[tr["product"] == product]
+    third = set(flows["exporter"]) - {"CHN"}
+    assert len(third) >= 2 and (flows["flow_t"].astype(float) > 0).all()
+    assert flows["basis"].eq("assumption").all() and flows["source"].str.contains("share").all()
+    # made from magnets one for one, only where exported from
+    rec = net.tables["recipes"]
+    made = rec[rec["process"] == process].set_index(["product", "role"])["quantity"].astype(float)
+    assert made[("ndfeb_magnet", "input")] == 1.0 and made[(product, "output")] == 1.0
+    fac = net.tables["facilities"]
+    out = fac[fac["process"] == process].groupby("country")["output_t"].sum().astype(float)
+    exports = flows.groupby("exporter")["flow_t"].sum().astype(float)
+    pd.testing.assert_series_equal(out.sort_index(), exports.sort_index(), check_names=False, rtol=1e-6)
+    # used by the importers' new sector, valued like the exporter's own sector
+    dem = net.tables["demand"]
+    use = dem[dem["sector"] == bought].groupby("country")["demand_t"].sum().astype(float)
+    imports = flows.groupby("importer")["flow_t"].sum().astype(float)
+    pd.testing.assert_series_equal(use.sort_index(), imports.sort_index(), check_names=False, rtol=1e-6)
+    val = net.tables["values"].set_index(["country", "sector"])["value_usd_per_t"].astype(float)
+    for c in use.index:
+        assert val[(c, bought)] == pytest.approx(val[(c, own)])
+    assert net.balance()["ok"].all()
+
+
+def test_october_extraterritorial_rule_cuts_third_countries_devices_and_parts() -> None:
+    package = run("cn-2025-october-package", horizon_days=400)
+    suspended = run("cn-2025-october-package-suspended", horizon_days=400)
+    tr = network().tables["trade"]
+    for product in EMBEDDED:
+        exporters = sorted(set(tr.loc[tr["product"] == product, "exporter"]) - {"CHN"})
+        for exporter in exporters:
+            before = _exports(suspended, exporter, product)
+            assert before > 0.0 and _exports(package, exporter, product) < 0.95 * before, (exporter, product)
