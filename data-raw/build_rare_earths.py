@@ -1387,9 +1387,11 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         ("CHN", "JPN"): (0.05, "0.02-0.10", "Chinese motor makers supply Japanese car plants"),
         ("JPN", "USA"): (0.15, "0.05-0.25", "Japanese drive-unit makers supply car plants in the US"),
         ("JPN", "EUR"): (0.05, "0.02-0.10", "Japanese drive-unit makers supply EU car plants"),
-        ("DEU", "EUR"): (0.20, "0.10-0.30", "German drive-unit makers supply car plants elsewhere in the EU"),
+        # net of the rest of the EU's deliveries to Germany (0.10, 0.05-0.20): two-way trade of one
+        # product between two of the model's countries is netted, since each country is one node
+        # and a two-way loop of one product amplifies rounding under fast time constants
+        ("DEU", "EUR"): (0.10, "0.00-0.25", "German drive-unit makers supply car plants elsewhere in the EU, net of the EU's deliveries to Germany"),
         ("KOR", "USA"): (0.10, "0.05-0.20", "Korean motor makers supply car plants in the US"),
-        ("EUR", "DEU"): (0.10, "0.05-0.20", "motor plants elsewhere in the EU supply German car plants"),
     }
     ev_row = {d["country"]: d for d in demand if d["sector"] == "ev_traction"}
     motor_out: dict[str, float] = {}
@@ -1719,9 +1721,16 @@ def build(shared_root: Path) -> dict[str, list[dict[str, Any]]]:
         )[3],
     )
     part_routes = {
-        ("DEU", "EUR"): (0.45, "0.30-0.60", "German suppliers serve car plants across the EU single market"),
+        # net of the rest of the EU's deliveries to Germany (0.30 of its USD 74.4 bn, range 0.20-0.40,
+        # against 0.45 of Germany's USD 62.5 bn): two-way trade of one product between two of the
+        # model's countries is netted (each country is one node; a two-way loop of one product
+        # amplifies rounding under fast time constants)
+        ("DEU", "EUR"): (
+            0.09,
+            "0.00-0.30",
+            "German suppliers serve car plants across the EU single market, net of other EU suppliers' deliveries to Germany",
+        ),
         ("DEU", "USA"): (0.10, "0.05-0.15", "German suppliers serve car plants in the US"),
-        ("EUR", "DEU"): (0.30, "0.20-0.40", "Czech, Polish, French and other EU suppliers serve German car plants"),
         ("JPN", "USA"): (0.30, "0.20-0.40", "Japanese suppliers (JTEKT, NSK, Denso) serve car plants in the US"),
         ("JPN", "EUR"): (0.08, "0.04-0.15", "Japanese suppliers serve EU car plants"),
         ("CHN", "USA"): (0.20, "0.10-0.30", "Chinese suppliers serve car plants and the aftermarket in the US"),

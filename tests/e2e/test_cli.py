@@ -162,7 +162,7 @@ def test_data_show(runner: CliRunner) -> None:
     result = runner.invoke(main, ["data", "show"])
     assert result.exit_code == 0, _err(result)
     text = _out(result)
-    assert "12 countries, 26 products, 17 processes, 31 end-use sectors, 144 trade links" in text
+    assert "12 countries, 26 products, 17 processes, 31 end-use sectors, 142 trade links" in text
     assert "249,720" in text  # China's hard-rock (bastnaesite) mine output
 
 
