@@ -32,7 +32,7 @@ from supplyshock.analysis.compare import RunView, compare_countries, compare_tot
 from supplyshock.server.catalogue import builtin, read_scenario_text
 from supplyshock.server.models import ApplyRequest, ApplyResponse, CompareResult, HistoryEntry, RunOverview
 from supplyshock.server.problems import ERR, ScenarioProblems, Unprocessable
-from supplyshock.server.routes.runs import RunIdParam
+from supplyshock.server.routes.runs import RunIdParam, run_fields
 from supplyshock.server.safety import RUN_ID_PATTERN, contained
 from supplyshock.server.scenarios import apply_settings, cover_days
 from supplyshock.server.state import ServerState, StateDep
@@ -106,15 +106,8 @@ def history(state: StateDep) -> list[dict[str, Any]]:
                 loss = {str(k): float(v) for k, v in zip(rows["statistic"], rows["value"], strict=True)}
         out.append(
             {
-                "run_id": str(r["run_id"]),
+                **run_fields(r),
                 "name": run_name(str(r["scenario_name"]), params),
-                "scenario_name": str(r["scenario_name"]),
-                "dataset": str(r["dataset"]),
-                "members": int(r["members"]),
-                "start": str(pd.Timestamp(r["start"]).date()),
-                "end": str(pd.Timestamp(r["end"]).date()),
-                "created": str(r["created"]),
-                "status": str(r["status"]),
                 "params": params,
                 "value_added_lost_usd": loss,
             }

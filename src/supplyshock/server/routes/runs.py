@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -190,25 +190,27 @@ async def job_events(job_id: JobIdParam, state: StateDep) -> StreamingResponse:
 
 
 # ---------------------------------------------------------------------- recorded runs and their results
+def run_fields(r: Mapping[Hashable, Any]) -> dict[str, Any]:
+    """The fields of a run-store row every listing of runs shows (RunInfo, HistoryEntry)."""
+    return {
+        "run_id": str(r["run_id"]),
+        "scenario_name": str(r["scenario_name"]),
+        "dataset": str(r["dataset"]),
+        "members": int(r["members"]),
+        "start": str(pd.Timestamp(r["start"]).date()),
+        "end": str(pd.Timestamp(r["end"]).date()),
+        "created": str(r["created"]),
+        "status": str(r["status"]),
+    }
+
+
 @router.get("/api/runs", response_model=list[RunInfo], tags=["results"])
 def runs(state: StateDep) -> list[dict[str, Any]]:
     """The runs recorded by this server, newest first."""
     store = state.store()
     if not store.path.exists():
         return []
-    return [
-        {
-            "run_id": str(r["run_id"]),
-            "scenario_name": str(r["scenario_name"]),
-            "dataset": str(r["dataset"]),
-            "members": int(r["members"]),
-            "start": str(pd.Timestamp(r["start"]).date()),
-            "end": str(pd.Timestamp(r["end"]).date()),
-            "created": str(r["created"]),
-            "status": str(r["status"]),
-        }
-        for r in store.list_runs().to_dict("records")
-    ]
+    return [run_fields(r) for r in store.list_runs().to_dict("records")]
 
 
 @router.get("/api/runs/{run_id}/summary", response_model=RunSummary, tags=["results"], responses={400: ERR, 404: ERR, 422: ERR})
