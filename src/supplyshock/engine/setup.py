@@ -145,6 +145,7 @@ class Setup:
     seg_out: Segments
     sig_const: np.ndarray
     base_nodes: np.ndarray
+    has_baseline: np.ndarray
     has_inbound: np.ndarray
     # baseline and targets
     prod0: np.ndarray
@@ -365,6 +366,7 @@ def _trade(links: Links, node_id: np.ndarray, N: int, M: int) -> dict[str, Any]:
         "exp0": seg_out(flow0),
         "sig_const": np.broadcast_to(np.where(base, share0, 0.0), (M, links.n)),
         "base_nodes": seg_in(base.astype(float))[node_in] > 0,
+        "has_baseline": seg_in(base.astype(float)) > 0,
         "has_inbound": seg_in(np.ones(links.n)) > 0,
         "pipe_target": seg_in(flow0 * (links.transit - 1)),
     }

@@ -48,6 +48,9 @@ class State:
         Share of a node's import needs sent to alternative suppliers first (0-1).
     denied_est : (M, N)
         Smoothed share of the node's requests denied.
+    failing : (M, L)
+        Smoothed share of the requests on each link denied: the links a buyer moves its
+        orders away from when it reroutes.
     price : (M, K)
         Price index per market and product (1 = baseline).
     subst : (M, Q)
@@ -81,6 +84,7 @@ class State:
     prod_est: np.ndarray
     redirect: np.ndarray
     denied_est: np.ndarray
+    failing: np.ndarray
     price: np.ndarray
     subst: np.ndarray
     apps_ok: np.ndarray
@@ -148,6 +152,7 @@ def initial_state(setup: Setup) -> State:
         prod_est=np.broadcast_to(s.prod0, (M, N)).copy(),
         redirect=np.zeros((M, N)),
         denied_est=np.zeros((M, N)),
+        failing=np.zeros((M, L)),
         price=np.ones((M, s.n_markets * s.P)),
         subst=np.zeros((M, s.q_c.size)),
         apps_ok=np.zeros((D, M, L)),

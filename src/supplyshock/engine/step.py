@@ -24,12 +24,13 @@ The phases, in order (DESIGN.md, "The material model"):
    ``share0 * (1 + tariff) ** -trade_elasticity``) and cut on the tariffed link by
    ``(1 + tariff) ** -tariff_demand_elasticity`` (purchases deferred). These are
    *contracted* orders. Where the node's orders are being denied, a *redirect* share
-   ramps up over the switching lag and that share of the need is ordered *spot* from
-   alternative suppliers in proportion to their spare supply: what they can make from
+   ramps up over the switching lag; the buyer keeps its contracts (and keeps applying for
+   licences) and orders *spot*, up to that share of the alternative suppliers' spare supply
+   and in proportion to it, the part of its need it expects to be denied (on each link the
+   baseline share times the smoothed share denied there). Spare supply is what they can make from
    inputs above their own targets plus stock above target, never what their own users
    and contracts need, and never material of a controlled origin they may not re-export.
-   A supplier's spare supply is shared among the buyers who claim it (never promised twice);
-   what the alternative suppliers cannot take stays ordered from the baseline suppliers.
+   A supplier's spare supply is shared among the buyers who claim it (never promised twice).
    A contract covers the link's baseline volume plus ``contract_flexibility``; orders beyond
    it are spot claims on the same supplier's spare supply.
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
@@ -82,6 +83,11 @@ import numpy as np
 
 from supplyshock.engine.setup import DAYS_PER_YEAR, Setup
 from supplyshock.engine.state import State
+
+#: Smoothed share of requests denied above which a buyer counts a supplier (or its whole
+#: supply of a product) as failing and starts to reroute: 1%, a numerical threshold that
+#: separates "some orders denied" from rounding, not a behavioural parameter.
+FAILING_SHARE = 0.01
 
 __all__ = ["DayFlows", "step"]
 
@@ -215,17 +221,19 @@ def _orders(
         sig_base = s.sig_const
     offer = free[:, s.node_out] * ~pol.controlled[t]  # (M, L): offered to importers whose links are not controlled
     offer_node = s.seg_in(offer)
-    alt_total = np.minimum(need_imp, st.redirect * s.col("rerouting_share_max") * offer_node)
+    # the buyer keeps its contracts (and keeps applying for licences) and orders spot, from
+    # alternative suppliers, the part of its need it expects to be denied: on each link the
+    # baseline share times the smoothed share of requests denied there
+    expected_denied = s.seg_in(sig_base * np.where(st.failing > FAILING_SHARE, st.failing, 0.0))  # (M, N) share of need
+    movable = np.where(s.has_baseline, need_imp * expected_denied, need_imp)
+    alt_total = np.minimum(movable, st.redirect * s.col("rerouting_share_max") * offer_node)
     offer_l = offer_node[:, s.node_in]
     alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
     rest = (need_imp - alt_total)[:, s.node_in]
     spot = alt_total[:, s.node_in] * alt_share + np.where(s.base_nodes, 0.0, rest * alt_share)
     # a supplier's spare supply is shared among its spot buyers: never promised twice
     spot = _share_spare(s, spot, free)
-    # the part of the redirected need that no alternative supplier can take stays with the
-    # baseline suppliers: rerouting never lowers what a buyer orders in all
-    unplaced = np.maximum(alt_total - s.seg_in(spot), 0.0)
-    contract = np.where(s.base_nodes, (rest + unplaced[:, s.node_in]) * sig_base, 0.0)
+    contract = np.where(s.base_nodes, need_imp[:, s.node_in] * sig_base, 0.0)
     # a contract covers the baseline volume and a tolerance; beyond it the buyer claims the
     # supplier's spare supply like any spot buyer (after the supplier's own users and contracts)
     cap_l = s.flow0[None, :] * (1.0 + s.col("contract_flexibility"))
@@ -416,7 +424,9 @@ def _respond(
     req_node = s.seg_in(o.request)
     frac_denied = np.where(req_node > 0, s.seg_in(denied) / np.where(req_node > 0, req_node, 1.0), 0.0)
     st.denied_est += alpha_e * (frac_denied - st.denied_est)
-    st.redirect = np.clip(st.redirect + np.where(st.denied_est > 0.01, 1.0, -1.0) / s.col("switching_lag_days"), 0.0, 1.0)
+    frac_link = np.where(o.request > 0, denied / np.where(o.request > 0, o.request, 1.0), 0.0)
+    st.failing += alpha_e * (frac_link - st.failing)
+    st.redirect = np.clip(st.redirect + np.where(st.denied_est > FAILING_SHARE, 1.0, -1.0) / s.col("switching_lag_days"), 0.0, 1.0)
     K = s.n_markets * s.P
     tgt_mk = s.seg_mk(target)[:, :K]
     ahead = st.stock
