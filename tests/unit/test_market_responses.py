@@ -18,19 +18,12 @@ import xarray as xr
 import supplyshock as ss
 from supplyshock.analysis.metrics import recorded_trade
 from supplyshock.scenario import Scenario
+from supplyshock.testing import RESPONSES_OFF
 
 START = "2025-01-01"
 CONTROLLER = "CHN"
 MAGNET = "ndfeb_magnet"
-OFF = {
-    "demand_growth_per_year": 0.0,
-    "leakage_max": 0.0,
-    "embedded_supply_max": 0.0,
-    "demand_price_elasticity": 0.0,
-    "substitution_max": 0.0,
-    "thrifting_rate_per_year": 0.0,
-    "price_foresight_days": 0.0,
-}
+OFF = RESPONSES_OFF
 BAN_MAGNETS = {"type": "export_ban", "exporter": CONTROLLER, "products": [MAGNET], "destinations": "all", "start": "2025-01-11"}
 BAN_START = 10  # day index of 2025-01-11
 

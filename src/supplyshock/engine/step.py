@@ -30,9 +30,10 @@ The phases, in order (DESIGN.md, "The material model"):
    baseline share times the smoothed share denied there). Spare supply is what they can make from
    inputs above their own targets plus stock above target, never what their own users
    and contracts need, and never material of a controlled origin they may not re-export.
-   A supplier's spare supply is shared among the buyers who claim it (never promised twice).
    A contract covers the link's baseline volume plus ``contract_flexibility``; orders beyond
-   it are spot claims on the same supplier's spare supply.
+   it are spot claims on the same supplier's spare supply. A supplier's spare supply is
+   shared among the buyers who claim it (never promised twice): its regular customers'
+   extra orders first, then buyers who came to it by rerouting.
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
    each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
@@ -231,15 +232,16 @@ def _orders(
     alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
     rest = (need_imp - alt_total)[:, s.node_in]
     spot = alt_total[:, s.node_in] * alt_share + np.where(s.base_nodes, 0.0, rest * alt_share)
-    # a supplier's spare supply is shared among its spot buyers: never promised twice
-    spot = _share_spare(s, spot, free)
     contract = np.where(s.base_nodes, need_imp[:, s.node_in] * sig_base, 0.0)
     # a contract covers the baseline volume and a tolerance; beyond it the buyer claims the
-    # supplier's spare supply like any spot buyer (after the supplier's own users and contracts)
+    # supplier's spare supply (after the supplier's own users and contracts). A supplier's
+    # spare supply is shared among its claimants, never promised twice: its regular customers'
+    # extra orders first, then buyers who came to it by rerouting
     cap_l = s.flow0[None, :] * (1.0 + s.col("contract_flexibility"))
     excess = np.where(s.base_nodes, np.maximum(contract - cap_l, 0.0), 0.0)
     contract = contract - excess
-    spot = spot + _share_spare(s, excess, np.maximum(free - s.seg_out(spot), 0.0))
+    excess = _share_spare(s, excess, free)
+    spot = excess + _share_spare(s, spot, np.maximum(free - s.seg_out(excess), 0.0))
     request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)

@@ -30,6 +30,7 @@ from supplyshock.network.tables import write_dataset
 __all__ = [
     "BATCH_ATOL",
     "BATCH_RTOL",
+    "RESPONSES_OFF",
     "TOY",
     "assert_mass_balanced",
     "assert_nonnegative",
@@ -42,6 +43,19 @@ __all__ = [
 BATCH_RTOL = 1e-9
 #: Absolute tolerance (in the variable's unit, t for flows) for values that are zero in one batch.
 BATCH_ATOL = 1e-9
+
+#: Scenario parameters that switch off demand growth and every price-driven response (leakage,
+#: embedded supply, demand destruction, substitution, thrifting, price foresight), so that a
+#: test moves only the mechanism it checks.
+RESPONSES_OFF: dict[str, float] = {
+    "demand_growth_per_year": 0.0,
+    "leakage_max": 0.0,
+    "embedded_supply_max": 0.0,
+    "demand_price_elasticity": 0.0,
+    "substitution_max": 0.0,
+    "thrifting_rate_per_year": 0.0,
+    "price_foresight_days": 0.0,
+}
 
 #: Name of the toy dataset (scenarios for it use ``dataset: toy`` and pass the network).
 TOY = "toy"
