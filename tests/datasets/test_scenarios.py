@@ -159,7 +159,7 @@ def test_sb_us_ban_adds_to_the_us_shortfall() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="the banned US competes for the same spare supply as Japan's and the rest of the world's rerouted orders (spot claims "
-    "are shared among their claimants), so Japan's extra shortfall (+5.0 points) exceeds the US's (+4.1); Europe's users, whose "
+    "are shared among their claimants), so Japan's extra shortfall (+5.0 points) exceeds the US's (+4.2); Europe's users, whose "
     "converters serve them and their contracts first, lose nothing",
 )
 def test_sb_us_ban_hurts_the_us_more_than_other_importers() -> None:

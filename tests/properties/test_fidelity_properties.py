@@ -6,8 +6,10 @@ P2. After a temporary ban, the controlling country's exports of the banned produ
 
 P1 holds for drawn controls and parameters on the rare-earths dataset, whoever the buyers
 under control are (magnet makers included). P2 holds where the buyers under control neither
-make nor use the controlled product themselves; outside that domain it fails for a reason of
-the model's design (not of numerics), pinned by the ``xfail(strict=True)`` test below.
+make nor use the controlled product themselves. Each fails in a case of the model's design
+(not of numerics), pinned by an ``xfail(strict=True)`` test below with its mechanism: P1
+under a quota binding on every buyer for two years, P2 for an importer that also makes the
+product.
 
 Every price-driven response (leakage, embedded supply, demand destruction, substitution,
 thrifting, foresight) and demand growth are off, so that only the mechanism under test
@@ -27,7 +29,7 @@ from hypothesis import strategies as st
 
 import supplyshock as ss
 from supplyshock.network import SupplyNetwork
-from supplyshock.scenario import Scenario
+from supplyshock.scenario import Scenario, load_scenario
 from supplyshock.testing import RESPONSES_OFF, toy_network, toy_records
 
 NET = ss.load_network("rare-earths")
@@ -112,7 +114,9 @@ def controls(draw: st.DrawFn) -> tuple[Scenario, float]:
     return _scenario([ev], 150, params, allocation), draw(st.floats(0.01, 1.0))
 
 
-@settings(max_examples=20)
+# Derandomised, so that `pytest` gives the same answer every time: random exploration finds rare
+# counterexamples (after about 1,800 passing drawn cases), pinned below with what was measured.
+@settings(max_examples=20, derandomize=True)
 @given(case=controls())
 def test_rerouting_never_raises_shortfall_outside(case: tuple[Scenario, float]) -> None:
     """P1, with rerouting off and at a drawn share (members of one run).
@@ -235,6 +239,50 @@ def test_rerouting_when_everyone_is_banned_serves_regular_customers_first(candid
     """
     without, with_rerouting = _everyone_banned(candidate_transit_days)
     assert without > 1.0
+    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known disagreement with P1 when a licence ends (found by random exploration after about "
+        "1,800 passing drawn cases): China licenses motors to every buyer, approval 0, decisions "
+        "after 36 days, ending on day 67. On its first free day the EU receives 27.7 t of motors "
+        "from China with rerouting against 20.5 t without (a buyer that reroutes keeps applying "
+        "and its last applications were larger), its stock overshoots, it cuts its contracted "
+        "orders from Japan and Germany (2.05 against 2.26 t/day on 12 March), and a month later "
+        "one cohort of its drive-unit makers runs dry for a day: 0.42 t short, against none "
+        "without rerouting. Open in issue 11."
+    ),
+)
+def test_rerouting_and_a_licence_that_ends() -> None:
+    buyers = [c for c in NET.countries if c != CONTROLLER]
+    ev = {"type": "licence", "exporter": CONTROLLER, "products": ["pm_motor"], "destinations": buyers, "delay_days": 36, "approval": 0.0}
+    ev |= {"start": _day(0), "end": _day(67)}
+    sc = _scenario([ev], 150, {"switching_lag_days": 1.0, "inventory_adjustment_days": 5.0, "price_flexibility": 1.0})
+    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known disagreement with P1 under a binding quota on every buyer (the 2010 quota replay: "
+        "16 oxides and metals under one allowance, 730 days, responses off): rerouting adds 2.0 t "
+        "to 1,871 t (0.1%; 0.6 t on 77 t with responses on; 0.3 t with one allowance per product). "
+        "Yttrium-oxide users everywhere lose about 0.1%. The rerouting itself is small (Germany buys "
+        "23 t of NdPr metal spot from Japan and 75 t fewer magnets from China; the US buys 67 t less "
+        "bastnaesite back from China); the chain from it to the yttrium shortfall, through the "
+        "co-products of separation, is not traced yet (open in issue 11)."
+    ),
+)
+def test_rerouting_under_a_quota_on_every_buyer() -> None:
+    sc = load_scenario("cn-2010-quota-cut").model_copy(update={"uncertain": [], "correlation": []})
+    sc = sc.model_copy(update={"parameters": {**sc.parameters, **OFF}})
+    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    assert without > 1000.0
     assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
 
 
