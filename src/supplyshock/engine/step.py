@@ -39,7 +39,8 @@ The phases, in order (DESIGN.md, "The material model"):
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
    applications decided after the review delay, when the day's approval share is
    approved; whitelisted buyers' applications have their own approval and delay.
-   Export quotas cap the approved claims on their links (allowance accrues daily;
+   Applications still pending when a link's licence regime ends lapse (the buyer orders
+   again what it needs, as on any free link). Export quotas cap the approved claims on their links (allowance accrues daily;
    unused allowance carries over).
 6. **Allocation**: each node's stock goes first to priority users (e.g. defence), then
    to its other users and contracted exports (pro rata, or users first with
@@ -306,9 +307,21 @@ def _licences(s: Setup, st: State, t: int, request: np.ndarray, lic_t: np.ndarra
     released_wl = st.wl_apps[t % D].copy()
     st.wl_apps[t % D] = 0.0
     st.pending = np.maximum(st.pending - decided - released_wl, 0.0)
-    approved = np.where(pol.licence_over[t], decided, np.minimum(decided_ok, decided))  # after the regime: all pending pass
+    approved = np.minimum(decided_ok, decided)
     denied = denied + (decided - approved)
     return approved, released_wl, denied
+
+
+def _lapse(s: Setup, st: State, t: int) -> None:
+    """Applications still pending on a link whose licence regime has ended lapse: the buyer orders again.
+
+    Whitelisted claims already approved stay pending until they are released.
+    """
+    over = s.policy.licence_over[t]
+    if over.any():
+        st.apps[:, :, over] = 0.0
+        st.apps_ok[:, :, over] = 0.0
+        st.pending[:, over] = st.wl_apps[:, :, over].sum(axis=0)
 
 
 def _policy(s: Setup, st: State, t: int, request: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -507,6 +520,8 @@ def _day(setup: Setup, state: State, inplace: bool) -> tuple[State, DayFlows]:
     target, gap, imports, rel, cap, act, need, consumed, produced = _supply(s, st, t, g)
     demand, cohort_demand, cohort_order, fd_claim, fd_priority = _end_users(s, st, t)
     free = _spare(s, st, t, target, cap, act)
+    if s.any_licence:
+        _lapse(s, st, t)
     need_imp, request, spot, tcols = _orders(s, st, t, gap, free, fd_claim)
     o = _Orders(demand, cohort_demand, cohort_order, fd_claim, fd_priority, need_imp, request, spot, tcols, t)
     claims, denied, leaked = _policy(s, st, t, request)

@@ -41,7 +41,7 @@ class Policy:
     release: np.ndarray  # (T, C, P) share of the initial strategic stock released that day
     capacity_add: np.ndarray  # (T, C, J) t/yr of activity added
     substitution: np.ndarray  # (T, C, S) share of demand removed by events
-    licence_over: np.ndarray  # (T, L) bool: the licence regime has ended (pending applications are approved)
+    licence_over: np.ndarray  # (T, L) bool: the licence regime has ended (pending applications lapse)
     reexport_block: np.ndarray  # (T, C, P) share of a node's supply it may not offer to other buyers (controlled origin)
     controlled: np.ndarray = field(init=False)  # (T, L) bool: link under any control
 

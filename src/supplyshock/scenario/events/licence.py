@@ -146,7 +146,7 @@ class LicenceRegime(ExportControl):
         """Licensed share; approval and delay by filing day (per destination group); whitelists; the end of the regime."""
         t0, t1, mask, cover = self.window(pb)
         pb.licence[t0:t1, mask] = np.maximum(pb.licence[t0:t1, mask], cover[mask])
-        pb.licence_over[t1:, mask] = True  # decisions after the regime ends approve what is still pending
+        pb.licence_over[t1:, mask] = True  # applications still pending when the regime ends lapse
         rest = mask.copy()
         for g in self.groups:
             gmask = mask & np.isin(pb.links.importer, [pb.ci[c] for c in g.destinations])
