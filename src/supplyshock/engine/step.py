@@ -33,7 +33,8 @@ The phases, in order (DESIGN.md, "The material model"):
    A contract covers the link's baseline volume plus ``contract_flexibility``; orders beyond
    it are spot claims on the same supplier's spare supply. A supplier's spare supply is
    shared among the buyers who claim it (never promised twice): its regular customers'
-   extra orders first, then buyers who came to it by rerouting.
+   extra orders first, then buyers who came to it by rerouting (a node that is itself
+   rerouting its orders of a product offers none of it to them).
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
    each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
@@ -221,7 +222,11 @@ def _orders(
         sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
     else:
         sig_base = s.sig_const
-    offer = free[:, s.node_out] * ~pol.controlled[t]  # (M, L): offered to importers whose links are not controlled
+    # a node that is itself looking for other suppliers of a product offers none of it to
+    # buyers who come to it by rerouting (its regular customers' extra orders are still served)
+    seeking = st.redirect * s.col("rerouting_share_max") > 0.0
+    free_new = np.where(seeking, 0.0, free)
+    offer = free_new[:, s.node_out] * ~pol.controlled[t]  # (M, L): offered to importers whose links are not controlled
     offer_node = s.seg_in(offer)
     # the buyer keeps its contracts (and keeps applying for licences) and orders spot, from
     # alternative suppliers, the part of its need it expects to be denied: on each link the
@@ -242,7 +247,7 @@ def _orders(
     excess = np.where(s.base_nodes, np.maximum(contract - cap_l, 0.0), 0.0)
     contract = contract - excess
     excess = _share_spare(s, excess, free)
-    spot = excess + _share_spare(s, spot, np.maximum(free - s.seg_out(excess), 0.0))
+    spot = excess + _share_spare(s, spot, np.maximum(free_new - s.seg_out(excess), 0.0))
     request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
