@@ -7,8 +7,8 @@ P2. After a temporary ban, the controlling country's exports of the banned produ
 Both hold for drawn controls and parameters on the rare-earths dataset where the buyers
 under control neither make nor use the controlled product themselves. Outside that domain
 each can fail; the ``xfail(strict=True)`` tests below pin the cases found, with what was
-measured: P1 under a quota binding on every buyer for two years; P2 for an importer that also
-makes the product. Cases found and fixed (some outside the domain) are kept as regressions.
+measured: P1 when buyers that use the product are banned, and under a quota binding on every
+buyer for two years; P2 for an importer that also makes the product. Cases found and fixed (some outside the domain) are kept as regressions.
 
 Every price-driven response (leakage, embedded supply, demand destruction, substitution,
 thrifting, foresight) and demand growth are off, so that only the mechanism under test
@@ -284,6 +284,25 @@ def test_rerouting_when_makers_are_banned(products: list[str], buyers: list[str]
     ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
     without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
     assert without > 10.0
+    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "outside P1's domain, found by random exploration after the fixes above: China bans Dy oxide "
+        "and Dy metal to six buyers, Japan and Germany among them, which use them. With rerouting "
+        "Japan runs 0.07 t shorter (1.08 t against 1.01 t); nobody else changes. Not traced yet "
+        "(open in issue 11)."
+    ),
+)
+def test_rerouting_when_dy_users_are_banned() -> None:
+    buyers = ["MML", "USA", "AUS", "MYS", "JPN", "DEU"]
+    ban = {"type": "export_ban", "exporter": CONTROLLER, "products": ["dy_oxide", "dy_metal"], "destinations": buyers, "start": _day(0)}
+    sc = _scenario([ban], 150, {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 20.0})
+    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    assert without > 1.0
     assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
 
 
