@@ -86,6 +86,21 @@ def _outside_shortfall(ds: xr.Dataset, controller: str) -> np.ndarray:
     return ds["shortfall"].isel(scenario=0).sel(country=others).sum(["time", "country", "sector"]).values
 
 
+def _with_and_without_rerouting(
+    sc: Scenario, *, share: float = 1.0, net: SupplyNetwork = NET, controller: str = CONTROLLER
+) -> tuple[xr.Dataset, float, float]:
+    """Run ``sc`` with rerouting off (member 0) and at ``share`` (member 1): the run and each one's
+    total shortfall outside the controller (t)."""
+    ds = ss.run(sc, network=net, members=2, params={"rerouting_share_max": np.array([0.0, share])}, check=True)
+    without, with_rerouting = _outside_shortfall(ds, controller)
+    return ds, float(without), float(with_rerouting)
+
+
+def _assert_rerouting_adds_no_shortfall(without: float, with_rerouting: float) -> None:
+    """P1 with its tolerance (see test_rerouting_never_raises_shortfall_outside)."""
+    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+
+
 # ---------------------------------------------------------------------- P1 rerouting
 @st.composite
 def controls(draw: st.DrawFn) -> tuple[Scenario, float]:
@@ -127,9 +142,8 @@ def test_rerouting_never_raises_shortfall_outside(case: tuple[Scenario, float]) 
     test_market_responses.py).
     """
     sc, share = case
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, share])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    _, without, with_rerouting = _with_and_without_rerouting(sc, share=share)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
 def test_rerouting_keeps_the_contracts_with_suppliers_that_deliver() -> None:
@@ -154,9 +168,8 @@ def test_rerouting_keeps_the_contracts_with_suppliers_that_deliver() -> None:
         "approval": 0.0,
     }
     sc = _scenario([ev], 150, {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 5.0})
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    ds, without, with_rerouting = _with_and_without_rerouting(sc)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
     # while the EU reroutes, its contracted magnets from the suppliers that deliver (Japan,
     # Germany) stay contracted: over those days within 10% of the run without rerouting (they
     # differ only through the EU's stock, which the spot orders refill); before the fix they
@@ -197,10 +210,9 @@ def _slow_route_case(candidate_transit_days: float) -> tuple[float, float]:
     net = _four_countries()
     ban = {"type": "export_ban", "exporter": "C0", "products": ["ore"], "destinations": ["C1"], "start": _day(0)}
     sc = _scenario([ban], 150, {"candidate_transit_days": candidate_transit_days}).model_copy(update={"dataset": "toy"})
-    ds = ss.run(sc, network=net, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, "C0")
+    _, without, with_rerouting = _with_and_without_rerouting(sc, net=net, controller="C0")
     assert without > 0
-    return float(without), float(with_rerouting)
+    return without, with_rerouting
 
 
 @pytest.mark.parametrize("candidate_transit_days", [1.0, 30.0])
@@ -222,9 +234,8 @@ def _everyone_banned(candidate_transit_days: float) -> tuple[float, float]:
     ban = {"type": "export_ban", "exporter": CONTROLLER, "products": ["conc_bastnaesite", "ndfeb_magnet"], "destinations": buyers}
     params = {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 5.0, "candidate_transit_days": candidate_transit_days}
     sc = _scenario([{**ban, "start": _day(0), "end": _day(56)}], 150, params, "domestic_first")
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
-    return float(without), float(with_rerouting)
+    _, without, with_rerouting = _with_and_without_rerouting(sc)
+    return without, with_rerouting
 
 
 @pytest.mark.parametrize("candidate_transit_days", [1.0, 30.0])
@@ -239,7 +250,7 @@ def test_rerouting_when_everyone_is_banned_serves_regular_customers_first(candid
     """
     without, with_rerouting = _everyone_banned(candidate_transit_days)
     assert without > 1.0
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
 def test_rerouting_and_a_licence_that_ends() -> None:
@@ -257,9 +268,8 @@ def test_rerouting_and_a_licence_that_ends() -> None:
     ev = {"type": "licence", "exporter": CONTROLLER, "products": ["pm_motor"], "destinations": buyers, "delay_days": 36, "approval": 0.0}
     ev |= {"start": _day(0), "end": _day(67)}
     sc = _scenario([ev], 150, {"switching_lag_days": 1.0, "inventory_adjustment_days": 5.0, "price_flexibility": 1.0})
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    _, without, with_rerouting = _with_and_without_rerouting(sc)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
 @pytest.mark.parametrize(
@@ -281,10 +291,9 @@ def test_rerouting_when_makers_are_banned(products: list[str], buyers: list[str]
     """
     ban = {"type": "export_ban", "exporter": CONTROLLER, "products": products, "destinations": buyers}
     sc = _scenario([{**ban, "start": _day(0)}], 150, {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 5.0})
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    _, without, with_rerouting = _with_and_without_rerouting(sc)
     assert without > 10.0
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
 @pytest.mark.xfail(
@@ -300,10 +309,9 @@ def test_rerouting_when_dy_users_are_banned() -> None:
     buyers = ["MML", "USA", "AUS", "MYS", "JPN", "DEU"]
     ban = {"type": "export_ban", "exporter": CONTROLLER, "products": ["dy_oxide", "dy_metal"], "destinations": buyers, "start": _day(0)}
     sc = _scenario([ban], 150, {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 20.0})
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    _, without, with_rerouting = _with_and_without_rerouting(sc)
     assert without > 1.0
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
 @pytest.mark.xfail(
@@ -321,10 +329,9 @@ def test_rerouting_when_dy_users_are_banned() -> None:
 def test_rerouting_under_a_quota_on_every_buyer() -> None:
     sc = load_scenario("cn-2010-quota-cut").model_copy(update={"uncertain": [], "correlation": []})
     sc = sc.model_copy(update={"parameters": {**sc.parameters, **OFF}})
-    ds = ss.run(sc, network=NET, members=2, params={"rerouting_share_max": np.array([0.0, 1.0])}, check=True)
-    without, with_rerouting = _outside_shortfall(ds, CONTROLLER)
+    _, without, with_rerouting = _with_and_without_rerouting(sc)
     assert without > 1000.0
-    assert with_rerouting <= without * (1 + 1e-6) + SHORTFALL_ATOL_T, (without, with_rerouting)
+    _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
 # ---------------------------------------------------------------------- P2 restocking

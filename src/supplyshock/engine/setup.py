@@ -356,6 +356,7 @@ def _trade(links: Links, node_id: np.ndarray, N: int, M: int) -> dict[str, Any]:
     imp0_l = imp0[node_in]
     share0 = np.where(imp0_l > 0, flow0 / np.where(imp0_l > 0, imp0_l, 1.0), 0.0)
     base = links.baseline & (flow0 > 0)
+    has_baseline = seg_in(base.astype(float)) > 0  # (N,) nodes with baseline suppliers
     return {
         "flow0": flow0,
         "node_in": node_in,
@@ -365,8 +366,8 @@ def _trade(links: Links, node_id: np.ndarray, N: int, M: int) -> dict[str, Any]:
         "imp0": imp0,
         "exp0": seg_out(flow0),
         "sig_const": np.broadcast_to(np.where(base, share0, 0.0), (M, links.n)),
-        "base_nodes": seg_in(base.astype(float))[node_in] > 0,
-        "has_baseline": seg_in(base.astype(float)) > 0,
+        "base_nodes": has_baseline[node_in],
+        "has_baseline": has_baseline,
         "has_inbound": seg_in(np.ones(links.n)) > 0,
         "pipe_target": seg_in(flow0 * (links.transit - 1)),
     }
