@@ -7,8 +7,9 @@ P2. After a temporary ban, the controlling country's exports of the banned produ
 Both hold for drawn controls and parameters on the rare-earths dataset where the buyers
 under control neither make nor use the controlled product themselves. Outside that domain
 each can fail; the ``xfail(strict=True)`` tests below pin the cases found, with what was
-measured: P1 when buyers that use the product are banned, and under a quota binding on every
-buyer for two years; P2 for an importer that also makes the product. Cases found and fixed (some outside the domain) are kept as regressions.
+measured: P1 under a quota shared by 16 products and binding on every buyer for two years; P2
+for an importer that also makes the product. Cases found and fixed (some outside the domain)
+are kept as regressions.
 
 Every price-driven response (leakage, embedded supply, demand destruction, substitution,
 thrifting, foresight) and demand growth are off, so that only the mechanism under test
@@ -296,16 +297,16 @@ def test_rerouting_when_makers_are_banned(products: list[str], buyers: list[str]
     _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "outside P1's domain, found by random exploration after the fixes above: China bans Dy oxide "
-        "and Dy metal to six buyers, Japan and Germany among them, which use them. With rerouting "
-        "Japan runs 0.07 t shorter (1.08 t against 1.01 t); nobody else changes. Not traced yet "
-        "(open in issue 11)."
-    ),
-)
 def test_rerouting_when_dy_users_are_banned() -> None:
+    """A counterexample found outside P1's domain, kept as a regression.
+
+    China bans Dy oxide and Dy metal to six buyers, Japan and Germany among them, which use
+    them. Japan, refused Dy oxide, made extra Dy metal from its oxide stock and sold 0.38 t of
+    it spot to Germany, which only added to its stock; Japan's oxide then ran out and Japan ran
+    0.07 t shorter than without rerouting (1.08 t against 1.01 t). A node whose supply of an
+    input is being refused now offers nothing it makes from that input to buyers who come by
+    rerouting.
+    """
     buyers = ["MML", "USA", "AUS", "MYS", "JPN", "DEU"]
     ban = {"type": "export_ban", "exporter": CONTROLLER, "products": ["dy_oxide", "dy_metal"], "destinations": buyers, "start": _day(0)}
     sc = _scenario([ban], 150, {"switching_lag_days": 1.0, "price_flexibility": 1.0, "inventory_adjustment_days": 20.0})
@@ -318,12 +319,16 @@ def test_rerouting_when_dy_users_are_banned() -> None:
     strict=True,
     reason=(
         "known disagreement with P1 under a binding quota on every buyer (the 2010 quota replay: "
-        "16 oxides and metals under one allowance, 730 days, responses off): rerouting adds 2.0 t "
-        "to 1,871 t (0.1%; 0.6 t on 77 t with responses on; 0.3 t with one allowance per product). "
-        "Yttrium-oxide users everywhere lose about 0.1%. The rerouting itself is small (Germany buys "
-        "23 t of NdPr metal spot from Japan and 75 t fewer magnets from China; the US buys 67 t less "
-        "bastnaesite back from China); the chain from it to the yttrium shortfall, through the "
-        "co-products of separation, is not traced yet (open in issue 11)."
+        "16 oxides and metals under one allowance, 730 days, responses off): rerouting adds 2.4 t "
+        "to 1,871 t (0.13%; with responses on, the built-in's central case, 0.52 t on 77.1 t). "
+        "Traced (figures with responses on): Germany, refused part of its NdPr metal, buys 25 t spot "
+        "from Japan, runs its magnet plants harder and imports 82 t fewer of China's magnets (not under "
+        "the quota); its larger use raises its claims of NdPr and Dy metal on the quota, which are "
+        "served pro rata to claims, so every other buyer of the 16 products gets less (users of "
+        "yttrium, gadolinium, erbium ... outside China are 0.5-2.5% shorter). Rerouting moved material from abundant magnets to a scarce "
+        "allowance; the model has no rule that would stop a buyer's claims on a shared quota growing "
+        "with its use. Sharing the allowance by baseline purchases instead removes the excess but "
+        "triples the replay's shortfall (233 t against 77 t), so it was not adopted."
     ),
 )
 def test_rerouting_under_a_quota_on_every_buyer() -> None:

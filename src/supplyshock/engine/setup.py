@@ -131,6 +131,7 @@ class Setup:
     main_out: np.ndarray
     rout_main: np.ndarray
     proc_share: np.ndarray
+    downstream: np.ndarray
     # demand
     q_node: np.ndarray
     demand0: np.ndarray
@@ -343,7 +344,20 @@ def _production(net: SupplyNetwork, policy: Policy, fac_c: np.ndarray, fac_j: np
         "cons0": act0 @ rin_f,
         "thrift_f": thrift_f,
         "input_users": np.maximum(users_per_input, 1.0),
+        "downstream": _downstream(rin_f, rout_f),
     }
+
+
+def _downstream(rin_f: np.ndarray, rout_f: np.ndarray) -> np.ndarray:
+    """(N, N) float: 1 where the column node is made, in the same country, from the row node
+    through one or more of its facilities (the transitive closure of input -> output)."""
+    step = ((rin_f > 0).astype(float).T @ (rout_f > 0).astype(float)) > 0
+    reach = step.copy()
+    while True:
+        wider = reach | ((reach.astype(float) @ step.astype(float)) > 0)
+        if (wider == reach).all():
+            return reach.astype(float)
+        reach = wider
 
 
 def _trade(links: Links, node_id: np.ndarray, N: int, M: int) -> dict[str, Any]:

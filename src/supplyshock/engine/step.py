@@ -33,8 +33,10 @@ The phases, in order (DESIGN.md, "The material model"):
    A contract covers the link's baseline volume plus ``contract_flexibility``; orders beyond
    it are spot claims on the same supplier's spare supply. A supplier's spare supply is
    shared among the buyers who claim it (never promised twice): its regular customers'
-   extra orders first, then buyers who came to it by rerouting (a node that is itself
-   rerouting its orders of a product offers none of it to them).
+   extra orders and buyers without baseline suppliers (who buy spot as a matter of course)
+   first, then buyers who came to it by rerouting. A node that is itself rerouting its
+   orders of a product, or of an input it makes the product from, offers none of that
+   product to buyers who come by rerouting.
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
    each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
@@ -222,32 +224,32 @@ def _orders(
         sig_base = np.where(w_norm > 0, w_base / np.where(w_norm > 0, w_norm, 1.0), 0.0)
     else:
         sig_base = s.sig_const
-    # a node that is itself looking for other suppliers of a product offers none of it to
-    # buyers who come to it by rerouting (its regular customers' extra orders are still served)
+    # a node that is itself looking for other suppliers of a product, or of an input it makes
+    # the product from, offers none of it to buyers who come to it by rerouting (its regular
+    # customers' extra orders and buyers without baseline suppliers are still served)
     seeking = st.redirect * s.col("rerouting_share_max") > 0.0
-    free_new = np.where(seeking, 0.0, free)
-    offer = free_new[:, s.node_out] * ~pol.controlled[t]  # (M, L): offered to importers whose links are not controlled
-    offer_node = s.seg_in(offer)
+    seeking = seeking | ((seeking.astype(float) @ s.downstream) > 0.0)
+    open_l = ~pol.controlled[t]  # offers go to importers whose links are not controlled
+    offer = free[:, s.node_out] * open_l  # (M, L)
+    offer_new = np.where(seeking, 0.0, free)[:, s.node_out] * open_l
+    offer_new_node = s.seg_in(offer_new)
     # the buyer keeps its contracts (and keeps applying for licences) and orders spot, from
     # alternative suppliers, the part of its need it expects to be denied: on each link the
     # baseline share times the smoothed share of requests denied there
     expected_denied = s.seg_in(sig_base * np.where(st.failing > FAILING_SHARE, st.failing, 0.0))  # (M, N) share of need
-    movable = np.where(s.has_baseline, need_imp * expected_denied, need_imp)
-    alt_total = np.minimum(movable, st.redirect * s.col("rerouting_share_max") * offer_node)
-    offer_l = offer_node[:, s.node_in]
-    alt_share = np.where(offer_l > 0, offer / np.where(offer_l > 0, offer_l, 1.0), 0.0)
-    rest = (need_imp - alt_total)[:, s.node_in]
-    spot = alt_total[:, s.node_in] * alt_share + np.where(s.base_nodes, 0.0, rest * alt_share)
+    alt_total = np.where(s.has_baseline, np.minimum(need_imp * expected_denied, st.redirect * s.col("rerouting_share_max") * offer_new_node), 0.0)
+    rerouted = alt_total[:, s.node_in] * _shares(s, offer_new)
     contract = np.where(s.base_nodes, need_imp[:, s.node_in] * sig_base, 0.0)
     # a contract covers the baseline volume and a tolerance; beyond it the buyer claims the
     # supplier's spare supply (after the supplier's own users and contracts). A supplier's
-    # spare supply is shared among its claimants, never promised twice: its regular customers'
-    # extra orders first, then buyers who came to it by rerouting
+    # spare supply is shared among its claimants, never promised twice: first its regular
+    # customers' orders beyond their contracts and buyers without baseline suppliers (who buy
+    # spot as a matter of course), then buyers who came to it by rerouting
     cap_l = s.flow0[None, :] * (1.0 + s.col("contract_flexibility"))
-    excess = np.where(s.base_nodes, np.maximum(contract - cap_l, 0.0), 0.0)
-    contract = contract - excess
+    excess = np.where(s.base_nodes, np.maximum(contract - cap_l, 0.0), need_imp[:, s.node_in] * _shares(s, offer))
+    contract = contract - np.where(s.base_nodes, excess, 0.0)
     excess = _share_spare(s, excess, free)
-    spot = excess + _share_spare(s, spot, np.maximum(free_new - s.seg_out(excess), 0.0))
+    spot = excess + _share_spare(s, rerouted, np.maximum(np.where(seeking, 0.0, free) - s.seg_out(excess), 0.0))
     request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
@@ -255,6 +257,12 @@ def _orders(
         request[:, tcols] *= defer
         spot[:, tcols] *= defer
     return need_imp, request, spot, tcols
+
+
+def _shares(s: Setup, offer: np.ndarray) -> np.ndarray:
+    """Each link's share of what is offered to its importer (node), (M, L)."""
+    total = s.seg_in(offer)[:, s.node_in]
+    return np.where(total > 0, offer / np.where(total > 0, total, 1.0), 0.0)
 
 
 def _share_spare(s: Setup, claims: np.ndarray, free: np.ndarray) -> np.ndarray:
