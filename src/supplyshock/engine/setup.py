@@ -152,6 +152,7 @@ class Setup:
     prod0: np.ndarray
     imp0: np.ndarray
     outflow0: np.ndarray
+    imp_share0: np.ndarray
     target0: np.ndarray
     pipe_target: np.ndarray
     strategic0: np.ndarray
@@ -302,6 +303,7 @@ def build_setup(
         demand0=demand0,
         seg_q=seg_q,
         outflow0=outflow0,
+        imp_share0=np.where(outflow0 > 0, trade["imp0"] / np.where(outflow0 > 0, outflow0, 1.0), 0.0),
         target0=target0,
         strategic0=net.strategic_days[node_c, node_p] * (prod["cons0"] + fd0),
         **{k: v for k, v in prod.items() if k != "cons0"},

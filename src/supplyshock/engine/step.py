@@ -9,8 +9,9 @@ The phases, in order (DESIGN.md, "The material model"):
 
 1. **Arrivals**: shipments whose transit ends today enter the importer's stock.
 2. **Stockpile releases** move strategic stock into the commercial stock.
-3. **Production**: each process plans output to meet expected outflow and close the gap
-   to target stock, capped by capacity; it is then limited by the inputs in stock
+3. **Production**: each process plans output to meet expected outflow not covered by
+   expected imports (what arrives while the node's orders are being refused, otherwise
+   its usual import share of outflow) and close the gap to target stock, capped by capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
    proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
    Tb, Y, ... from one feed) plans on its main output, the largest by mass; the others are
@@ -164,7 +165,12 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     rel = rel_abs / g
     st.stock += rel
     cap = np.maximum(s.cap_base * np.where(s.derived_cap, s.cap_scale, 1.0) + s.cap_add[t] / g, 0.0)  # (M, F)
-    plan_out = np.maximum(0.0, st.outflow_est - st.inflow_est + gap / s.col("production_adjustment_days"))
+    # plants cover what imports will not: while the node's orders are being refused, what
+    # arrives; otherwise its usual import share of outflow (so the sourcing mix returns to
+    # the baseline's once supply is back)
+    usual = np.maximum(st.inflow_est, s.imp_share0 * st.outflow_est)
+    expected_in = np.where(st.denied_est > FAILING_SHARE, st.inflow_est, usual)
+    plan_out = np.maximum(0.0, st.outflow_est - expected_in + gap / s.col("production_adjustment_days"))
     a_plan = np.minimum(plan_out[:, s.main_out] * (s.proc_share / np.where(s.rout_main > 0, s.rout_main, 1.0)), cap)
     if s.thrifts:  # less of a scarce input per unit of output as thrifting proceeds
         rin = s.rin_f[None] * (1.0 - st.thrift[:, None, :] * s.thrift_f[None])  # (M, F, N)
