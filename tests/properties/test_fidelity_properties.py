@@ -320,15 +320,16 @@ def test_rerouting_when_dy_users_are_banned() -> None:
     reason=(
         "known disagreement with P1 under a binding quota on every buyer (the 2010 quota replay: "
         "16 oxides and metals under one allowance, 730 days, responses off): rerouting adds 2.5 t "
-        "to 1,851 t (0.13%; with responses on, the built-in's central case, 0.93 t on 73.1 t). "
+        "to 1,851 t (0.13%; with responses on, the built-in's central case, 1.0 t on 82.3 t). "
         "Traced (figures with responses on): Germany, refused part of its NdPr metal, buys 25 t spot "
         "from Japan, runs its magnet plants harder and imports 82 t fewer of China's magnets (not under "
         "the quota); its larger use raises its claims of NdPr and Dy metal on the quota, which are "
         "served pro rata to claims, so every other buyer of the 16 products gets less (users of "
-        "yttrium, gadolinium, erbium ... outside China are 0.5-2.5% shorter). Rerouting moved material from abundant magnets to a scarce "
+        "yttrium, gadolinium, erbium ... outside China are 0.5-2% shorter). Rerouting moved material from abundant magnets to a scarce "
         "allowance; the model has no rule that would stop a buyer's claims on a shared quota growing "
-        "with its use. Sharing the allowance by baseline purchases instead removes the excess but "
-        "triples the replay's shortfall (233 t against 73 t), so it was not adopted."
+        "with its use. Sharing the allowance by baseline purchases instead removes the excess (all but "
+        "0.01 t with responses on) but triples the replay's shortfall (255 t against 82 t), so it was "
+        "not adopted."
     ),
 )
 def test_rerouting_under_a_quota_on_every_buyer() -> None:
