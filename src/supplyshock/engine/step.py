@@ -11,7 +11,8 @@ The phases, in order (DESIGN.md, "The material model"):
 2. **Stockpile releases** move strategic stock into the commercial stock.
 3. **Production**: each process plans output to meet expected outflow not covered by
    expected imports (what arrives while the node's orders are being refused, otherwise
-   its usual import share of outflow) and close the gap to target stock, capped by capacity; it is then limited by the inputs in stock
+   its usual import share of outflow) and close the gap to target stock, capped by
+   capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
    proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
    Tb, Y, ... from one feed) plans on its main output, the largest by mass; the others are
