@@ -451,3 +451,19 @@ def test_importer_that_also_produces_returns_to_its_usual_sourcing_mix() -> None
     link = (shocked["link_exporter"] == "AAA") & (shocked["link_importer"] == "BBB") & (shocked["link_product"] == "metal")
     late = [float(ds["trade"].isel(scenario=0, member=0).values[-30:, link.values].sum()) for ds in (shocked, baseline)]
     assert late[0] == pytest.approx(late[1], rel=0.01)
+
+
+def test_producer_steps_in_for_imports_deferred_by_a_tariff() -> None:
+    """A tariff is not a refusal, but it disturbs supply: BBB's plants plan on what arrives,
+    not on the usual import share. Over the first 30 days of a 100% tariff on AAA's metal, BBB's
+    extra own output covers 61% of the drop in its imports (27% when plants planned on the
+    usual share during a tariff, leaving the stock gap alone to pull them up)."""
+    net = toy_network()
+    tariff = {"type": "tariff", "importer": "BBB", "exporter": "AAA", "products": ["metal"], "rate": 1.0, "start": _day(10), "end": _day(130)}
+    scenarios = [_scenario(ev, 200, {}).model_copy(update={"dataset": "toy"}) for ev in ([tariff], [])]
+    runs = [ss.run(sc, network=net, check=True).isel(scenario=0, member=0) for sc in scenarios]
+    link = ((runs[0]["link_exporter"] == "AAA") & (runs[0]["link_importer"] == "BBB") & (runs[0]["link_product"] == "metal")).values
+    own, own0 = (float(ds["production"].sel(country="BBB", product="metal").values[10:40].sum()) for ds in runs)
+    imp, imp0 = (float(ds["trade"].values[10:40, link].sum()) for ds in runs)
+    assert imp0 - imp > 0.2  # the tariff defers imports
+    assert own - own0 > 0.5 * (imp0 - imp)

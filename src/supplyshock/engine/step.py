@@ -10,8 +10,9 @@ The phases, in order (DESIGN.md, "The material model"):
 1. **Arrivals**: shipments whose transit ends today enter the importer's stock.
 2. **Stockpile releases** move strategic stock into the commercial stock.
 3. **Production**: each process plans output to meet expected outflow not covered by
-   expected imports (what arrives while the node's orders are being refused, otherwise
-   its usual import share of outflow) and close the gap to target stock, capped by
+   expected imports (what arrives while the node's supply is disturbed: orders refused,
+   licence applications pending or a tariff on an inbound link; otherwise its usual import
+   share of outflow, or what arrives if more) and close the gap to target stock, capped by
    capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
    proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
@@ -166,11 +167,18 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     rel = rel_abs / g
     st.stock += rel
     cap = np.maximum(s.cap_base * np.where(s.derived_cap, s.cap_scale, 1.0) + s.cap_add[t] / g, 0.0)  # (M, F)
-    # plants cover what imports will not: while the node's orders are being refused, what
-    # arrives; otherwise its usual import share of outflow (so the sourcing mix returns to
-    # the baseline's once supply is back)
-    usual = np.maximum(st.inflow_est, s.imp_share0 * st.outflow_est)
-    expected_in = np.where(st.denied_est > FAILING_SHARE, st.inflow_est, usual)
+    # plants cover what imports will not: while the node's supply is disturbed (orders being
+    # refused, licence applications pending, a tariff on an inbound link), what arrives;
+    # otherwise its usual import share of outflow, or what arrives if more (so the sourcing
+    # mix returns to the baseline's once supply is back). Differences at rounding level are
+    # ignored: a max over two values equal but for rounding would make plants under-plan a
+    # little every day, and a run without events drift from the baseline.
+    usual = s.imp_share0 * st.outflow_est
+    usual = np.where(usual > st.inflow_est * (1.0 + 1e-9), usual, st.inflow_est)
+    disturbed = (st.denied_est > FAILING_SHARE) | (s.seg_in(st.pending) > 0.0)
+    if s.tariffed[t]:
+        disturbed |= s.seg_in(np.broadcast_to(s.policy.tariff[t] > 0, st.pending.shape).astype(float)) > 0.0
+    expected_in = np.where(disturbed, st.inflow_est, usual)
     plan_out = np.maximum(0.0, st.outflow_est - expected_in + gap / s.col("production_adjustment_days"))
     a_plan = np.minimum(plan_out[:, s.main_out] * (s.proc_share / np.where(s.rout_main > 0, s.rout_main, 1.0)), cap)
     if s.thrifts:  # less of a scarce input per unit of output as thrifting proceeds
