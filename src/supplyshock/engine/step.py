@@ -46,8 +46,8 @@ The phases, in order (DESIGN.md, "The material model"):
    applications decided after the review delay, when the day's approval share is
    approved; whitelisted buyers' applications have their own approval and delay.
    Applications still pending when a link's licence regime ends lapse (the buyer orders
-   again what it needs, as on any free link). Export quotas cap the approved claims on their links (allowance accrues daily;
-   unused allowance carries over).
+   again what it needs, as on any free link). Export quotas cap the approved claims on
+   their links (allowance accrues daily; unused allowance carries over).
 6. **Allocation**: each node's stock goes first to priority users (e.g. defence), then
    to its other users and contracted exports (pro rata, or users first with
    ``allocation: domestic_first``), and only then to spot claims.
@@ -177,7 +177,7 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     usual = np.where(usual > st.inflow_est * (1.0 + 1e-9), usual, st.inflow_est)
     disturbed = (st.denied_est > FAILING_SHARE) | (s.seg_in(st.pending) > 0.0)
     if s.tariffed[t]:
-        disturbed |= s.seg_in(np.broadcast_to(s.policy.tariff[t] > 0, st.pending.shape).astype(float)) > 0.0
+        disturbed |= s.seg_in((s.policy.tariff[t] > 0).astype(float)) > 0.0
     expected_in = np.where(disturbed, st.inflow_est, usual)
     plan_out = np.maximum(0.0, st.outflow_est - expected_in + gap / s.col("production_adjustment_days"))
     a_plan = np.minimum(plan_out[:, s.main_out] * (s.proc_share / np.where(s.rout_main > 0, s.rout_main, 1.0)), cap)
@@ -244,9 +244,10 @@ def _orders(
     # customers' extra orders and buyers without baseline suppliers are still served)
     seeking = st.redirect * s.col("rerouting_share_max") > 0.0
     seeking = seeking | ((seeking.astype(float) @ s.downstream) > 0.0)
+    free_new = np.where(seeking, 0.0, free)  # (M, N) what newcomers may claim
     open_l = ~pol.controlled[t]  # offers go to importers whose links are not controlled
     offer = free[:, s.node_out] * open_l  # (M, L)
-    offer_new = np.where(seeking, 0.0, free)[:, s.node_out] * open_l
+    offer_new = free_new[:, s.node_out] * open_l
     offer_new_node = s.seg_in(offer_new)
     # the buyer keeps its contracts (and keeps applying for licences) and orders spot, from
     # alternative suppliers, the part of its need it expects to be denied: on each link the
@@ -261,10 +262,11 @@ def _orders(
     # customers' orders beyond their contracts and buyers without baseline suppliers (who buy
     # spot as a matter of course), then buyers who came to it by rerouting
     cap_l = s.flow0[None, :] * (1.0 + s.col("contract_flexibility"))
-    excess = np.where(s.base_nodes, np.maximum(contract - cap_l, 0.0), need_imp[:, s.node_in] * _shares(s, offer))
-    contract = contract - np.where(s.base_nodes, excess, 0.0)
-    excess = _share_spare(s, excess, free)
-    spot = excess + _share_spare(s, rerouted, np.maximum(np.where(seeking, 0.0, free) - s.seg_out(excess), 0.0))
+    excess = np.maximum(contract - cap_l, 0.0)
+    contract = contract - excess
+    regular = np.where(s.base_nodes, excess, need_imp[:, s.node_in] * _shares(s, offer))
+    regular = _share_spare(s, regular, free)
+    spot = regular + _share_spare(s, rerouted, np.maximum(free_new - s.seg_out(regular), 0.0))
     request = contract + spot
     if tcols is not None:
         # buyers defer purchases on tariffed links (not a denial: no rerouting is triggered)
