@@ -7,9 +7,9 @@ P2. After a temporary ban, the controlling country's exports of the banned produ
 Both hold for drawn controls and parameters on the rare-earths dataset where the buyers
 under control neither make nor use the controlled product themselves. Outside that domain
 each can fail; the ``xfail(strict=True)`` tests below pin the cases found, with what was
-measured: P1 under a quota shared by 16 products and binding on every buyer for two years; P2
-for an importer that also makes the product. Cases found and fixed (some outside the domain)
-are kept as regressions.
+measured: P1 under a quota shared by 16 products and binding on every buyer for two years.
+Cases found and fixed (some outside the domain) are kept as regressions, among them P2 for
+an importer that also makes the product.
 
 Every price-driven response (leakage, embedded supply, demand destruction, substitution,
 thrifting, foresight) and demand growth are off, so that only the mechanism under test
@@ -419,25 +419,21 @@ def _toy_ban(days: int) -> tuple[xr.Dataset, xr.Dataset, int]:
     return shocked, baseline, end
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="design: an importer that also makes the product rebuilds its cover from its own plants as well "
-    "as by importing (both close the stock gap, over production_adjustment_days and "
-    "inventory_adjustment_days), and its plants keep planning on the low arrivals while its orders are "
-    "still being refused (the smoothed refused share takes about a month to fall below 1%). Over the 90 "
-    "days after a 10-day ban on the toy network its metal imports are 96% of the baseline's, its ore "
-    "imports 108% (before plants returned to the usual sourcing mix: 88% and 112%).",
-)
 def test_importer_that_also_produces_restocks_by_importing() -> None:
-    """P2 outside the tested domain, on the toy network: AAA stops metal to BBB for 10 days;
-    BBB refines metal itself (from AAA's ore)."""
+    """P2 outside the drawn domain, on the toy network: AAA stops metal to BBB for 10 days;
+    BBB refines metal itself (from AAA's ore). Over the 90 days after the ban BBB's metal
+    imports are 103% of the baseline's. Its plants plan on the low arrivals only while its
+    orders are still being refused; while they planned on them until the smoothed refused
+    share fell below 1% (about a month after the ban), they rebuilt BBB's cover themselves
+    and its metal imports were 96% of the baseline's (88% before plants returned to the
+    usual sourcing mix)."""
     shocked, baseline, end = _toy_ban(10)
     assert _exports_after(shocked, "AAA", "metal", ["BBB"], end) > _exports_after(baseline, "AAA", "metal", ["BBB"], end)
 
 
 def test_importer_that_also_produces_restocks_by_importing_its_input() -> None:
-    """What BBB's cover is rebuilt from instead: AAA's ore, which BBB refines, goes out above
-    the baseline's over the same window."""
+    """BBB's cover is rebuilt from its own plants too: AAA's ore, which BBB refines, goes out
+    above the baseline's over the same window (104%, beside the metal's 103%)."""
     shocked, baseline, end = _toy_ban(10)
     assert _exports_after(shocked, "AAA", "ore", ["BBB"], end) > 1.02 * _exports_after(baseline, "AAA", "ore", ["BBB"], end)
 

@@ -48,6 +48,8 @@ class State:
         Share of a node's import needs sent to alternative suppliers first (0-1).
     denied_est : (M, N)
         Smoothed share of the node's requests denied.
+    denied_last : (M, N)
+        Share of the node's requests denied on the last day (not smoothed).
     failing : (M, L)
         Smoothed share of the requests on each link denied: the links a buyer moves its
         orders away from when it reroutes.
@@ -84,6 +86,7 @@ class State:
     prod_est: np.ndarray
     redirect: np.ndarray
     denied_est: np.ndarray
+    denied_last: np.ndarray
     failing: np.ndarray
     price: np.ndarray
     subst: np.ndarray
@@ -152,6 +155,7 @@ def initial_state(setup: Setup) -> State:
         prod_est=np.broadcast_to(s.prod0, (M, N)).copy(),
         redirect=np.zeros((M, N)),
         denied_est=np.zeros((M, N)),
+        denied_last=np.zeros((M, N)),
         failing=np.zeros((M, L)),
         price=np.ones((M, s.n_markets * s.P)),
         subst=np.zeros((M, s.q_c.size)),

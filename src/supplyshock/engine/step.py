@@ -10,9 +10,9 @@ The phases, in order (DESIGN.md, "The material model"):
 1. **Arrivals**: shipments whose transit ends today enter the importer's stock.
 2. **Stockpile releases** move strategic stock into the commercial stock.
 3. **Production**: each process plans output to meet expected outflow not covered by
-   expected imports (what arrives while the node's supply is disturbed: orders refused,
-   licence applications pending or a tariff on an inbound link; otherwise its usual import
-   share of outflow, or what arrives if more) and close the gap to target stock, capped by
+   expected imports (what arrives while the node's supply is disturbed: orders being
+   refused, licence applications pending or a tariff on an inbound link; otherwise its usual
+   import share of outflow, or what arrives if more) and close the gap to target stock, capped by
    capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
    proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
@@ -168,14 +168,17 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     st.stock += rel
     cap = np.maximum(s.cap_base * np.where(s.derived_cap, s.cap_scale, 1.0) + s.cap_add[t] / g, 0.0)  # (M, F)
     # plants cover what imports will not: while the node's supply is disturbed (orders being
-    # refused, licence applications pending, a tariff on an inbound link), what arrives;
+    # refused: the smoothed refused share above FAILING_SHARE and yesterday's too, so plants
+    # go back to the usual mix the day refusals end rather than when the smoothed share has
+    # decayed, about a month later, which left their output to rebuild the cover that imports
+    # would have; licence applications pending; a tariff on an inbound link), what arrives;
     # otherwise its usual import share of outflow, or what arrives if more (so the sourcing
     # mix returns to the baseline's once supply is back). Differences at rounding level are
     # ignored: a max over two values equal but for rounding would make plants under-plan a
     # little every day, and a run without events drift from the baseline.
     usual = s.imp_share0 * st.outflow_est
     usual = np.where(usual > st.inflow_est * (1.0 + 1e-9), usual, st.inflow_est)
-    disturbed = (st.denied_est > FAILING_SHARE) | (s.seg_in(st.pending) > 0.0)
+    disturbed = ((st.denied_est > FAILING_SHARE) & (st.denied_last > FAILING_SHARE)) | (s.seg_in(st.pending) > 0.0)
     if s.tariffed[t]:
         disturbed |= s.seg_in((s.policy.tariff[t] > 0).astype(float)) > 0.0
     expected_in = np.where(disturbed, st.inflow_est, usual)
@@ -469,6 +472,7 @@ def _respond(
     req_node = s.seg_in(o.request)
     frac_denied = np.where(req_node > 0, s.seg_in(denied) / np.where(req_node > 0, req_node, 1.0), 0.0)
     st.denied_est += alpha_e * (frac_denied - st.denied_est)
+    st.denied_last = frac_denied
     frac_link = np.where(o.request > 0, denied / np.where(o.request > 0, o.request, 1.0), 0.0)
     st.failing += alpha_e * (frac_link - st.failing)
     st.redirect = np.clip(st.redirect + np.where(st.denied_est > FAILING_SHARE, 1.0, -1.0) / s.col("switching_lag_days"), 0.0, 1.0)
