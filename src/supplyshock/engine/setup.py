@@ -129,6 +129,7 @@ class Setup:
     fac_inputs: np.ndarray
     fac_inmask: np.ndarray
     main_out: np.ndarray
+    main_node: np.ndarray
     rout_main: np.ndarray
     proc_share: np.ndarray
     downstream: np.ndarray
@@ -340,6 +341,7 @@ def _production(net: SupplyNetwork, policy: Policy, fac_c: np.ndarray, fac_j: np
         "fac_inputs": fac_inputs,
         "fac_inmask": fac_inmask,
         "main_out": main_out,
+        "main_node": np.isin(np.arange(N), main_out),
         "rout_main": rout_main,
         "proc_share": proc_share,
         "prod0": prod0,

@@ -43,7 +43,8 @@ class State:
     quota_left : (M, G)
         Unused quota allowance, t.
     outflow_est, inflow_est, prod_est : (M, N)
-        Smoothed expected outflow, inflow and output, t/day.
+        Smoothed expected outflow, inflow and output for use (output beyond the plants' plan
+        for use rebuilds the stock and is left out), t/day.
     redirect : (M, N)
         Share of a node's import needs sent to alternative suppliers first (0-1).
     denied_est : (M, N)

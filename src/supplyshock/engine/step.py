@@ -12,7 +12,7 @@ The phases, in order (DESIGN.md, "The material model"):
 3. **Production**: each process plans output to meet expected outflow not covered by
    expected imports (what arrives while the node's supply is disturbed: orders being
    refused, licence applications pending or a tariff on an inbound link; otherwise its usual
-   import share of outflow, or what arrives if more) and close the gap to target stock, capped by
+   import share of outflow) and close the gap to target stock, capped by
    capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
    proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
@@ -20,7 +20,8 @@ The phases, in order (DESIGN.md, "The material model"):
    co-products that follow it, so a glut of one element idles the supply of the others
    (the rare-earth balance problem, Binnemans et al. 2013).
 4. **Orders**: each node orders imports to cover expected use and exports not met by
-   its own production, plus ``gap / inventory_adjustment_days`` where the gap is the
+   its own production for use (output beyond the plan for use rebuilds the node's stock and
+   is not counted twice: the stock gap is in the order already), plus ``gap / inventory_adjustment_days`` where the gap is the
    target stock (raised before an announced control) plus the target pipeline minus
    stock, goods in transit and pending licence applications. Orders go to baseline
    suppliers by baseline shares, shifted by tariffs (shares proportional to
@@ -38,8 +39,8 @@ The phases, in order (DESIGN.md, "The material model"):
    shared among the buyers who claim it (never promised twice): its regular customers'
    extra orders and buyers without baseline suppliers (who buy spot as a matter of course)
    first, then buyers who came to it by rerouting. A node that is itself rerouting its
-   orders of a product, or of an input it makes the product from, offers none of that
-   product to buyers who come by rerouting.
+   orders of a product, or of an input it makes the product from, or is waiting on licence
+   applications for them, offers none of that product to buyers who come by rerouting.
    End users hold their own stocks in cohorts (groups of plants with their days of cover);
    each cohort orders its use plus the gap to its target.
 5. **Policy**: on each link the banned share is denied; the licensed share becomes
@@ -149,7 +150,7 @@ class _Orders:
 
 
 def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Arrivals, releases and production; returns (target, gap, imports, rel, cap, act, need, consumed, produced).
+    """Arrivals, releases and production; returns (target, gap, imports, rel, cap, act, need, consumed, produced, for_use).
 
     ``g`` is the day's baseline level: absolute quantities (stockpiles, capacity added) are divided by it.
     """
@@ -172,12 +173,11 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     # go back to the usual mix the day refusals end rather than when the smoothed share has
     # decayed, about a month later, which left their output to rebuild the cover that imports
     # would have; licence applications pending; a tariff on an inbound link), what arrives;
-    # otherwise its usual import share of outflow, or what arrives if more (so the sourcing
-    # mix returns to the baseline's once supply is back). Differences at rounding level are
-    # ignored: a max over two values equal but for rounding would make plants under-plan a
-    # little every day, and a run without events drift from the baseline.
+    # otherwise its usual import share of outflow, so the sourcing mix returns to the
+    # baseline's once supply is back (what arrives above that shows in the stock, and the
+    # stock gap, negative, slows plants and import orders alike; planning on it instead made
+    # any larger import share a resting point: after a restocking surge, the importer kept it).
     usual = s.imp_share0 * st.outflow_est
-    usual = np.where(usual > st.inflow_est * (1.0 + 1e-9), usual, st.inflow_est)
     disturbed = ((st.denied_est > FAILING_SHARE) & (st.denied_last > FAILING_SHARE)) | (s.seg_in(st.pending) > 0.0)
     if s.tariffed[t]:
         disturbed |= s.seg_in((s.policy.tariff[t] > 0).astype(float)) > 0.0
@@ -196,7 +196,10 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     consumed = np.einsum("mf,mfn->mn", act, rin) if s.thrifts else act @ s.rin_f
     produced = act @ s.rout_f
     st.stock = np.maximum(st.stock - consumed, 0.0) + produced
-    return target, gap, imports, rel, cap, act, need, consumed, produced
+    # the part of a planned output that meets expected use; the rest rebuilds the stock, and
+    # import orders, which close the stock gap on their own, do not count it as covering use
+    for_use = np.where(s.main_node, np.minimum(produced, np.maximum(0.0, st.outflow_est - expected_in)), produced)
+    return target, gap, imports, rel, cap, act, need, consumed, produced, for_use
 
 
 def _end_users(s: Setup, st: State, t: int) -> tuple[np.ndarray, ...]:
@@ -243,9 +246,11 @@ def _orders(
     else:
         sig_base = s.sig_const
     # a node that is itself looking for other suppliers of a product, or of an input it makes
-    # the product from, offers none of it to buyers who come to it by rerouting (its regular
-    # customers' extra orders and buyers without baseline suppliers are still served)
-    seeking = st.redirect * s.col("rerouting_share_max") > 0.0
+    # the product from, or waiting on licence applications for them, offers none of it to
+    # buyers who come to it by rerouting (its regular customers' extra orders and buyers
+    # without baseline suppliers are still served): what it would sell them today it may lack
+    # when its own supply tightens
+    seeking = (st.redirect * s.col("rerouting_share_max") > 0.0) | (s.seg_in(st.pending) > 0.0)
     seeking = seeking | ((seeking.astype(float) @ s.downstream) > 0.0)
     free_new = np.where(seeking, 0.0, free)  # (M, N) what newcomers may claim
     open_l = ~pol.controlled[t]  # offers go to importers whose links are not controlled
@@ -460,7 +465,7 @@ def _respond(
     need: np.ndarray,
     x_claim: np.ndarray,
     imports: np.ndarray,
-    produced: np.ndarray,
+    for_use: np.ndarray,
     denied: np.ndarray,
     target: np.ndarray,
 ) -> None:
@@ -468,7 +473,7 @@ def _respond(
     alpha_e = s.col("expectation_days") ** -1.0
     st.outflow_est += alpha_e * (need + o.fd_claim + x_claim - st.outflow_est)
     st.inflow_est += alpha_e * (imports - st.inflow_est)
-    st.prod_est += alpha_e * (produced - st.prod_est)
+    st.prod_est += alpha_e * (for_use - st.prod_est)
     req_node = s.seg_in(o.request)
     frac_denied = np.where(req_node > 0, s.seg_in(denied) / np.where(req_node > 0, req_node, 1.0), 0.0)
     st.denied_est += alpha_e * (frac_denied - st.denied_est)
@@ -551,7 +556,7 @@ def _day(setup: Setup, state: State, inplace: bool) -> tuple[State, DayFlows]:
     t = st.day
     g = s.growth_factor(t)
     opening = st.stock.copy()
-    target, gap, imports, rel, cap, act, need, consumed, produced = _supply(s, st, t, g)
+    target, gap, imports, rel, cap, act, need, consumed, produced, for_use = _supply(s, st, t, g)
     demand, cohort_demand, cohort_order, fd_claim, fd_priority = _end_users(s, st, t)
     free = _spare(s, st, t, target, cap, act)
     if s.any_licence:
@@ -571,7 +576,7 @@ def _day(setup: Setup, state: State, inplace: bool) -> tuple[State, DayFlows]:
     st.ring[(t + s.links.transit) % H, :, np.arange(s.links.n)] += ship.T
     st.in_transit += ship
     delivered, shortfall, stopped, output_loss = _use(s, st, o, fill_hi, fill_lo)
-    _respond(s, st, o, need, x_claim, imports, produced, denied, target)
+    _respond(s, st, o, need, x_claim, imports, for_use, denied, target)
     st.day = t + 1
     flows = DayFlows(
         day=t,
