@@ -330,7 +330,7 @@ def test_rerouting_when_dy_users_are_banned() -> None:
         "known disagreement with P1 under a binding quota on every buyer (the 2010 quota replay: "
         "16 oxides and metals under one allowance, 730 days, responses off): rerouting adds 0.23 t "
         "to 1,891 t (1.2e-4; with every response on, the built-in's central case, rerouting lowers "
-        "the shortfall, 105.7 t to 105.5 t). Traced: Germany, refused part of its NdPr metal, buys "
+        "the shortfall, 62.6 t to 62.4 t). Traced: Germany, refused part of its NdPr metal, buys "
         "22 t spot from Japan and runs its magnet plants harder, importing 62 t fewer of China's "
         "magnets (not under the quota); its plants use more Dy and Tb metal, so its claims of them "
         "on the quota grow (+0.40 t and +0.06 t over two years), and as the allowance is shared pro "
@@ -356,8 +356,8 @@ def test_rerouting_adds_no_shortfall_in_the_builtin_scenarios(name: str) -> None
     without baseline suppliers behind newcomers, five built-ins broke it: tungsten licensing
     (+51.6 t), the five metals (+39.8 t), the 2010 quota (+0.6 t), gallium and gallium with
     germanium (+0.02 t each). The 2010 quota broke it until import orders stopped counting the
-    output that rebuilds a producer's stock as covering its use (+1.03 t on 82.3 t; now -0.23 t
-    on 105.7 t); gallium and gallium with germanium until a producer waiting on licence
+    output that rebuilds a producer's stock as covering its use (+1.03 t on 82.3 t; now -0.16 t
+    on 62.6 t); gallium and gallium with germanium until a producer waiting on licence
     applications for its inputs stopped offering its output to newcomers (+1.4 kg each: the
     rest of the world sold 2 kg of GaAs wafers to the United States in its fifth month and
     made 3.5 kg fewer for Korea and Germany four months later, short of the gallium it had used)."""
