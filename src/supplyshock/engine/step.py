@@ -21,9 +21,10 @@ The phases, in order (DESIGN.md, "The material model"):
    (the rare-earth balance problem, Binnemans et al. 2013).
 4. **Orders**: each node orders imports to cover expected use and exports not met by
    its own production for use (output beyond the plan for use rebuilds the node's stock and
-   is not counted twice: the stock gap is in the order already), plus ``gap / inventory_adjustment_days`` where the gap is the
-   target stock (raised before an announced control) plus the target pipeline minus
-   stock, goods in transit and pending licence applications. Orders go to baseline
+   is not counted twice: the stock gap is in the order already), plus
+   ``gap / inventory_adjustment_days`` where the gap is the target stock (raised before an
+   announced control) plus the target pipeline minus stock, goods in transit and pending
+   licence applications. Orders go to baseline
    suppliers by baseline shares, shifted by tariffs (shares proportional to
    ``share0 * (1 + tariff) ** -trade_elasticity``) and cut on the tariffed link by
    ``(1 + tariff) ** -tariff_demand_elasticity`` (purchases deferred). These are
