@@ -3,7 +3,7 @@ where the structure of the data says they must.
 
 Each expectation is written from the dataset (who gets how much of what from China, who has
 own output, recycling or other suppliers) and then checked against the run. Where the model
-disagrees, the test says so (xfail with the reason found).
+disagrees, the test says so (an expected failure with the reason found); none is pinned now.
 """
 
 from __future__ import annotations

@@ -6,11 +6,10 @@ P2. After a temporary ban, the controlling country's exports of the banned produ
 
 Both hold for drawn controls and parameters on the rare-earths dataset: P1 where the buyers
 under control neither make nor use the controlled product themselves, P2 for any buyer (makers
-and users of the product included). Outside P1's domain it can fail; the ``xfail(strict=True)``
-test below pins the case found, with what was measured: a quota shared by 16 products and
-binding on every buyer for two years, with every price response off. Cases found and fixed
-(some outside the domain) are kept as regressions, among them P2 for an importer that also
-makes the product.
+and users of the product included). Cases found outside those domains and fixed are kept as
+regressions: P1 under a quota shared by 16 products and binding on every buyer for two years,
+P1 when users of the product are banned, P1 on every built-in scenario, and P2 for an
+importer that also makes the product.
 
 Every price-driven response (leakage, embedded supply, demand destruction, substitution,
 thrifting, foresight) and demand growth are off, so that only the mechanism under test
@@ -324,24 +323,15 @@ def test_rerouting_when_dy_users_are_banned() -> None:
     _assert_rerouting_adds_no_shortfall(without, with_rerouting)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known disagreement with P1 under a binding quota on every buyer (the 2010 quota replay: "
-        "16 oxides and metals under one allowance, 730 days, responses off): rerouting adds 0.23 t "
-        "to 1,891 t (1.2e-4; with every response on, the built-in's central case, rerouting lowers "
-        "the shortfall, 62.6 t to 62.4 t). Traced: Germany, refused part of its NdPr metal, buys "
-        "22 t spot from Japan and runs its magnet plants harder, importing 62 t fewer of China's "
-        "magnets (not under the quota); its plants use more Dy and Tb metal, so its claims of them "
-        "on the quota grow (+0.40 t and +0.06 t over two years), and as the allowance is shared pro "
-        "rata to claims, Japan's and the United States' yttrium users get less (+0.09 t short). "
-        "Rerouting moved use from abundant magnets to a scarce allowance; the model has no rule that "
-        "would stop a buyer's claims on a shared quota growing with its use. Sharing the allowance by "
-        "baseline purchases instead removed the excess but tripled the replay's shortfall (255 t "
-        "against 82 t on the engine of 2d04ab6), so it was not adopted."
-    ),
-)
 def test_rerouting_under_a_quota_on_every_buyer() -> None:
+    """P1 outside the drawn domain: the 2010 quota replay (16 oxides and metals under one
+    allowance shared pro rata to claims, binding on every buyer for 730 days), every price
+    response off. Rerouting lowers the shortfall, 1,902.7 t to 1,901.3 t: Germany buys NdPr
+    metal spot from Japan and claims 1.6 t less of it on the quota, which leaves more of the
+    allowance to other buyers. It was an expected failure until producers without baseline
+    suppliers planned on the spot imports that arrive (+0.23 t on 1,891 t; +2.5 t on 1,851 t
+    before import orders stopped counting restocking output as covering use): Germany's
+    plants then claimed more Dy and Tb on the allowance and yttrium users elsewhere got less."""
     sc = load_scenario("cn-2010-quota-cut").model_copy(update={"uncertain": [], "correlation": []})
     sc = sc.model_copy(update={"parameters": {**sc.parameters, **OFF}})
     _, without, with_rerouting = _with_and_without_rerouting(sc)

@@ -341,7 +341,7 @@ def _production(net: SupplyNetwork, policy: Policy, fac_c: np.ndarray, fac_j: np
         "fac_inputs": fac_inputs,
         "fac_inmask": fac_inmask,
         "main_out": main_out,
-        "main_node": np.isin(np.arange(N), main_out),
+        "main_node": _main_nodes(rout_f, main_out, N),
         "rout_main": rout_main,
         "proc_share": proc_share,
         "prod0": prod0,
@@ -350,6 +350,15 @@ def _production(net: SupplyNetwork, policy: Policy, fac_c: np.ndarray, fac_j: np
         "input_users": np.maximum(users_per_input, 1.0),
         "downstream": _downstream(rin_f, rout_f),
     }
+
+
+def _main_nodes(rout_f: np.ndarray, main_out: np.ndarray, N: int) -> np.ndarray:
+    """(N,) bool: nodes that are some facility's main output and no facility's co-product
+    (their plants plan on them, so output beyond the plan for use is restocking)."""
+    main = np.isin(np.arange(N), main_out)
+    other = rout_f > 0
+    other[np.arange(main_out.size), main_out] = False
+    return main & ~other.any(axis=0)
 
 
 def _downstream(rin_f: np.ndarray, rout_f: np.ndarray) -> np.ndarray:

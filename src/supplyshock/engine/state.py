@@ -43,8 +43,11 @@ class State:
     quota_left : (M, G)
         Unused quota allowance, t.
     outflow_est, inflow_est, prod_est : (M, N)
-        Smoothed expected outflow, inflow and output for use (output beyond the plants' plan
+        Smoothed expected outflow, inflow and output for use (for a node that is some
+        facility's main output and no facility's co-product, output beyond the plants' plan
         for use rebuilds the stock and is left out), t/day.
+    made_est : (M, N)
+        Smoothed output, all of it (what the market expects to be made), t/day.
     redirect : (M, N)
         Share of a node's import needs sent to alternative suppliers first (0-1).
     denied_est : (M, N)
@@ -85,6 +88,7 @@ class State:
     outflow_est: np.ndarray
     inflow_est: np.ndarray
     prod_est: np.ndarray
+    made_est: np.ndarray
     redirect: np.ndarray
     denied_est: np.ndarray
     denied_last: np.ndarray
@@ -154,6 +158,7 @@ def initial_state(setup: Setup) -> State:
         outflow_est=np.broadcast_to(s.outflow0, (M, N)).copy(),
         inflow_est=np.broadcast_to(s.imp0, (M, N)).copy(),
         prod_est=np.broadcast_to(s.prod0, (M, N)).copy(),
+        made_est=np.broadcast_to(s.prod0, (M, N)).copy(),
         redirect=np.zeros((M, N)),
         denied_est=np.zeros((M, N)),
         denied_last=np.zeros((M, N)),

@@ -12,7 +12,8 @@ The phases, in order (DESIGN.md, "The material model"):
 3. **Production**: each process plans output to meet expected outflow not covered by
    expected imports (what arrives while the node's supply is disturbed: orders being
    refused, licence applications pending or a tariff on an inbound link; otherwise its usual
-   import share of outflow) and close the gap to target stock, capped by
+   import share of outflow, or for a node without baseline suppliers what arrives) and close
+   the gap to target stock, capped by
    capacity; it is then limited by the inputs in stock
    (recipe, Leontief over inputs); inputs shared by several processes are rationed
    proportionally. A process with several outputs (a separation plant yielding NdPr, Dy,
@@ -182,7 +183,11 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     disturbed = ((st.denied_est > FAILING_SHARE) & (st.denied_last > FAILING_SHARE)) | (s.seg_in(st.pending) > 0.0)
     if s.tariffed[t]:
         disturbed |= s.seg_in((s.policy.tariff[t] > 0).astype(float)) > 0.0
-    expected_in = np.where(disturbed, st.inflow_est, usual)
+    # a node without baseline suppliers has no usual share to return to: what arrives is spot
+    # it bought, and its plants plan on it (planning on its usual share, none, they ran at
+    # capacity while the spot it bought in a shortage still arrived: in the April scenario the
+    # US stock of yttria coatings overshot its target up to 2.1 times)
+    expected_in = np.where(disturbed | ~s.has_baseline, st.inflow_est, usual)
     plan_out = np.maximum(0.0, st.outflow_est - expected_in + gap / s.col("production_adjustment_days"))
     a_plan = np.minimum(plan_out[:, s.main_out] * (s.proc_share / np.where(s.rout_main > 0, s.rout_main, 1.0)), cap)
     if s.thrifts:  # less of a scarce input per unit of output as thrifting proceeds
@@ -199,6 +204,7 @@ def _supply(s: Setup, st: State, t: int, g: np.ndarray) -> tuple[np.ndarray, ...
     st.stock = np.maximum(st.stock - consumed, 0.0) + produced
     # the part of a planned output that meets expected use; the rest rebuilds the stock, and
     # import orders, which close the stock gap on their own, do not count it as covering use
+    # (co-products are not planned: all their output counts)
     for_use = np.where(s.main_node, np.minimum(produced, np.maximum(0.0, st.outflow_est - expected_in)), produced)
     return target, gap, imports, rel, cap, act, need, consumed, produced, for_use
 
@@ -466,6 +472,7 @@ def _respond(
     need: np.ndarray,
     x_claim: np.ndarray,
     imports: np.ndarray,
+    produced: np.ndarray,
     for_use: np.ndarray,
     denied: np.ndarray,
     target: np.ndarray,
@@ -475,6 +482,7 @@ def _respond(
     st.outflow_est += alpha_e * (need + o.fd_claim + x_claim - st.outflow_est)
     st.inflow_est += alpha_e * (imports - st.inflow_est)
     st.prod_est += alpha_e * (for_use - st.prod_est)
+    st.made_est += alpha_e * (produced - st.made_est)
     req_node = s.seg_in(o.request)
     frac_denied = np.where(req_node > 0, s.seg_in(denied) / np.where(req_node > 0, req_node, 1.0), 0.0)
     st.denied_est += alpha_e * (frac_denied - st.denied_est)
@@ -487,7 +495,7 @@ def _respond(
     ahead = st.stock
     if s.foresight:
         # the market prices the stock it expects in `price_foresight_days` at today's expected flows
-        ahead = np.maximum(0.0, st.stock + s.col("price_foresight_days") * (st.inflow_est + st.prod_est - st.outflow_est))
+        ahead = np.maximum(0.0, st.stock + s.col("price_foresight_days") * (st.inflow_est + st.made_est - st.outflow_est))
     stk_mk = s.seg_mk(ahead)[:, :K]
     if s.any_cohorts:
         tgt_mk = tgt_mk + s.seg_qmk((o.cohort_demand * s.cohort_days).sum(axis=2) * s.col("cover_scale"))
@@ -577,7 +585,7 @@ def _day(setup: Setup, state: State, inplace: bool) -> tuple[State, DayFlows]:
     st.ring[(t + s.links.transit) % H, :, np.arange(s.links.n)] += ship.T
     st.in_transit += ship
     delivered, shortfall, stopped, output_loss = _use(s, st, o, fill_hi, fill_lo)
-    _respond(s, st, o, need, x_claim, imports, for_use, denied, target)
+    _respond(s, st, o, need, x_claim, imports, produced, for_use, denied, target)
     st.day = t + 1
     flows = DayFlows(
         day=t,
