@@ -346,8 +346,8 @@ def test_rerouting_adds_no_shortfall_in_the_builtin_scenarios(name: str) -> None
     without baseline suppliers behind newcomers, five built-ins broke it: tungsten licensing
     (+51.6 t), the five metals (+39.8 t), the 2010 quota (+0.6 t), gallium and gallium with
     germanium (+0.02 t each). The 2010 quota broke it until import orders stopped counting the
-    output that rebuilds a producer's stock as covering its use (+1.03 t on 82.3 t; now -0.16 t
-    on 62.6 t); gallium and gallium with germanium until a producer waiting on licence
+    output that rebuilds a producer's stock as covering its use (+1.03 t on 82.3 t; now -0.40 t
+    on 62.4 t); gallium and gallium with germanium until a producer waiting on licence
     applications for its inputs stopped offering its output to newcomers (+1.4 kg each: the
     rest of the world sold 2 kg of GaAs wafers to the United States in its fifth month and
     made 3.5 kg fewer for Korea and Germany four months later, short of the gallium it had used)."""
