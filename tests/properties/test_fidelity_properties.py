@@ -481,32 +481,34 @@ def test_sourcing_mix_returns_after_a_restocking_surge() -> None:
     assert late[0] == pytest.approx(late[1], rel=0.01)
 
 
+def _first_month_on_the_toy(event: dict[str, Any]) -> tuple[float, float]:
+    """Over days 10-40 on the toy network, against the run without ``event`` (t): BBB's extra
+    own output of metal, and the drop in its metal imports from AAA."""
+    net = toy_network()
+    scenarios = [_scenario(ev, 200, {}).model_copy(update={"dataset": "toy"}) for ev in ([event], [])]
+    runs = [ss.run(sc, network=net, check=True).isel(scenario=0, member=0) for sc in scenarios]
+    link = ((runs[0]["link_exporter"] == "AAA") & (runs[0]["link_importer"] == "BBB") & (runs[0]["link_product"] == "metal")).values
+    own, own0 = (float(ds["production"].sel(country="BBB", product="metal").values[10:40].sum()) for ds in runs)
+    imp, imp0 = (float(ds["trade"].values[10:40, link].sum()) for ds in runs)
+    return own - own0, imp0 - imp
+
+
 def test_producer_steps_in_for_imports_deferred_by_a_tariff() -> None:
     """A tariff is not a refusal, but it disturbs supply: BBB's plants plan on what arrives,
     not on the usual import share. Over the first 30 days of a 100% tariff on AAA's metal, BBB's
     extra own output covers 61% of the drop in its imports (27% when plants planned on the
     usual share during a tariff, leaving the stock gap alone to pull them up)."""
-    net = toy_network()
     tariff = {"type": "tariff", "importer": "BBB", "exporter": "AAA", "products": ["metal"], "rate": 1.0, "start": _day(10), "end": _day(130)}
-    scenarios = [_scenario(ev, 200, {}).model_copy(update={"dataset": "toy"}) for ev in ([tariff], [])]
-    runs = [ss.run(sc, network=net, check=True).isel(scenario=0, member=0) for sc in scenarios]
-    link = ((runs[0]["link_exporter"] == "AAA") & (runs[0]["link_importer"] == "BBB") & (runs[0]["link_product"] == "metal")).values
-    own, own0 = (float(ds["production"].sel(country="BBB", product="metal").values[10:40].sum()) for ds in runs)
-    imp, imp0 = (float(ds["trade"].values[10:40, link].sum()) for ds in runs)
-    assert imp0 - imp > 0.2  # the tariff defers imports
-    assert own - own0 > 0.5 * (imp0 - imp)
+    extra, drop = _first_month_on_the_toy(tariff)
+    assert drop > 0.2  # the tariff defers imports
+    assert extra > 0.5 * drop
 
 
 def test_producer_steps_in_while_licence_applications_are_pending() -> None:
     """Pending applications are not refusals either, but they disturb supply: over the first
     30 days of a licence on AAA's metal (full approval, 45-day review), BBB's extra own output
     covers 38% of the drop in its imports (26% when pending applications did not count)."""
-    net = toy_network()
     licence = {"type": "licence", "exporter": "AAA", "products": ["metal"], "destinations": ["BBB"], "approval": 1.0, "delay_days": 45}
-    scenarios = [_scenario(ev, 200, {}).model_copy(update={"dataset": "toy"}) for ev in ([{**licence, "start": _day(10), "end": _day(130)}], [])]
-    runs = [ss.run(sc, network=net, check=True).isel(scenario=0, member=0) for sc in scenarios]
-    link = ((runs[0]["link_exporter"] == "AAA") & (runs[0]["link_importer"] == "BBB") & (runs[0]["link_product"] == "metal")).values
-    own, own0 = (float(ds["production"].sel(country="BBB", product="metal").values[10:40].sum()) for ds in runs)
-    imp, imp0 = (float(ds["trade"].values[10:40, link].sum()) for ds in runs)
-    assert imp0 - imp > 0.5  # the review holds imports back
-    assert own - own0 > 0.32 * (imp0 - imp)
+    extra, drop = _first_month_on_the_toy({**licence, "start": _day(10), "end": _day(130)})
+    assert drop > 0.5  # the review holds imports back
+    assert extra > 0.32 * drop
